@@ -1,4 +1,9 @@
-"""The `curator` command line (placeholder until the commands land)."""
+"""The `curator` command line: thin adapters from arguments to one service call each."""
 
-def main() -> None:
-    raise SystemExit("curator: commands not wired yet")
+from __future__ import annotations
+
+from curator.cli.base import main
+from curator.cli import data as _data  # noqa: F401  (registers commands)
+from curator.cli import people as _people  # noqa: F401
+
+__all__ = ["main"]

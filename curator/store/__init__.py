@@ -1,0 +1,6 @@
+"""Persistence. The only layer that talks SQL; everything else calls these modules."""
+
+from curator.store.database import Store, open_store
+from curator.store.engine import DEFAULT_URL, resolve_url
+
+__all__ = ["DEFAULT_URL", "Store", "open_store", "resolve_url"]

@@ -1,0 +1,80 @@
+"""The command group, its shared options, and how errors become exit statuses."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from curator.errors import CuratorError
+from curator.store import Store
+
+
+class CuratorGroup(click.Group):
+    """Turns curator's own errors into a one-line reason on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CuratorError as exc:
+            click.echo(f"curator: error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=CuratorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_url", metavar="URL", envvar="CURATOR_DB", help="Database URL (default: $CURATOR_DB, else sqlite:///curator.db).")
+@click.version_option(package_name="curator")
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None) -> None:
+    """curator: review chat fine-tuning data against guidelines; export leak-free splits."""
+    ctx.obj = Context(db_url)
+
+
+class Context:
+    """What commands share: the database URL, opened on first use."""
+
+    def __init__(self, db_url: str | None) -> None:
+        self.db_url = db_url
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.db_url)
+        return self._store
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def progress_printer(label: str):  # type: ignore[no-untyped-def]
+    """A counter on stderr when it is a terminal; nothing when piped."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(n: int) -> None:
+        click.echo(f"\r{label}: {n:,} records", err=True, nl=False)
+
+    return show
+
+
+def end_progress(printer: Any) -> None:
+    if printer is not None:
+        click.echo("", err=True)
+
+
+def table(rows: list[list[Any]], headers: list[str]) -> str:
+    """Left-aligned plain-text columns."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

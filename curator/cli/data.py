@@ -1,0 +1,93 @@
+"""Commands that bring data in and describe it: import, problems, stats, demo."""
+
+from __future__ import annotations
+
+import click
+
+from curator.cli.base import Context, emit_json, end_progress, json_option, main, pass_ctx, progress_printer, table
+from curator.formats import FORMATS
+from curator.services import importing
+from curator.services.stats import dataset_stats
+from curator.store import imports as imports_repo
+from curator.tokens import DEFAULT_MODEL
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True)
+@click.option("--source", help="Source name recorded on every example (default: the file name).")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Target model for token counts and limits.")
+@json_option
+@pass_ctx
+def import_(ctx: Context, paths: tuple[str, ...], fmt: str, source: str | None, model: str, as_json: bool) -> None:
+    """Import conversations; invalid records are quarantined (see `curator problems`)."""
+    from curator.services.guideline_sync import flag_examples
+
+    results = []
+    for path in paths:
+        printer = progress_printer(f"importing {path}")
+        summary = importing.import_file(ctx.store, path, format=fmt, source=source, model=model, progress=printer)
+        end_progress(printer)
+        summary_dict = summary.as_dict()
+        summary_dict["flags"] = flag_examples(ctx.store, summary.example_ids)
+        results.append(summary_dict)
+        if not as_json:
+            click.echo(f"{path}: format {summary.format} ({summary.reason})", err=True)
+            click.echo(
+                f"{path}: {summary.records} records -> {summary.examples} new examples, "
+                f"{summary.duplicates} duplicates, {summary.problems} problems"
+            )
+            if summary.problems:
+                codes = ", ".join(f"{c} {n}" for c, n in summary.problem_codes.items())
+                click.echo(f"  problems: {codes} (list them: curator problems)")
+            if summary.warnings:
+                click.echo("  warnings: " + ", ".join(f"{c} {n}" for c, n in summary.warnings.items()))
+    if as_json:
+        emit_json(results[0] if len(results) == 1 else results)
+
+
+@main.command()
+@click.option("--source", help="Only this source.")
+@click.option("--raw", is_flag=True, help="Show each record's raw text too.")
+@json_option
+@pass_ctx
+def problems(ctx: Context, source: str | None, raw: bool, as_json: bool) -> None:
+    """List quarantined records: source, line, code, message."""
+    with ctx.store.read() as conn:
+        found = imports_repo.list_problems(conn, source=source)
+    if as_json:
+        emit_json([p.model_dump(mode="json") for p in found])
+        return
+    if not found:
+        click.echo("no problems")
+        return
+    for p in found:
+        field = f" [{p.field}]" if p.field else ""
+        click.echo(f"{p.source}:{p.line or '-'}: {p.code}{field}: {p.message}")
+        if raw:
+            click.echo(f"    {p.raw[:300]}")
+
+
+@main.command()
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Model for limits and the cost estimate.")
+@json_option
+@pass_ctx
+def stats(ctx: Context, model: str, as_json: bool) -> None:
+    """Counts, token distribution and the training cost estimate."""
+    s = dataset_stats(ctx.store, model=model)
+    if as_json:
+        emit_json(s)
+        return
+    click.echo(f"{s['examples']} examples, {s['problems']} problems, {s['decisions']} decisions")
+    click.echo(table([[k, v] for k, v in s["by_source"].items()], ["source", "examples"]))
+    click.echo(table([[k, v] for k, v in s["by_outcome"].items()], ["outcome", "examples"]))
+    if s["tokens"]:
+        t = s["tokens"]
+        click.echo(f"tokens ({s['model']}): min {t['min']}, p10 {t['p10']}, median {t['median']}, p90 {t['p90']}, max {t['max']}")
+        click.echo(f"over the {s['max_example_tokens']:,}-token limit: {s['over_limit']}")
+    if s["cost"]:
+        c = s["cost"]
+        click.echo(
+            f"training estimate: {c['billing_tokens']:,} billing tokens x {c['epochs']} epochs = "
+            f"{c['training_tokens']:,} tokens, about ${c['usd']:.2f}"
+        )

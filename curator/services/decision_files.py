@@ -1,0 +1,147 @@
+"""Bulk decisions as JSONL: import from another tool (by id or by source and line), export all."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from curator.errors import CuratorError, InvalidInputError, NotFoundError
+from curator.models import Correction, Decision, DecisionKind, User, UserRole, Verdict
+from curator.services.atomic import atomic_file
+from curator.services.decisions import append_in, resolve_reviewer
+from curator.services.outcomes import live_decisions
+from curator.services.users import require
+from curator.store import Store
+from curator.store import decisions as decisions_repo
+from curator.store import examples as examples_repo
+
+_KEYS = {"example_id", "source", "line", "reviewer", "verdict", "rules", "note", "correction", "guideline_version", "created_at", "kind"}
+
+
+@dataclass
+class LineError:
+    line: int
+    field: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "field": self.field, "message": self.message}
+
+
+@dataclass
+class DecisionImport:
+    file: str
+    lines: int = 0
+    applied: int = 0
+    unchanged: int = 0
+    errors: list[LineError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "lines": self.lines, "applied": self.applied, "unchanged": self.unchanged,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def _field_error(exc: ValidationError) -> tuple[str | None, str]:
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or None
+    return loc, first["msg"]
+
+
+def _parse(conn: Any, obj: Any, known_rules: Collection[str] | None) -> tuple[Decision, User]:
+    if not isinstance(obj, dict):
+        raise InvalidInputError("a decision line must be a JSON object")
+    extra = sorted(set(obj) - _KEYS)
+    if extra:
+        raise InvalidInputError(f"unknown key {extra[0]!r}", field=extra[0])
+    if "example_id" in obj:
+        example_id = obj["example_id"]
+        examples_repo.get_row(conn, str(example_id))
+    elif "source" in obj and "line" in obj:
+        ids = examples_repo.find_by_place(conn, str(obj["source"]), int(obj["line"]))
+        if not ids:
+            raise NotFoundError(f"no example imported from {obj['source']!r} line {obj['line']}")
+        if len(ids) > 1:
+            raise InvalidInputError(f"{obj['source']!r} line {obj['line']} names {len(ids)} examples; use example_id", field="line")
+        example_id = ids[0]
+    else:
+        raise InvalidInputError("name the example: 'example_id', or 'source' and 'line'", field="example_id")
+    if "reviewer" not in obj:
+        raise InvalidInputError("missing reviewer", field="reviewer")
+    reviewer = resolve_reviewer(conn, str(obj["reviewer"]))
+    payload = {k: v for k, v in obj.items() if k in ("verdict", "rules", "note", "guideline_version", "created_at", "kind")}
+    try:
+        correction = Correction.model_validate(obj["correction"]) if obj.get("correction") else None
+        decision = Decision(example_id=example_id, reviewer=reviewer.name, correction=correction, **payload)
+    except ValidationError as exc:
+        loc, msg = _field_error(exc)
+        raise InvalidInputError(msg, field=loc) from exc
+    if decision.kind not in (DecisionKind.DECISION, DecisionKind.ADJUDICATION):
+        raise InvalidInputError("only decisions and adjudications can be imported", field="kind")
+    if decision.kind == DecisionKind.ADJUDICATION and not reviewer.role.at_least(UserRole.LEAD):
+        raise InvalidInputError(f"{reviewer.name} is not a lead and cannot adjudicate", field="kind")
+    return decision, reviewer
+
+
+def _same(a: Decision, b: Decision) -> bool:
+    keys = ("kind", "verdict", "rules", "note", "correction")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
+
+
+def import_decisions(store: Store, actor: User, path: str | Path, *, known_rules: Collection[str] | None = None) -> DecisionImport:
+    """Apply every valid line of a decisions file; the others are reported, not applied.
+
+    A line equal to the reviewer's decision already in force is counted as unchanged, so
+    importing the same file twice changes nothing.
+    """
+    require(actor, UserRole.LEAD)
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: no such file")
+    report = DecisionImport(file=str(path))
+    with store.write() as conn, path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            report.lines += 1
+            try:
+                obj = json.loads(raw)
+                decision, reviewer = _parse(conn, obj, known_rules)
+                live, adjudication = live_decisions(decisions_repo.for_example(conn, decision.example_id))
+                current = adjudication if decision.kind == DecisionKind.ADJUDICATION else next((d for d in live if d.reviewer == reviewer.name), None)
+                if current is not None and _same(current, decision):
+                    report.unchanged += 1
+                    continue
+                with conn.begin_nested():
+                    append_in(conn, decision, reviewer, known_rules=known_rules)
+                report.applied += 1
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                report.errors.append(LineError(lineno, None, f"not JSON: {exc}"))
+            except InvalidInputError as exc:
+                report.errors.append(LineError(lineno, exc.field, exc.reason))
+            except (CuratorError, ValueError) as exc:
+                report.errors.append(LineError(lineno, None, str(exc)))
+    return report
+
+
+def export_decisions(store: Store, path: str | Path) -> int:
+    """Write the whole decision log as JSONL (atomically); returns the number of lines."""
+    n = 0
+    with store.read() as conn, atomic_file(Path(path)) as fh:
+        for d, source, line in decisions_repo.iter_with_place(conn):
+            row = d.model_dump(mode="json", exclude_none=True)
+            row["source"] = source
+            if line is not None:
+                row["line"] = line
+            fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+            n += 1
+    return n
+
+
+__all__ = ["DecisionImport", "LineError", "Verdict", "export_decisions", "import_decisions"]

@@ -1,0 +1,162 @@
+"""The decision log: appended, never updated or deleted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from curator.models import Correction, Decision, DecisionKind, Verdict
+from curator.store.jsontext import dumps, loads
+from curator.store.schema import decisions, examples, users
+
+
+def append(conn: Connection, decision: Decision, *, reviewer_id: int) -> int:
+    """Add a decision to the log; returns its id."""
+    result = conn.execute(
+        decisions.insert().values(
+            example_id=decision.example_id,
+            reviewer_id=reviewer_id,
+            kind=decision.kind.value,
+            verdict=decision.verdict.value if decision.verdict else None,
+            rules=dumps(decision.rules),
+            note=decision.note,
+            correction=dumps(decision.correction.model_dump(mode="json", exclude_none=True)) if decision.correction else None,
+            guideline_version=decision.guideline_version,
+            target_id=decision.target_id,
+            created_at=decision.created_at,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+_COLUMNS = [
+    decisions.c.id,
+    decisions.c.example_id,
+    users.c.name.label("reviewer"),
+    decisions.c.kind,
+    decisions.c.verdict,
+    decisions.c.rules,
+    decisions.c.note,
+    decisions.c.correction,
+    decisions.c.guideline_version,
+    decisions.c.target_id,
+    decisions.c.created_at,
+]
+
+
+def _decision(row: sa.RowMapping) -> Decision:
+    correction = loads(row["correction"])
+    return Decision.model_construct(
+        id=row["id"],
+        example_id=row["example_id"],
+        reviewer=row["reviewer"],
+        kind=DecisionKind(row["kind"]),
+        verdict=Verdict(row["verdict"]) if row["verdict"] else None,
+        rules=loads(row["rules"], []),
+        note=row["note"],
+        correction=Correction.model_validate(correction) if correction else None,
+        guideline_version=row["guideline_version"],
+        target_id=row["target_id"],
+        created_at=_aware(row["created_at"]),
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite returns naive datetimes; everything curator writes is UTC.
+    from datetime import timezone
+
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _select() -> sa.Select[Any]:
+    return sa.select(*_COLUMNS).join(users, users.c.id == decisions.c.reviewer_id)
+
+
+def for_example(conn: Connection, example_id: str) -> list[Decision]:
+    """An example's whole decision history, oldest first."""
+    stmt = _select().where(decisions.c.example_id == example_id).order_by(decisions.c.id)
+    return [_decision(r) for r in conn.execute(stmt).mappings()]
+
+
+def for_examples(conn: Connection, example_ids: list[str]) -> dict[str, list[Decision]]:
+    """Histories of several examples at once."""
+    out: dict[str, list[Decision]] = {eid: [] for eid in example_ids}
+    for start in range(0, len(example_ids), 900):
+        chunk = example_ids[start : start + 900]
+        stmt = _select().where(decisions.c.example_id.in_(chunk)).order_by(decisions.c.id)
+        for r in conn.execute(stmt).mappings():
+            out[r["example_id"]].append(_decision(r))
+    return out
+
+
+def get(conn: Connection, decision_id: int) -> Decision | None:
+    row = conn.execute(_select().where(decisions.c.id == decision_id)).mappings().first()
+    return _decision(row) if row else None
+
+
+def last_by_reviewer(conn: Connection, reviewer_id: int) -> Decision | None:
+    """The reviewer's most recent decision (of kind decision/adjudication) not yet retracted."""
+    retracted = sa.select(decisions.c.target_id).where(decisions.c.kind == DecisionKind.RETRACTION.value, decisions.c.target_id.isnot(None))
+    stmt = (
+        _select()
+        .where(
+            decisions.c.reviewer_id == reviewer_id,
+            decisions.c.kind.in_([DecisionKind.DECISION.value, DecisionKind.ADJUDICATION.value]),
+            decisions.c.id.not_in(retracted),
+        )
+        .order_by(decisions.c.id.desc())
+        .limit(1)
+    )
+    row = conn.execute(stmt).mappings().first()
+    return _decision(row) if row else None
+
+
+def iter_all(conn: Connection, *, batch: int = 5000) -> Iterator[Decision]:
+    """Every decision in log order, read in keyset batches."""
+    last = 0
+    while True:
+        stmt = _select().where(decisions.c.id > last).order_by(decisions.c.id).limit(batch)
+        rows = list(conn.execute(stmt).mappings())
+        if not rows:
+            return
+        for r in rows:
+            yield _decision(r)
+        last = rows[-1]["id"]
+
+
+def iter_with_place(conn: Connection, *, batch: int = 5000) -> Iterator[tuple[Decision, str, int | None]]:
+    """Decisions with the source name and line of their example (for decisions export)."""
+    last = 0
+    cols = [*_COLUMNS, examples.c.source_name, examples.c.source_line]
+    while True:
+        stmt = (
+            sa.select(*cols)
+            .join(users, users.c.id == decisions.c.reviewer_id)
+            .join(examples, examples.c.id == decisions.c.example_id)
+            .where(decisions.c.id > last)
+            .order_by(decisions.c.id)
+            .limit(batch)
+        )
+        rows = list(conn.execute(stmt).mappings())
+        if not rows:
+            return
+        for r in rows:
+            yield _decision(r), r["source_name"], r["source_line"]
+        last = rows[-1]["id"]
+
+
+def count_by_reviewer_since(conn: Connection, reviewer_id: int, since: datetime) -> int:
+    stmt = sa.select(sa.func.count()).select_from(decisions).where(
+        decisions.c.reviewer_id == reviewer_id,
+        decisions.c.created_at >= since,
+        decisions.c.kind.in_([DecisionKind.DECISION.value, DecisionKind.ADJUDICATION.value]),
+    )
+    return int(conn.scalar(stmt) or 0)
+
+
+def count(conn: Connection) -> int:
+    return int(conn.scalar(sa.select(sa.func.count()).select_from(decisions)) or 0)

@@ -1,0 +1,249 @@
+"""Examples: bulk insert for imports, lookups, keyset pages, and the derived outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from curator.errors import NotFoundError
+from curator.models import Example, Message, Outcome, Source, utcnow
+from curator.store.dialect import insert_ignore
+from curator.store.jsontext import dumps, loads
+from curator.store.schema import decisions, example_sources, examples, flags, users
+
+
+def _row_values(ex: Example, now: datetime) -> dict[str, Any]:
+    src = ex.source or Source(name="unknown")
+    return {
+        "id": ex.id,
+        "messages": dumps([m.dump() for m in ex.messages]),
+        "tools": dumps(ex.tools) if ex.tools else None,
+        "rejected": dumps(ex.rejected.dump()) if ex.rejected else None,
+        "metadata": dumps(ex.metadata),
+        "source_name": src.name,
+        "source_file": src.file,
+        "source_line": src.line,
+        "source_format": src.format,
+        "n_messages": len(ex.messages),
+        "tokens": ex.tokens,
+        "warnings": dumps(ex.warnings),
+        "created_at": now,
+    }
+
+
+def existing_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
+    """Which of ``ids`` are already stored."""
+    wanted = list(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start : start + 900]
+        found.update(conn.scalars(sa.select(examples.c.id).where(examples.c.id.in_(chunk))))
+    return found
+
+
+def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | None = None) -> list[bool]:
+    """Store new examples; for each input, True if it was new, False if a duplicate.
+
+    Every record's place (source, line) is remembered, duplicates included, so a decision file
+    that names a line of any imported file finds its example.
+    """
+    now = utcnow()
+    seen = existing_ids(conn, (ex.id for ex in batch))
+    fresh: list[dict[str, Any]] = []
+    is_new: list[bool] = []
+    for ex in batch:
+        new = ex.id not in seen
+        is_new.append(new)
+        if new:
+            seen.add(ex.id)
+            fresh.append(_row_values(ex, now))
+    if fresh:
+        conn.execute(examples.insert(), fresh)
+    places = [
+        {
+            "example_id": ex.id,
+            "source_name": ex.source.name,
+            "source_file": ex.source.file,
+            "line": ex.source.line or 0,
+            "format": ex.source.format,
+            "import_id": import_id,
+        }
+        for ex in batch
+        if ex.source is not None
+    ]
+    if places:
+        conn.execute(insert_ignore(conn, example_sources), places)
+    return is_new
+
+
+def row_to_example(row: Row[Any] | sa.RowMapping) -> Example:
+    """Rebuild an Example from its stored row."""
+    m = row._mapping if isinstance(row, Row) else row
+    rejected = loads(m["rejected"])
+    return Example(
+        id=m["id"],
+        messages=[Message.model_validate(x) for x in loads(m["messages"])],
+        tools=loads(m["tools"]),
+        rejected=Message.model_validate(rejected) if rejected else None,
+        source=Source(name=m["source_name"], file=m["source_file"], line=m["source_line"], format=m["source_format"]),
+        metadata=loads(m["metadata"], {}),
+        tokens=m["tokens"],
+        warnings=loads(m["warnings"], []),
+    )
+
+
+def get(conn: Connection, example_id: str) -> Example:
+    """The example with this id, or NotFoundError."""
+    row = conn.execute(sa.select(examples).where(examples.c.id == example_id)).first()
+    if row is None:
+        raise NotFoundError(f"no example {example_id!r}")
+    return row_to_example(row)
+
+
+def get_row(conn: Connection, example_id: str) -> sa.RowMapping:
+    """The stored row (with outcome and counters), or NotFoundError."""
+    row = conn.execute(sa.select(examples).where(examples.c.id == example_id)).mappings().first()
+    if row is None:
+        raise NotFoundError(f"no example {example_id!r}")
+    return row
+
+
+def find_by_place(conn: Connection, source: str, line: int) -> list[str]:
+    """Ids of the examples imported from ``source`` at ``line`` (usually one)."""
+    stmt = (
+        sa.select(example_sources.c.example_id)
+        .where(example_sources.c.source_name == source, example_sources.c.line == line)
+        .distinct()
+    )
+    return list(conn.scalars(stmt))
+
+
+def places(conn: Connection, example_id: str) -> list[dict[str, Any]]:
+    """Every (source, file, line, format) an example was imported from."""
+    stmt = (
+        sa.select(example_sources.c.source_name, example_sources.c.source_file, example_sources.c.line, example_sources.c.format)
+        .where(example_sources.c.example_id == example_id)
+        .order_by(example_sources.c.id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def set_outcome(conn: Connection, example_id: str, outcome: Outcome, n_decisions: int, decided_at: datetime | None) -> None:
+    conn.execute(
+        examples.update()
+        .where(examples.c.id == example_id)
+        .values(outcome=outcome.value, n_decisions=n_decisions, decided_at=decided_at)
+    )
+
+
+def set_tokens(conn: Connection, values: Sequence[tuple[str, int]]) -> None:
+    """Store recomputed token counts: (example_id, tokens) pairs."""
+    if values:
+        stmt = examples.update().where(examples.c.id == sa.bindparam("eid")).values(tokens=sa.bindparam("tok"))
+        conn.execute(stmt, [{"eid": e, "tok": t} for e, t in values])
+
+
+@dataclass
+class ExampleFilter:
+    """What narrows a list of examples; every field optional, all must hold."""
+
+    outcomes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    rule: str | None = None  # flagged by this rule's check
+    reviewer: str | None = None  # decided by this reviewer
+    verdict: str | None = None  # with a live decision of this verdict
+    text: str | None = None  # substring of the conversation
+    ids: list[str] | None = None
+    has_rejected: bool | None = None
+
+
+def _where(f: ExampleFilter) -> list[sa.ColumnElement[bool]]:
+    conds: list[sa.ColumnElement[bool]] = []
+    if f.outcomes:
+        conds.append(examples.c.outcome.in_(f.outcomes))
+    if f.sources:
+        conds.append(examples.c.source_name.in_(f.sources))
+    if f.rule:
+        conds.append(sa.exists().where(flags.c.example_id == examples.c.id, flags.c.rule_id == f.rule))
+    if f.reviewer or f.verdict:
+        sub = sa.select(decisions.c.id).where(decisions.c.example_id == examples.c.id)
+        if f.reviewer:
+            sub = sub.join(users, users.c.id == decisions.c.reviewer_id).where(users.c.name == f.reviewer)
+        if f.verdict:
+            sub = sub.where(decisions.c.verdict == f.verdict)
+        conds.append(sa.exists(sub))
+    if f.text:
+        escaped = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conds.append(examples.c.messages.ilike(f"%{escaped}%", escape="\\"))
+    if f.ids is not None:
+        conds.append(examples.c.id.in_(f.ids))
+    if f.has_rejected is not None:
+        conds.append(examples.c.rejected.isnot(None) if f.has_rejected else examples.c.rejected.is_(None))
+    return conds
+
+
+SORTS = {
+    "imported": examples.c.seq,
+    "tokens": examples.c.tokens,
+    "decided": examples.c.decided_at,
+}
+
+
+def page(
+    conn: Connection,
+    flt: ExampleFilter | None = None,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    sort: str = "imported",
+    descending: bool = False,
+) -> list[sa.RowMapping]:
+    """One page of example rows (without the bulky message text), filtered and sorted in SQL."""
+    cols = [c for c in examples.c if c.name not in ("messages", "tools", "rejected")]
+    key = SORTS[sort]
+    order = [key.desc() if descending else key.asc(), examples.c.seq.desc() if descending else examples.c.seq.asc()]
+    stmt = sa.select(*cols).where(*_where(flt or ExampleFilter())).order_by(*order).offset(offset).limit(limit)
+    return list(conn.execute(stmt).mappings())
+
+
+def count(conn: Connection, flt: ExampleFilter | None = None) -> int:
+    stmt = sa.select(sa.func.count()).select_from(examples).where(*_where(flt or ExampleFilter()))
+    return int(conn.scalar(stmt) or 0)
+
+
+def iter_examples(conn: Connection, *, batch: int = 2000, flt: ExampleFilter | None = None) -> Iterator[Example]:
+    """Every example in import order, read in keyset batches (memory stays flat)."""
+    for row in iter_rows(conn, batch=batch, flt=flt):
+        yield row_to_example(row)
+
+
+def iter_rows(conn: Connection, *, batch: int = 2000, flt: ExampleFilter | None = None, columns: Sequence[str] | None = None) -> Iterator[sa.RowMapping]:
+    """Example rows in import order, read in keyset batches."""
+    cols = [examples.c[c] for c in columns] if columns else list(examples.c)
+    if columns and "seq" not in columns:
+        cols.append(examples.c.seq)
+    last = 0
+    conds = _where(flt or ExampleFilter())
+    while True:
+        stmt = sa.select(*cols).where(examples.c.seq > last, *conds).order_by(examples.c.seq).limit(batch)
+        rows = list(conn.execute(stmt).mappings())
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]["seq"]
+
+
+def counts_by(conn: Connection, column: str) -> dict[str, int]:
+    """Number of examples per value of ``column`` (outcome, source_name, ...)."""
+    col = examples.c[column]
+    return {k: int(v) for k, v in conn.execute(sa.select(col, sa.func.count()).group_by(col))}
+
+
+def token_counts(conn: Connection) -> list[int]:
+    """Token counts of every example that has one (for distributions and cost)."""
+    return [int(t) for t in conn.scalars(sa.select(examples.c.tokens).where(examples.c.tokens.isnot(None)))]

@@ -1,0 +1,75 @@
+"""Import runs and the problems (quarantined records) they found."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from curator.models import Problem, utcnow
+from curator.store.dialect import insert_ignore
+from curator.store.schema import imports, problems
+
+
+def start(conn: Connection, *, source: str, path: str, format: str, reason: str) -> int:
+    """Record the start of an import; returns its id."""
+    result = conn.execute(
+        imports.insert().values(source_name=source, path=path, format=format, reason=reason, started_at=utcnow())
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def finish(conn: Connection, import_id: int, *, records: int, examples: int, duplicates: int, problems: int) -> None:
+    conn.execute(
+        imports.update()
+        .where(imports.c.id == import_id)
+        .values(records=records, examples=examples, duplicates=duplicates, problems=problems, finished_at=utcnow())
+    )
+
+
+def add_problems(conn: Connection, batch: Sequence[Problem], *, import_id: int | None = None) -> None:
+    """Quarantine problems; one already recorded at the same place is kept as it was."""
+    if not batch:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "import_id": import_id,
+            "source_name": p.source,
+            "source_file": p.file,
+            "line": p.line or 0,
+            "code": p.code,
+            "field": p.field or "",
+            "message": p.message,
+            "raw": p.raw,
+            "created_at": now,
+        }
+        for p in batch
+    ]
+    conn.execute(insert_ignore(conn, problems), rows)
+
+
+def list_problems(conn: Connection, *, source: str | None = None, limit: int | None = None, offset: int = 0) -> list[Problem]:
+    """Quarantined records, in the order they were found."""
+    stmt = sa.select(problems).order_by(problems.c.id).offset(offset)
+    if source:
+        stmt = stmt.where(problems.c.source_name == source)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [
+        Problem(
+            source=r["source_name"], file=r["source_file"], line=r["line"] or None, code=r["code"],
+            field=r["field"] or None, message=r["message"], raw=r["raw"],
+        )
+        for r in conn.execute(stmt).mappings()
+    ]
+
+
+def count_problems(conn: Connection) -> int:
+    return int(conn.scalar(sa.select(sa.func.count()).select_from(problems)) or 0)
+
+
+def list_imports(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(sa.select(imports).order_by(imports.c.id)).mappings()]

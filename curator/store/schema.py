@@ -1,0 +1,197 @@
+"""Table definitions for queries. The migrations under migrations/versions create them.
+
+JSON is stored as text we serialise ourselves, so both databases hold the same bytes.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# --- 0001 foundation ------------------------------------------------------------------------
+examples = sa.Table(
+    "examples",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("messages", sa.Text, nullable=False),
+    sa.Column("tools", sa.Text),
+    sa.Column("rejected", sa.Text),
+    sa.Column("metadata", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("source_name", sa.String(255), nullable=False),
+    sa.Column("source_file", sa.Text),
+    sa.Column("source_line", sa.Integer),
+    sa.Column("source_format", sa.String(32)),
+    sa.Column("n_messages", sa.Integer, nullable=False),
+    sa.Column("tokens", sa.Integer),
+    sa.Column("warnings", sa.Text, nullable=False, server_default="[]"),
+    # Derived from decisions, kept here (in the same transaction) so queues and filters are
+    # indexed lookups rather than aggregates over the decision log.
+    sa.Column("outcome", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("n_decisions", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_examples_outcome_seq", "outcome", "seq"),
+    sa.Index("ix_examples_source_seq", "source_name", "seq"),
+    sa.Index("ix_examples_ndecisions_seq", "n_decisions", "seq"),
+)
+
+imports = sa.Table(
+    "imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source_name", sa.String(255), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("format", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("records", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("examples", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("duplicates", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("problems", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+)
+
+example_sources = sa.Table(
+    "example_sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("example_id", sa.String(40), sa.ForeignKey("examples.id"), nullable=False),
+    sa.Column("source_name", sa.String(255), nullable=False),
+    sa.Column("source_file", sa.Text),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("format", sa.String(32)),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id")),
+    sa.UniqueConstraint("source_name", "line", "example_id", name="uq_example_sources_place"),
+    sa.Index("ix_example_sources_example", "example_id"),
+)
+
+problems = sa.Table(
+    "problems",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id")),
+    sa.Column("source_name", sa.String(255), nullable=False),
+    sa.Column("source_file", sa.Text),
+    sa.Column("line", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("field", sa.String(255), nullable=False, server_default=""),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("source_name", "line", "code", "field", name="uq_problems_place"),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("example_id", sa.String(40), sa.ForeignKey("examples.id"), nullable=False),
+    sa.Column("reviewer_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("verdict", sa.String(16)),
+    sa.Column("rules", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("correction", sa.Text),
+    sa.Column("guideline_version", sa.String(128)),
+    sa.Column("target_id", sa.Integer, sa.ForeignKey("decisions.id")),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_decisions_example", "example_id", "id"),
+    sa.Index("ix_decisions_reviewer_time", "reviewer_id", "created_at"),
+    sa.Index("ix_decisions_created", "created_at"),
+)
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# --- 0002 review ----------------------------------------------------------------------------
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+claims = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("example_id", sa.String(40), sa.ForeignKey("examples.id"), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    # A skipped example stays claimed by its skipper (so the queue moves on) until it expires.
+    sa.Column("skipped", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_claims_user", "user_id", "expires_at"),
+)
+
+gold = sa.Table(
+    "gold",
+    metadata,
+    sa.Column("example_id", sa.String(40), sa.ForeignKey("examples.id"), primary_key=True),
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("rules", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# --- 0003 guidelines ------------------------------------------------------------------------
+guideline_versions = sa.Table(
+    "guideline_versions",
+    metadata,
+    sa.Column("version", sa.String(128), primary_key=True),
+    sa.Column("snapshot", sa.Text, nullable=False),
+    sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+flags = sa.Table(
+    "flags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("example_id", sa.String(40), sa.ForeignKey("examples.id"), nullable=False),
+    sa.Column("rule_id", sa.String(64), nullable=False),
+    sa.Column("check_name", sa.String(64), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("guideline_version", sa.String(128), nullable=False),
+    sa.Index("ix_flags_example", "example_id"),
+    sa.Index("ix_flags_rule", "rule_id", "example_id"),
+)
+
+# --- 0004 dedup -----------------------------------------------------------------------------
+clusters = sa.Table(
+    "clusters",
+    metadata,
+    sa.Column("example_id", sa.String(40), sa.ForeignKey("examples.id"), primary_key=True),
+    sa.Column("cluster_id", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("similarity", sa.Float),
+    sa.Column("is_representative", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_clusters_cluster", "cluster_id"),
+)
+
+dedup_runs = sa.Table(
+    "dedup_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("threshold", sa.Float, nullable=False),
+    sa.Column("stats", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
