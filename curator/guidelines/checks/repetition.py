@@ -1,0 +1,132 @@
+"""The repetition check: degenerate loops, a line or sentence over and over, text that compresses away.
+
+Tuned so that normal replies (lists, tables, steps, code) do not flag: loops must contain
+words and be long, repeated lines must be real lines, and the compression signal only looks
+at long texts with fenced code and Markdown table rules removed.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter
+
+from pydantic import Field
+
+from curator.guidelines.checks.registry import CheckParams, Flag, check, messages_with_roles
+from curator.models import Example, Role
+
+_FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE)
+_TOKEN = re.compile(r"\w+|[^\w\s]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+class RepetitionParams(CheckParams):
+    roles: tuple[Role, ...] = (Role.ASSISTANT,)
+    min_loop_repeats: int = Field(default=3, ge=2)  # a block of tokens back to back this often...
+    min_loop_tokens: int = Field(default=12, ge=2)  # ...covering at least this many tokens
+    max_period: int = Field(default=25, ge=1)  # longest block (in tokens) looked for
+    min_line_repeats: int = Field(default=4, ge=2)  # the same line this often
+    min_sentence_repeats: int = Field(default=3, ge=2)  # the same sentence (4+ words) this often
+    min_compression_ratio: float = Field(default=0.2, gt=0, lt=1)  # zlib size / raw size below this
+    min_chars_for_ratio: int = Field(default=400, ge=1)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return re.sub(r"[^\n]", " ", match.group())
+
+
+def _clean(text: str) -> str:
+    """The text with fenced code and table rules blanked out; same length, so spans stay valid."""
+    return _TABLE_RULE.sub(_blank, _FENCE.sub(_blank, text))
+
+
+def _show(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "\u2026")
+
+
+def _loop(text: str, params: RepetitionParams) -> tuple[str, int, tuple[int, int]] | None:
+    """The longest back-to-back repetition: (block, repeats, span), if long enough to flag."""
+    matches = list(_TOKEN.finditer(text))
+    tokens = [m.group().lower() for m in matches]
+    best: tuple[int, int, int, int] | None = None  # covered tokens, period, start index, repeats
+    n = len(tokens)
+    for period in range(1, min(params.max_period, n // params.min_loop_repeats) + 1):
+        run = 0
+        for i in range(n - period):
+            run = run + 1 if tokens[i] == tokens[i + period] else 0
+            if run and (i + period + 1 == n or tokens[i + 1] != tokens[i + 1 + period]):
+                start = i - run + 1
+                repeats = run // period + 1
+                covered = repeats * period
+                block = tokens[start : start + period]
+                wordy = any(t[0].isalnum() or t[0] == "_" for t in block)
+                if repeats >= params.min_loop_repeats and covered >= params.min_loop_tokens and wordy:
+                    if best is None or covered > best[0]:
+                        best = (covered, period, start, repeats)
+    if best is None:
+        return None
+    covered, period, start, repeats = best
+    block_text = text[matches[start].start() : matches[start + period - 1].end()]
+    span = (matches[start].start(), matches[start + covered - 1].end())
+    return block_text, repeats, span
+
+
+def _repeated_line(text: str, params: RepetitionParams) -> tuple[str, int] | None:
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    counts = Counter(line for line in lines if len(line) >= 12 and any(c.isalpha() for c in line))
+    if not counts:
+        return None
+    line, count = counts.most_common(1)[0]
+    return (line, count) if count >= params.min_line_repeats else None
+
+
+def _repeated_sentence(text: str, params: RepetitionParams) -> tuple[str, int] | None:
+    sentences = [" ".join(s.lower().split()) for s in _SENTENCE_END.split(text)]
+    counts = Counter(s for s in sentences if len(s.split()) >= 4)
+    if not counts:
+        return None
+    sentence, count = counts.most_common(1)[0]
+    return (sentence, count) if count >= params.min_sentence_repeats else None
+
+
+def compression_ratio(text: str) -> float:
+    """zlib-compressed size over raw size (UTF-8): low means the text repeats itself."""
+    raw = text.encode("utf-8")
+    return len(zlib.compress(raw, 9)) / len(raw) if raw else 1.0
+
+
+def find_repetition(text: str, params: RepetitionParams | None = None) -> tuple[str, tuple[int, int] | None] | None:
+    """The strongest sign of degenerate repetition in a text, as (description, span), or None."""
+    params = params or RepetitionParams()
+    cleaned = _clean(text)
+    loop = _loop(cleaned, params)
+    if loop is not None:
+        block, repeats, span = loop
+        return f"{_show(block)} repeated {repeats} times in a row", span
+    line = _repeated_line(cleaned, params)
+    if line is not None:
+        return f"the line {_show(line[0])} appears {line[1]} times", None
+    sentence = _repeated_sentence(cleaned, params)
+    if sentence is not None:
+        return f"the sentence {_show(sentence[0])} appears {sentence[1]} times", None
+    prose = " ".join(cleaned.split())  # blanked code must not count as repetitive space
+    if len(prose) >= params.min_chars_for_ratio:
+        ratio = compression_ratio(prose)
+        if ratio < params.min_compression_ratio:
+            return f"text compresses to {ratio:.0%} of its size (highly repetitive)", None
+    return None
+
+
+@check("repetition", params=RepetitionParams)
+def repetition(example: Example, params: RepetitionParams) -> list[Flag]:
+    """No message of the given roles (the assistant's by default) repeats itself degenerately."""
+    flags = []
+    for i, m in messages_with_roles(example, params.roles):
+        found = find_repetition(m.text, params)
+        if found is not None:
+            description, span = found
+            flags.append(Flag(check="repetition", message=f"{description} in message {i + 1}", message_index=i, span=span))
+    return flags
