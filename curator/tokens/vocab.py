@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import gzip
 import hashlib
@@ -58,17 +57,17 @@ def read_ranks(path: Traversable | Path, *, expected_sha256: str) -> dict[bytes,
             f"tokenizer vocabulary {path} is corrupt: SHA-256 {actual} "
             f"instead of {expected_sha256}; reinstall curator to restore it"
         )
-    ranks: dict[bytes, int] = {}
-    b64decode = base64.b64decode
-    for line in raw.splitlines():
-        if not line:
-            continue
-        try:
-            token, rank = line.split()
-            ranks[b64decode(token)] = int(rank)
-        except (ValueError, binascii.Error) as exc:
-            # Only reachable if the expected hash itself describes a malformed file.
-            raise StorageError(f"tokenizer vocabulary {path}: bad line {line[:40]!r}") from exc
+    # "<base64 token> <rank>" per line. Splitting once and decoding with C-level loops takes
+    # about half the time of tiktoken's line-by-line parser; the hash check above already
+    # guarantees well-formed base64, so the lenient a2b_base64 is safe here.
+    fields = raw.split()
+    try:
+        if len(fields) % 2:
+            raise ValueError("odd number of fields")
+        ranks = dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
+    except (ValueError, binascii.Error) as exc:
+        # Only reachable if the expected hash itself describes a malformed file.
+        raise StorageError(f"tokenizer vocabulary {path} is malformed ({exc})") from exc
     return ranks
 
 
