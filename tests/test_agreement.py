@@ -258,6 +258,8 @@ def test_decisions_may_be_models_or_mappings() -> None:
     assert rule_ratings([model, mapping], "no-pii") == [("e1", "ana", PRESENT), ("e1", "bo", ABSENT)]
     with pytest.raises(InvalidInputError, match="a decision is"):
         verdict_ratings([("e1", "ana")])
+    with pytest.raises(InvalidInputError, match="a decision is"):
+        verdict_ratings([{"example_id": "e1", "verdict": "approve"}])
 
 
 def test_decision_agreement_covers_the_verdict_and_every_cited_rule() -> None:

@@ -241,7 +241,7 @@ def test_html_is_one_offline_document_that_escapes_data() -> None:
 
 def test_html_draws_the_figures() -> None:
     page = render_html(sample_report())
-    assert 'aria-label="Verdict coincidence matrix"' in page
+    assert '<figcaption>Verdict coincidence matrix: how often' in page
     assert "<code>&lt;e-miss-2&gt;</code>" in page
     assert re.search(r"<td class=n>0\.667</td>", page) is None  # percent is shown as a percentage
     assert "<td class=n>67%</td>" in page

@@ -317,11 +317,11 @@ def agreement_report(
     level: Level = "nominal",
 ) -> AgreementReport:
     """Every agreement figure for one label set; ``labels`` fixes the order (default: sorted)."""
-    rows = list(ratings)
-    units = _table(rows)
+    units = _table(ratings)
     counts = _pairable(units)
+    label_set = _label_set(units, labels)
     return AgreementReport(
-        labels=_label_set(units, labels),
+        labels=label_set,
         n_ratings=sum(len(unit) for unit in units.values()),
         n_items=len(units),
         n_raters=len({r for unit in units.values() for r in unit}),
@@ -330,21 +330,20 @@ def agreement_report(
         fleiss_kappa=_fleiss(counts),
         krippendorff_alpha=_alpha(counts, level),
         pairwise=_pairwise(units),
-        confusion=_confusion(counts, _label_set(units, labels)),
+        confusion=_confusion(counts, label_set),
     )
 
 
 def _decision(decision: Any) -> tuple[str, str, Any, list[str]]:
     """(item_id, rater, verdict, rules) from a 4-tuple, a mapping or a Decision-like object."""
-    if isinstance(decision, Mapping):
-        return (decision["example_id"], decision["reviewer"], decision["verdict"],
-                list(decision.get("rules") or []))
-    if hasattr(decision, "example_id"):
-        return (decision.example_id, decision.reviewer, decision.verdict,
-                list(decision.rules or []))
     try:
+        if isinstance(decision, Mapping):
+            return (decision["example_id"], decision["reviewer"], decision["verdict"],
+                    list(decision.get("rules") or []))
+        if hasattr(decision, "example_id"):
+            return decision.example_id, decision.reviewer, decision.verdict, list(decision.rules or [])
         item, rater, verdict, rules = decision
-    except (TypeError, ValueError) as exc:
+    except (KeyError, AttributeError, TypeError, ValueError) as exc:
         raise InvalidInputError(
             "a decision is (item_id, rater, verdict, rules) or has example_id, reviewer, "
             "verdict and rules",

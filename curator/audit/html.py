@@ -33,6 +33,7 @@ code{font:12px ui-monospace,monospace;word-break:break-all}
 .charts{display:flex;flex-wrap:wrap;gap:24px}
 svg.chart{font:12px system-ui,sans-serif;background:#fff;border:1px solid #e2e8f0;max-width:100%}
 svg .small{font-size:10px}
+figure{margin:6px 0}figcaption{font-size:12px;color:#4a5568;margin:0 0 2px}
 """
 
 
@@ -118,8 +119,9 @@ def _agreement(report: AuditReport) -> str:
              "(present/absent). Undefined: no item has two ratings, or only one label occurs.</p>")
     verdict = section.verdict
     if verdict.confusion.n_values:
-        html += "<h3>Verdict coincidences (pairable decisions)</h3>"
-        html += heatmap(verdict.confusion.labels, verdict.confusion.matrix, title="Verdict coincidence matrix")
+        html += "<h3>Verdict coincidences</h3>"
+        html += heatmap(verdict.confusion.labels, verdict.confusion.matrix,
+                        title="Verdict coincidence matrix: how often two reviewers' verdicts on one example pair up")
     if verdict.pairwise:
         html += "<h3>Pairs of reviewers (Cohen's kappa on shared examples)</h3>"
         html += _table(["reviewer A", "reviewer B", "shared", "percent", "Cohen's kappa"],

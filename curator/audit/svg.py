@@ -1,4 +1,4 @@
-"""Small inline SVG charts (bars, grouped bars, heatmap) with every data text escaped.
+"""Small inline SVG charts (bars, grouped bars, heatmap), captioned, every data text escaped.
 
 The charts are drawn for an HTML page that runs offline under a strict Content-Security-Policy:
 no scripts, no external fonts, no xmlns URL (inline SVG in HTML needs none).
@@ -29,8 +29,9 @@ def _label(text: str) -> str:
 
 def _frame(width: int, height: int, title: str, body: list[str]) -> str:
     return (
+        f"<figure><figcaption>{esc(title)}</figcaption>"
         f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{esc(title)}"><title>{esc(title)}</title>{"".join(body)}</svg>'
+        f'role="img" aria-label="{esc(title)}"><title>{esc(title)}</title>{"".join(body)}</svg></figure>'
     )
 
 
