@@ -222,6 +222,13 @@ def test_special_token_text_is_counted_as_ordinary_text(o200k) -> None:
     assert count_messages(messages) == 3 + 1 + len(o200k.encode_ordinary("<|endoftext|>")) + 3
 
 
+def test_lone_surrogates_are_counted_not_fatal(o200k) -> None:
+    # JSON input can carry "\\ud800"; tiktoken counts it as U+FFFD instead of failing the import.
+    replaced = len(o200k.encode_ordinary("a\ufffdb"))
+    assert count_messages([{"role": "user", "content": "a\ud800b"}]) == 3 + 1 + replaced + 3
+    assert count_many([[{"role": "user", "content": "a\ud800b"}]]) == [3 + 1 + replaced + 3]
+
+
 def _varied_batch() -> tuple[list[list[dict]], list[list[dict] | None]]:
     tool = [{"type": "function", "function": {"name": "lookup", "parameters": {}}}]
     batch = [
