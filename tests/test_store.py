@@ -1,0 +1,101 @@
+"""The store on SQLite and PostgreSQL: migrations, idempotent inserts, pages in SQL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from curator.models import Example, Source
+from curator.store import Store
+from curator.store import examples as examples_repo
+from curator.store import imports as imports_repo
+from curator.store import migrate
+from curator.store.examples import ExampleFilter
+from curator.models import Problem
+from tests.helpers import add_examples, make_examples
+
+
+def test_fresh_store_is_at_head(store: Store) -> None:
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+
+
+@pytest.mark.parametrize("blank_db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_upgrade_from_first_revision_keeps_data(blank_db_url: str) -> None:
+    db_url = blank_db_url
+    engine = Store(db_url, upgrade=False).engine
+    migrate.upgrade(engine, "0001")
+    ex = make_examples(1)[0]
+    with engine.begin() as conn:
+        examples_repo.insert_many(conn, [ex])
+    assert migrate.current_revision(engine) == "0001"
+    upgraded = Store(db_url)  # opening upgrades to head
+    assert migrate.current_revision(upgraded.engine) == migrate.head_revision()
+    with upgraded.read() as conn:
+        assert examples_repo.get(conn, ex.id).messages == ex.messages
+        tables = set(sa.inspect(conn).get_table_names())
+    assert {"sessions", "claims", "flags", "clusters"} <= tables
+    upgraded.close()
+    engine.dispose()
+
+
+def test_insert_many_reports_duplicates_and_keeps_every_place(store: Store) -> None:
+    a, b = make_examples(2)
+    again = Example.create(a.messages, source=Source(name="other.jsonl", line=9))
+    with store.write() as conn:
+        assert examples_repo.insert_many(conn, [a, b, a]) == [True, True, False]
+        assert examples_repo.insert_many(conn, [again]) == [False]
+    with store.read() as conn:
+        assert examples_repo.count(conn) == 2
+        assert examples_repo.find_by_place(conn, "other.jsonl", 9) == [a.id]
+        assert [p["source_name"] for p in examples_repo.places(conn, a.id)] == ["test.jsonl", "other.jsonl"]
+
+
+def test_example_round_trips_through_the_database(store: Store) -> None:
+    ex = Example.create(
+        [
+            {"role": "user", "content": "Look up invoice 7 ✓"},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "lookup_invoice", "arguments": "{\"id\": 7}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "{\"status\": \"paid\"}"},
+            {"role": "assistant", "content": "Invoice 7 is paid.", "weight": 1},
+        ],
+        tools=[{"type": "function", "function": {"name": "lookup_invoice", "parameters": {"type": "object"}}}],
+        rejected={"role": "assistant", "content": "No idea."},
+        source=Source(name="s", file="s.jsonl", line=3, format="openai"),
+        metadata={"category": "billing"},
+        tokens=55,
+        warnings=["no_system_message"],
+    )
+    with store.write() as conn:
+        examples_repo.insert_many(conn, [ex])
+    with store.read() as conn:
+        assert examples_repo.get(conn, ex.id) == ex
+
+
+def test_page_filters_and_paginates_in_sql(store: Store) -> None:
+    add_examples(store, 120, source="a.jsonl")
+    add_examples(store, 30, source="b.jsonl", start=500)
+    with store.read() as conn:
+        first = examples_repo.page(conn, ExampleFilter(sources=["a.jsonl"]), limit=50)
+        second = examples_repo.page(conn, ExampleFilter(sources=["a.jsonl"]), offset=50, limit=50)
+        assert len(first) == 50 and len(second) == 50
+        assert first[-1]["seq"] < second[0]["seq"]
+        assert "messages" not in first[0]
+        assert examples_repo.count(conn, ExampleFilter(sources=["b.jsonl"])) == 30
+        assert examples_repo.count(conn, ExampleFilter(text="invoice 507?")) == 1
+        assert examples_repo.count(conn, ExampleFilter(text="100%")) == 0
+        assert examples_repo.count(conn, ExampleFilter(outcomes=["pending"])) == 150
+
+
+def test_iter_examples_streams_in_import_order(store: Store) -> None:
+    exs = add_examples(store, 25)
+    with store.read() as conn:
+        assert [e.id for e in examples_repo.iter_examples(conn, batch=7)] == [e.id for e in exs]
+
+
+def test_problems_are_kept_once_per_place(store: Store) -> None:
+    p = Problem(source="f.jsonl", file="f.jsonl", line=4, code="invalid_json", message="not JSON", raw="{oops")
+    with store.write() as conn:
+        imports_repo.add_problems(conn, [p, p])
+        imports_repo.add_problems(conn, [p])
+    with store.read() as conn:
+        assert imports_repo.list_problems(conn) == [p]
