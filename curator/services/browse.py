@@ -1,0 +1,170 @@
+"""Browsing examples: one filtered, sorted page at a time, and everything known about one example."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from curator.errors import InvalidInputError
+from curator.models import Decision, Example, Outcome
+from curator.services.outcomes import live_decisions
+from curator.store import Store
+from curator.store import decisions as decisions_repo
+from curator.store import examples as examples_repo
+from curator.store import gold_examples as gold_repo
+from curator.store import reports as reports_repo
+from curator.store.examples import ExampleFilter
+
+PAGE_SIZE = 50
+# Counting every match of an unindexed filter (text search) at 1,000,000 rows costs seconds;
+# past this many the page says "10,000+" and stops counting.
+COUNT_CAP = 10_000
+SORTS = tuple(examples_repo.SORTS)
+COLUMNS = ["id", "source_name", "source_line", "n_messages", "tokens", "outcome", "n_decisions", "decided_at"]
+
+
+@dataclass(frozen=True)
+class BrowsePage:
+    """One page of example rows (no message text) and how many match, capped."""
+
+    rows: list[dict[str, Any]]
+    page: int
+    page_size: int
+    total: int  # exact when not ``more``; else COUNT_CAP
+    more: bool  # True when at least COUNT_CAP examples match
+
+    @property
+    def pages(self) -> int | None:
+        """How many pages there are, None when the count was capped."""
+        return None if self.more else max(1, -(-self.total // self.page_size))
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total:,}+" if self.more else f"{self.total:,}"
+
+
+@dataclass(frozen=True)
+class ExampleDetail:
+    """Everything the browse page shows about one example."""
+
+    example: Example
+    outcome: Outcome
+    n_decisions: int
+    decided_at: Any
+    history: list[Decision]
+    live: list[Decision]
+    places: list[dict[str, Any]]
+    cluster: dict[str, Any] | None
+    flags: list[dict[str, Any]]
+    gold: dict[str, Any] | None = None
+    live_ids: set[int] = field(default_factory=set)
+
+
+def make_filter(
+    *,
+    outcomes: list[str] | None = None,
+    sources: list[str] | None = None,
+    rule: str | None = None,
+    reviewer: str | None = None,
+    verdict: str | None = None,
+    text: str | None = None,
+) -> ExampleFilter:
+    """An ExampleFilter from widget values; blanks mean "any"."""
+    return ExampleFilter(
+        outcomes=[o for o in outcomes or [] if o],
+        sources=[s for s in sources or [] if s],
+        rule=(rule or "").strip() or None,
+        reviewer=(reviewer or "").strip() or None,
+        verdict=verdict or None,
+        text=(text or "").strip() or None,
+    )
+
+
+def browse(
+    store: Store,
+    flt: ExampleFilter | None = None,
+    *,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+    sort: str = "imported",
+    descending: bool = False,
+) -> BrowsePage:
+    """One page of examples matching ``flt``, paginated and sorted in SQL."""
+    if sort not in examples_repo.SORTS:
+        raise InvalidInputError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}", field="sort")
+    if page < 0 or not 1 <= page_size <= 500:
+        raise InvalidInputError("page must be >= 0 and page size 1-500", field="page")
+    flt = flt or ExampleFilter()
+    with store.read() as conn:
+        rows = examples_repo.page(conn, flt, offset=page * page_size, limit=page_size, sort=sort, descending=descending)
+        # Probe one row past the cap before counting, so an unindexed filter never counts 1M rows.
+        more = bool(examples_repo.page(conn, flt, offset=COUNT_CAP, limit=1))
+        total = COUNT_CAP if more else examples_repo.count(conn, flt)
+    return BrowsePage(
+        rows=[{c: r[c] for c in COLUMNS} for r in rows],
+        page=page,
+        page_size=page_size,
+        total=total,
+        more=more,
+    )
+
+
+def filter_choices(store: Store) -> dict[str, list[str]]:
+    """Values the filter widgets offer: sources and flagged rules."""
+    with store.read() as conn:
+        return {"sources": reports_repo.source_names(conn), "rules": reports_repo.flagged_rules(conn)}
+
+
+def example_detail(store: Store, example_id: str) -> ExampleDetail:
+    """The example, its whole decision history, import places, cluster, flags and gold mark."""
+    example_id = example_id.strip()
+    with store.read() as conn:
+        row = examples_repo.get_row(conn, example_id)  # NotFoundError if unknown
+        example = examples_repo.row_to_example(row)
+        history = decisions_repo.for_example(conn, example_id)
+        places = examples_repo.places(conn, example_id)
+        cluster = reports_repo.cluster_of(conn, example_id)
+        flags = reports_repo.flags_of(conn, example_id)
+        gold = gold_repo.get(conn, example_id)
+    live, adjudication = live_decisions(history)
+    live_ids = {d.id for d in live if d.id is not None}
+    if adjudication is not None and adjudication.id is not None:
+        live_ids.add(adjudication.id)
+    return ExampleDetail(
+        example=example,
+        outcome=Outcome(row["outcome"]),
+        n_decisions=int(row["n_decisions"]),
+        decided_at=row["decided_at"],
+        history=history,
+        live=live,
+        places=places,
+        cluster=cluster,
+        flags=flags,
+        gold=gold,
+        live_ids=live_ids,
+    )
+
+
+def history_rows(detail: ExampleDetail) -> list[dict[str, Any]]:
+    """The decision history as table rows: every decision, retraction, adjudication and reopen."""
+    out = []
+    for d in detail.history:
+        correction = ""
+        if d.correction is not None:
+            correction = d.correction.reply.text if d.correction.reply else f"{len(d.correction.messages or [])} edited messages"
+        out.append(
+            {
+                "id": d.id,
+                "time": d.created_at,
+                "reviewer": d.reviewer,
+                "kind": d.kind.value,
+                "verdict": d.verdict.value if d.verdict else "",
+                "rules": ", ".join(d.rules),
+                "note": d.note,
+                "correction": correction,
+                "target": d.target_id,
+                "counts": d.id in detail.live_ids,
+                "guideline": d.guideline_version or "",
+            }
+        )
+    return out

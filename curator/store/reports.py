@@ -1,0 +1,160 @@
+"""Aggregates for the dashboard and lookups for the browse and lead pages, all done in SQL."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from curator.models import DecisionKind, Outcome
+from curator.store.schema import clusters, decisions, examples, flags, imports, users
+
+_JUDGEMENTS = [DecisionKind.DECISION.value, DecisionKind.ADJUDICATION.value]
+
+
+def _retracted() -> sa.Select[Any]:
+    return sa.select(decisions.c.target_id).where(
+        decisions.c.kind == DecisionKind.RETRACTION.value, decisions.c.target_id.isnot(None)
+    )
+
+
+def verdict_counts(conn: Connection) -> dict[str, int]:
+    """Reviewers' judgements (decisions and adjudications, retractions excluded) per verdict."""
+    stmt = (
+        sa.select(decisions.c.verdict, sa.func.count())
+        .where(decisions.c.kind.in_(_JUDGEMENTS), decisions.c.id.not_in(_retracted()))
+        .group_by(decisions.c.verdict)
+    )
+    return {str(v): int(n) for v, n in conn.execute(stmt) if v is not None}
+
+
+def token_range(conn: Connection) -> tuple[int, int, int]:
+    """(how many examples have a token count, smallest, largest)."""
+    row = conn.execute(
+        sa.select(sa.func.count(examples.c.tokens), sa.func.min(examples.c.tokens), sa.func.max(examples.c.tokens))
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+def token_bins(conn: Connection, *, width: int, low: int) -> dict[int, int]:
+    """Examples per token bin, binned in SQL: {bin start: count}."""
+    bin_index = (examples.c.tokens - low) // width
+    stmt = sa.select(bin_index, sa.func.count()).where(examples.c.tokens.isnot(None)).group_by(bin_index)
+    return {low + int(i) * width: int(n) for i, n in conn.execute(stmt)}
+
+
+def max_seq(conn: Connection) -> int:
+    return int(conn.scalar(sa.select(sa.func.max(examples.c.seq))) or 0)
+
+
+def token_sample(conn: Connection, *, size: int, seed: int = 0) -> list[int]:
+    """Token counts of about ``size`` examples picked by primary key (cheap at any table size)."""
+    top = max_seq(conn)
+    if top == 0:
+        return []
+    picks = sorted(random.Random(seed).sample(range(1, top + 1), min(size, top)))
+    out: list[int] = []
+    for start in range(0, len(picks), 900):
+        chunk = picks[start : start + 900]
+        stmt = sa.select(examples.c.tokens).where(examples.c.seq.in_(chunk), examples.c.tokens.isnot(None))
+        out.extend(int(t) for t in conn.scalars(stmt))
+    return out
+
+
+def _day(value: Any) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    return str(value)[:10]
+
+
+def decisions_per_day(conn: Connection, *, since: datetime | None = None) -> list[tuple[str, str, int]]:
+    """(day, reviewer, judgements that day), oldest day first; retracted ones still count as work."""
+    created = decisions.c.created_at
+    if conn.dialect.name == "postgresql":
+        # date() of a timestamptz follows the session's time zone; days are UTC days everywhere.
+        created = sa.func.timezone("UTC", created)
+    day = sa.func.date(created)
+    stmt = (
+        sa.select(day.label("day"), users.c.name, sa.func.count())
+        .join(users, users.c.id == decisions.c.reviewer_id)
+        .where(decisions.c.kind.in_(_JUDGEMENTS))
+        .group_by(day, users.c.name)
+        .order_by(day, users.c.name)
+    )
+    if since is not None:
+        stmt = stmt.where(decisions.c.created_at >= since)
+    return [(_day(d), str(name), int(n)) for d, name, n in conn.execute(stmt)]
+
+
+def multi_decided_ids(conn: Connection, *, minimum: int = 2, limit: int = 20000) -> list[str]:
+    """Ids of examples with at least ``minimum`` live decisions (newest imports last)."""
+    stmt = (
+        sa.select(examples.c.id)
+        .where(examples.c.n_decisions >= minimum)
+        .order_by(examples.c.n_decisions, examples.c.seq)
+        .limit(limit)
+    )
+    return list(conn.scalars(stmt))
+
+
+def conflict_ids(conn: Connection, *, offset: int = 0, limit: int = 20) -> list[str]:
+    """Examples whose outcome is a conflict, in import order (an indexed lookup)."""
+    stmt = (
+        sa.select(examples.c.id)
+        .where(examples.c.outcome == Outcome.CONFLICT.value)
+        .order_by(examples.c.seq)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(conn.scalars(stmt))
+
+
+def conflict_count(conn: Connection) -> int:
+    stmt = sa.select(sa.func.count()).select_from(examples).where(examples.c.outcome == Outcome.CONFLICT.value)
+    return int(conn.scalar(stmt) or 0)
+
+
+def cluster_of(conn: Connection, example_id: str) -> dict[str, Any] | None:
+    """The example's duplicate cluster and its members, or None if it is in none."""
+    row = conn.execute(sa.select(clusters).where(clusters.c.example_id == example_id)).mappings().first()
+    if row is None:
+        return None
+    members = conn.execute(
+        sa.select(clusters.c.example_id, clusters.c.similarity, clusters.c.is_representative)
+        .where(clusters.c.cluster_id == row["cluster_id"])
+        .order_by(clusters.c.example_id)
+    ).mappings()
+    return {
+        "cluster_id": row["cluster_id"],
+        "kind": row["kind"],
+        "similarity": row["similarity"],
+        "is_representative": bool(row["is_representative"]),
+        "members": [dict(m) for m in members],
+    }
+
+
+def flags_of(conn: Connection, example_id: str) -> list[dict[str, Any]]:
+    """Automated guideline flags on the example."""
+    stmt = (
+        sa.select(flags.c.rule_id, flags.c.check_name, flags.c.message, flags.c.guideline_version)
+        .where(flags.c.example_id == example_id)
+        .order_by(flags.c.id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def flagged_rules(conn: Connection) -> list[str]:
+    """Every rule id with at least one flag (for filter choices)."""
+    return [str(r) for r in conn.scalars(sa.select(flags.c.rule_id).distinct().order_by(flags.c.rule_id))]
+
+
+def source_names(conn: Connection) -> list[str]:
+    """Every source name: from the import log (small), else from the examples themselves."""
+    names = list(conn.scalars(sa.select(imports.c.source_name).distinct().order_by(imports.c.source_name)))
+    if not names:
+        # Examples stored without an import run (tests, scripts): the indexed column will do.
+        names = list(conn.scalars(sa.select(examples.c.source_name).distinct().order_by(examples.c.source_name)))
+    return [str(s) for s in names]
