@@ -20,7 +20,8 @@ from curator.store import Store
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 
-_KEYS = {"example_id", "source", "line", "reviewer", "verdict", "rules", "note", "correction", "guideline_version", "created_at", "kind"}
+# "id" and "target_id" come with an exported log; they name rows of the other database.
+_KEYS = {"id", "target_id", "example_id", "source", "line", "reviewer", "verdict", "rules", "note", "correction", "guideline_version", "created_at", "kind"}
 
 
 @dataclass
@@ -39,11 +40,13 @@ class DecisionImport:
     lines: int = 0
     applied: int = 0
     unchanged: int = 0
+    skipped: int = 0  # retractions and reopens from an exported log: history, not decisions
     errors: list[LineError] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.file, "lines": self.lines, "applied": self.applied, "unchanged": self.unchanged,
+            "skipped": self.skipped,
             "errors": [e.as_dict() for e in self.errors],
         }
 
@@ -112,6 +115,9 @@ def import_decisions(store: Store, actor: User, path: str | Path, *, known_rules
             report.lines += 1
             try:
                 obj = json.loads(raw)
+                if isinstance(obj, dict) and obj.get("kind") in (DecisionKind.RETRACTION.value, DecisionKind.REOPEN.value):
+                    report.skipped += 1
+                    continue
                 decision, reviewer = _parse(conn, obj, known_rules)
                 live, adjudication = live_decisions(decisions_repo.for_example(conn, decision.example_id))
                 current = adjudication if decision.kind == DecisionKind.ADJUDICATION else next((d for d in live if d.reviewer == reviewer.name), None)
