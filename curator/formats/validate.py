@@ -49,13 +49,15 @@ def validate_messages(
     roles = []
     for i, message in enumerate(messages):
         # Fast path for the common {"role", "content": str} message: most of a large import.
-        if (type(message) is dict and len(message) == 2 and type(message.get("content")) is str
-                and message.get("role") in _PLAIN_ROLES):
-            roles.append(message["role"])
-            continue
+        if type(message) is dict and len(message) == 2 and type(message.get("content")) is str:
+            role = message.get("role")
+            if type(role) is str and role in _PLAIN_ROLES:
+                roles.append(role)
+                continue
         _check_message(message, f"{field}[{i}]", errors, call_ids)
         if isinstance(message, dict):
-            roles.append(message.get("role"))
+            role = message.get("role")
+            roles.append(role if isinstance(role, str) else None)
     if "assistant" not in roles:
         errors.append(Issue(codes.NO_ASSISTANT, field,
                             "no assistant message: there is no reply to learn from"))
