@@ -278,7 +278,7 @@ def test_decision_agreement_covers_the_verdict_and_every_cited_rule() -> None:
 # --- against established implementations ----------------------------------------------------
 
 LABELS = st.sampled_from(["0", "1", "2"])
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
@@ -340,3 +340,39 @@ def test_krippendorff_alpha_matches_the_krippendorff_package(items: list[list[in
     data = np.array([[np.nan if v is None else float(v) for v in row] for row in items]).T
     theirs = krippendorff.alpha(reliability_data=data, level_of_measurement=level)
     assert mine.value == pytest.approx(theirs, abs=1e-9)
+
+
+# --- invariants that need no other package --------------------------------------------------
+
+
+@FAST
+@given(st.lists(st.tuples(LABELS, LABELS), min_size=1, max_size=30))
+def test_two_complete_raters_tie_fleiss_to_alpha(pairs: list[tuple[str, str]]) -> None:
+    # with two raters and no missing data Fleiss' kappa is Scott's pi, and alpha = pi + (1 - pi) / 2N
+    ratings = [r for i, (a, b) in enumerate(pairs) for r in ((i, "A", a), (i, "B", b))]
+    pi, alpha = fleiss_kappa(ratings).value, krippendorff_alpha(ratings).value
+    if pi is None:
+        assert alpha is None
+    else:
+        assert alpha == pytest.approx(pi + (1 - pi) / (2 * len(pairs)), abs=1e-9)
+
+
+@FAST
+@given(MATRIX)
+def test_renaming_labels_changes_no_nominal_figure(items: list[list[int | None]]) -> None:
+    ratings = [(i, f"r{j}", str(v)) for i, row in enumerate(items) for j, v in enumerate(row) if v is not None]
+    renamed = [(i, r, f"label-{9 - int(v)}") for i, r, v in ratings]
+    before, after = agreement_report(ratings), agreement_report(renamed)
+    for field in ("percent", "fleiss_kappa", "krippendorff_alpha"):
+        old, new = getattr(before, field), getattr(after, field)
+        assert old.n_items == new.n_items
+        assert (old.value is None) == (new.value is None)
+        assert old.value is None or old.value == pytest.approx(new.value, abs=1e-12)
+    matrix = after.confusion.matrix
+    assert all(matrix[i][j] == pytest.approx(matrix[j][i]) for i in range(len(matrix)) for j in range(len(matrix)))
+    assert after.confusion.n_values == pytest.approx(sum(len(u) for u in _pairable_rows(items)))
+
+
+def _pairable_rows(items: list[list[int | None]]) -> list[list[int]]:
+    rows = [[v for v in row if v is not None] for row in items]
+    return [row for row in rows if len(row) >= 2]
