@@ -32,7 +32,7 @@ def import_(ctx: Context, paths: tuple[str, ...], fmt: str, source: str | None, 
         summary_dict["flags"] = flag_examples(ctx.store, summary.example_ids)
         results.append(summary_dict)
         if not as_json:
-            click.echo(f"{path}: format {summary.format} ({summary.reason})", err=True)
+            click.echo(f"{path}: format {summary.reason}", err=True)
             click.echo(
                 f"{path}: {summary.records} records -> {summary.examples} new examples, "
                 f"{summary.duplicates} duplicates, {summary.problems} problems"
@@ -83,11 +83,11 @@ def stats(ctx: Context, model: str, as_json: bool) -> None:
     click.echo(table([[k, v] for k, v in s["by_outcome"].items()], ["outcome", "examples"]))
     if s["tokens"]:
         t = s["tokens"]
-        click.echo(f"tokens ({s['model']}): min {t['min']}, p10 {t['p10']}, median {t['median']}, p90 {t['p90']}, max {t['max']}")
+        click.echo("tokens ({}): ".format(s["model"]) + ", ".join(f"{k} {t[k]:,.0f}" for k in ("min", "p10", "median", "p90", "max")))
         click.echo(f"over the {s['max_example_tokens']:,}-token limit: {s['over_limit']}")
     if s["cost"]:
         c = s["cost"]
         click.echo(
             f"training estimate: {c['billing_tokens']:,} billing tokens x {c['epochs']} epochs = "
-            f"{c['training_tokens']:,} tokens, about ${c['usd']:.2f}"
+            f"{c['training_tokens']:,} tokens" + (f", about ${c['usd']:.2f}" if c["usd"] is not None else "")
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from curator.store import Store
@@ -32,5 +33,5 @@ def dataset_stats(store: Store, *, model: str = DEFAULT_MODEL) -> dict[str, Any]
         "over_limit": sum(1 for t in tokens if t > info.max_example_tokens),
         "model": info.name,
         "max_example_tokens": info.max_example_tokens,
-        "cost": cost.as_dict() if cost else None,
+        "cost": asdict(cost) if cost else None,
     }
