@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -27,7 +27,7 @@ from curator.audit.text import clean, render_text
 from curator.errors import InvalidInputError
 from curator.models import Decision, DecisionKind, Outcome, Verdict
 
-T0 = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 EVIL = "<img src=x onerror=alert(1)>"
 NOTE = "fine </td><script>alert(1)</script> really"
 

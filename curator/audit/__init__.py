@@ -1,0 +1,67 @@
+"""Audit: agreement statistics, reviewer figures, and the report with its JSON, text and HTML forms."""
+
+from curator.audit.agreement import (
+    AgreementReport,
+    AgreementSection,
+    Confusion,
+    PairAgreement,
+    Score,
+    agreement_report,
+    cohen_kappa,
+    confusion,
+    decision_agreement,
+    fleiss_kappa,
+    krippendorff_alpha,
+    pairwise_cohen,
+    percent_agreement,
+    rule_ratings,
+    verdict_ratings,
+)
+from curator.audit.html import render_html
+from curator.audit.report import (
+    AuditReport,
+    Coverage,
+    PredictionAudit,
+    RuleAudit,
+    RulePassRate,
+    SourceCoverage,
+    StaleDecision,
+    Summary,
+    coverage_from,
+)
+from curator.audit.reviewers import GoldSummary, ReviewerSection, ReviewerStats, gold_summary, reviewer_stats
+from curator.audit.text import render_text
+
+__all__ = [
+    "AgreementReport",
+    "AgreementSection",
+    "AuditReport",
+    "Confusion",
+    "Coverage",
+    "GoldSummary",
+    "PairAgreement",
+    "PredictionAudit",
+    "ReviewerSection",
+    "ReviewerStats",
+    "RuleAudit",
+    "RulePassRate",
+    "Score",
+    "SourceCoverage",
+    "StaleDecision",
+    "Summary",
+    "agreement_report",
+    "cohen_kappa",
+    "confusion",
+    "coverage_from",
+    "decision_agreement",
+    "fleiss_kappa",
+    "gold_summary",
+    "krippendorff_alpha",
+    "pairwise_cohen",
+    "percent_agreement",
+    "render_html",
+    "render_text",
+    "reviewer_stats",
+    "rule_ratings",
+    "verdict_ratings",
+]

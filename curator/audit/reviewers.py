@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from enum import Enum
+from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -120,7 +121,7 @@ def _pace(times: list[datetime], gap: timedelta) -> tuple[int, list[float]]:
     """Number of sessions and the seconds between consecutive decisions within them."""
     try:
         ordered = sorted(times)
-        deltas = [later - earlier for earlier, later in zip(ordered, ordered[1:])]
+        deltas = [later - earlier for earlier, later in pairwise(ordered)]
     except TypeError as exc:
         raise InvalidInputError(
             "created_at mixes naive and timezone-aware date-times; use aware (UTC) times",
@@ -220,7 +221,7 @@ _WORDS = {"approval_rate": "approval rate", "outcome_agreement": "agreement with
 
 
 def _flag_rate(
-    raw: list[dict[str, Any]], metric: str, denominator: str, side: str, threshold: float, min_count: int
+    raw: list[dict[str, Any]], metric: Metric, denominator: str, side: str, threshold: float, min_count: int
 ) -> float | None:
     """Flag reviewers far from the group on one rate; returns the group median."""
     judged = [r for r in raw if r[metric] is not None and r[denominator] >= min_count]

@@ -101,8 +101,9 @@ def render_text(report: AuditReport) -> str:
 
     if report.gold is not None:
         g = report.gold
-        out += ["", f"Gold: {g.n_gold} gold examples, {g.n_settled} settled, accuracy {_pct(g.accuracy)}, "
-                    f"{len(g.mismatches)} mismatches"]
+        gold = (f"Gold: {g.n_gold} gold examples, {g.n_settled} settled, accuracy {_pct(g.accuracy)}, "
+                f"{len(g.mismatches)} mismatches")
+        out += ["", gold]
 
     if report.predictions is not None:
         p = report.predictions
