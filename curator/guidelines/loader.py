@@ -24,6 +24,7 @@ _ID = r"^[a-z0-9][a-z0-9-]*$"
 _NAME = r"^[a-z0-9][a-z0-9_-]*$"
 _FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 SKIPPED_FILES = frozenset({"readme.md"})
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 
 
 class _CheckYaml(BaseModel):
@@ -86,6 +87,12 @@ def _reason(error: Mapping[str, Any], model: type[BaseModel]) -> str:
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
+def _first_error(exc: ValidationError) -> Mapping[str, Any]:
+    """The error to report: a misspelt key explains a "missing" one, so unknown keys come first."""
+    errors = exc.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
 def _loc(parts: tuple[Any, ...]) -> str:
     out = ""
     for p in parts:
@@ -99,16 +106,17 @@ class _Source:
     def __init__(self, label: str, front: str | None = None, first_line: int = 1) -> None:
         self.label = label
         self.first_line = first_line
-        self.root: yaml.Node | None = None
-        if front is not None:
-            try:
-                self.root = yaml.compose(front, Loader=yaml.SafeLoader)
-            except yaml.YAMLError:
-                self.root = None
+        self.front = front
 
     def line(self, *path: Any) -> int | None:
         """1-based file line of the deepest node reachable along ``path`` (None if unknown)."""
-        node = self.root
+        if self.front is None:
+            return None
+        try:
+            # Composed only when there is an error to locate: a second parse costs time.
+            node = yaml.compose(self.front, Loader=_YamlLoader)
+        except yaml.YAMLError:
+            return None
         if node is None:
             return None
         found = node.start_mark.line
@@ -152,7 +160,7 @@ def _build_rule(raw: Any, index: int, front: _FrontMatter, source: _Source) -> R
     try:
         spec = _RuleYaml.model_validate(raw)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        error = _first_error(exc)
         model = _CheckYaml if error["loc"][:1] == ("check",) and len(error["loc"]) > 1 else _RuleYaml
         raise source.error(_reason(error, model), path=(*path, *error["loc"]), rule=label, field=_loc(error["loc"])) from exc
     check = None
@@ -171,7 +179,7 @@ def _build_check(spec: _CheckYaml, front: _FrontMatter, source: _Source, *, path
     try:
         config = build_params(spec.name, spec.params, context={"language": front.language, "model": front.target_model})
     except ValidationError as exc:
-        error = exc.errors()[0]
+        error = _first_error(exc)
         loc = ("check", "params", *error["loc"])
         reason = _reason(error, get_check(spec.name).params)
         raise source.error(f"{reason} (check {spec.name!r})", path=(*path, "params", *error["loc"]), rule=rule, field=_loc(loc)) from exc
@@ -184,7 +192,7 @@ def _build_guideline(data: Any, body: str, source: _Source) -> Guideline:
     try:
         front = _FrontMatter.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        error = _first_error(exc)
         model = _NegativesYaml if error["loc"][:1] == ("negatives",) and len(error["loc"]) > 1 else _FrontMatter
         raise source.error(_reason(error, model), path=error["loc"], field=_loc(error["loc"])) from exc
     rules: list[Rule] = []
@@ -214,7 +222,7 @@ def load_guideline(path: str | Path) -> Guideline:
         raise GuidelineError(f"cannot be read: {exc.strerror or exc}", file=label) from exc
     front, body, first_line = _split(text, label)
     try:
-        data = yaml.safe_load(front)
+        data = yaml.load(front, Loader=_YamlLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + first_line if mark is not None else None

@@ -5,7 +5,7 @@ Importing this package registers every check; add one with ``@check("name", para
 
 from curator.guidelines.checks import language, limits, phrases, pii, repetition, secrets, structure
 from curator.guidelines.checks.language import detect_language
-from curator.guidelines.checks.limits import TRAINING_TOKEN_LIMITS, training_token_limit
+from curator.guidelines.checks.limits import training_token_limit
 from curator.guidelines.checks.pii import find_pii, iban_valid, luhn_valid
 from curator.guidelines.checks.registry import (
     CheckDef,
@@ -21,7 +21,6 @@ from curator.guidelines.checks.repetition import compression_ratio, find_repetit
 from curator.guidelines.checks.secrets import find_secrets
 
 __all__ = [
-    "TRAINING_TOKEN_LIMITS",
     "CheckDef",
     "CheckParams",
     "Flag",

@@ -78,7 +78,7 @@ def detect_language(text: str, *, min_words: int = 6) -> str:
     ranked = sorted(language_scores(text).items(), key=lambda kv: kv[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     # Too few function words (a list of names, a table) or two languages too close: say so.
-    if top < 0.12 or top < second * 1.3:
+    if top < 0.12 or top * len(words) < 2.5 or top < second * 1.3:
         return UNKNOWN
     return best
 

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from curator.errors import NotFoundError
 from curator.guidelines.checks.registry import CheckParams, Flag, check
 from curator.models import Example
 
-# Per-example training limits of OpenAI's fine-tunable chat models (the fine-tuning guide's
-# "token limits"); longer examples are truncated in training, so the guideline blocks them.
-TRAINING_TOKEN_LIMITS: dict[str, int] = {
-    "gpt-4.1-2025-04-14": 65_536,
-    "gpt-4.1-mini-2025-04-14": 65_536,
-    "gpt-4.1-nano-2025-04-14": 65_536,
-    "gpt-4o-2024-08-06": 65_536,
-    "gpt-4o-mini-2024-07-18": 65_536,
-    "gpt-3.5-turbo-0125": 16_385,
-    "gpt-3.5-turbo-1106": 16_385,
-    "gpt-3.5-turbo-0613": 4_096,
-}
-
 
 def training_token_limit(model: str) -> int | None:
-    """The per-example training limit of a model, or None when curator does not know it."""
-    return TRAINING_TOKEN_LIMITS.get(model)
+    """The per-example training limit of a model from curator.tokens' model table, or None."""
+    # Imported here: curator.tokens owns the model table and loads tiktoken, which most checks never need.
+    from curator.tokens import model_info
+
+    try:
+        return model_info(model).max_example_tokens
+    except NotFoundError:
+        return None
 
 
 class TokenLimitParams(CheckParams):
@@ -33,14 +27,18 @@ class TokenLimitParams(CheckParams):
     @model_validator(mode="after")
     def _known_limit(self) -> TokenLimitParams:
         if self.limit is None and training_token_limit(self.model) is None:
-            known = ", ".join(sorted(TRAINING_TOKEN_LIMITS))
-            raise ValueError(f"no known training limit for model {self.model!r}; set params 'limit' (known models: {known})")
+            raise ValueError(f"no known training limit for model {self.model!r}; set params 'limit' "
+                             "or add the model to curator/tokens/models.toml")
         return self
 
     @property
     def effective_limit(self) -> int:
         """The limit in force: the rule's own, else the model's."""
-        return self.limit if self.limit is not None else TRAINING_TOKEN_LIMITS[self.model]
+        if self.limit is not None:
+            return self.limit
+        known = training_token_limit(self.model)
+        assert known is not None  # the validator made sure of it
+        return known
 
 
 @check("token_limit", params=TokenLimitParams)

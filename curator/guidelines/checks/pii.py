@@ -93,8 +93,14 @@ def _ibans(text: str) -> Iterator[Hit]:
                 break
 
 
+_IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2}[ ]?$")
+_CARD_GROUPS = re.compile(r"\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{4,5}")
+
+
 def _cards(text: str) -> Iterator[Hit]:
     for m in _CARD.finditer(text):
+        if not _CARD_GROUPS.fullmatch(m.group()) or _IBAN_HEAD.search(text, 0, m.start()):
+            continue  # not grouped like a card, or the digits of an IBAN that failed mod 97
         digits = re.sub(r"\D", "", m.group())
         # Card networks start with 2-6; a run of one digit passes Luhn but is a placeholder.
         if digits[0] in "23456" and len(set(digits)) > 1 and luhn_valid(digits):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
+from itertools import groupby
 
 from pydantic import Field
 
@@ -29,7 +30,7 @@ class RepetitionParams(CheckParams):
     max_period: int = Field(default=25, ge=1)  # longest block (in tokens) looked for
     min_line_repeats: int = Field(default=4, ge=2)  # the same line this often
     min_sentence_repeats: int = Field(default=3, ge=2)  # the same sentence (4+ words) this often
-    min_compression_ratio: float = Field(default=0.2, gt=0, lt=1)  # zlib size / raw size below this
+    min_compression_ratio: float = Field(default=0.15, gt=0, lt=1)  # zlib size / raw size below this
     min_chars_for_ratio: int = Field(default=400, ge=1)
 
 
@@ -47,6 +48,19 @@ def _show(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "\u2026")
 
 
+def _aligned(tokens: list[str], period: int, start: int, run: int,
+             params: RepetitionParams) -> tuple[int, int, int, int]:
+    """(covered, period, start, repeats) with the block starting on a word, not on punctuation."""
+    for shift in range(period):
+        repeats = (run + period - shift) // period
+        if repeats < params.min_loop_repeats or repeats * period < params.min_loop_tokens:
+            break
+        if tokens[start + shift][0].isalnum():
+            return repeats * period, period, start + shift, repeats
+    repeats = run // period + 1
+    return repeats * period, period, start, repeats
+
+
 def _loop(text: str, params: RepetitionParams) -> tuple[str, int, tuple[int, int]] | None:
     """The longest back-to-back repetition: (block, repeats, span), if long enough to flag."""
     matches = list(_TOKEN.finditer(text))
@@ -54,18 +68,20 @@ def _loop(text: str, params: RepetitionParams) -> tuple[str, int, tuple[int, int
     best: tuple[int, int, int, int] | None = None  # covered tokens, period, start index, repeats
     n = len(tokens)
     for period in range(1, min(params.max_period, n // params.min_loop_repeats) + 1):
-        run = 0
-        for i in range(n - period):
-            run = run + 1 if tokens[i] == tokens[i + period] else 0
-            if run and (i + period + 1 == n or tokens[i + 1] != tokens[i + 1 + period]):
-                start = i - run + 1
+        # eq[i]: token i equals token i + period; a run of L such tokens repeats a block L // period + 1 times.
+        eq = [a == b for a, b in zip(tokens, tokens[period:])]
+        position = 0
+        for same, group in groupby(eq):
+            run = sum(1 for _ in group)
+            if same:
                 repeats = run // period + 1
                 covered = repeats * period
-                block = tokens[start : start + period]
+                block = tokens[position : position + period]
                 wordy = any(t[0].isalnum() or t[0] == "_" for t in block)
                 if repeats >= params.min_loop_repeats and covered >= params.min_loop_tokens and wordy:
                     if best is None or covered > best[0]:
-                        best = (covered, period, start, repeats)
+                        best = _aligned(tokens, period, position, run, params)
+            position += run
     if best is None:
         return None
     covered, period, start, repeats = best
