@@ -367,3 +367,68 @@ def test_any_record_is_one_example_xor_problems(record: object, fmt: str) -> Non
 
 
 _PROPERTY_FILE = Path(tempfile.mkdtemp(prefix="curator-formats-")) / "r.jsonl"
+
+
+# --- Hugging Face datasets ---------------------------------------------------------------------
+
+def _jsonl_records(name: str) -> list[dict[str, Any]]:
+    """The fixture's records, each with every key (Dataset.from_list takes columns from row 1)."""
+    records = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+    keys = list(dict.fromkeys(k for r in records for k in r))
+    return [{k: r.get(k) for k in keys} for r in records]
+
+
+def test_hf_save_to_disk_dataset_gives_the_jsonl_examples(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    # Arrow cannot mix string and list content in one column: the first two records only
+    datasets.Dataset.from_list(_jsonl_records("openai.jsonl")[:2]).save_to_disk(str(tmp_path / "ds"))
+    reader = open_records(tmp_path / "ds")
+    assert reader.format == "hf"
+    assert reader.reason == ("hf (a folder, read with datasets; rows look like openai: "
+                             "has 'messages')")
+    found = examples(tmp_path / "ds")
+    assert [e.id for e in found] == [e.id for e in examples(DATA / "openai.jsonl")][:2]
+    assert [e.source.line for e in found if e.source] == [1, 2]
+    assert found[0].metadata == {"id": "a1", "category": "math"}
+
+
+def test_hf_dataset_dict_reads_every_split(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    hh = _jsonl_records("hh.jsonl")
+    alpaca = _jsonl_records("alpaca.jsonl")
+    datasets.DatasetDict({
+        "train": datasets.Dataset.from_list(hh),
+        "test": datasets.Dataset.from_list(hh + hh),
+    }).save_to_disk(str(tmp_path / "dd"))
+    found = examples(tmp_path / "dd")
+    assert [(e.metadata["split"], e.source.line if e.source else None) for e in found] == [
+        ("train", 1), ("test", 1), ("test", 2)]
+    assert found[0].id == examples(DATA / "hh.jsonl")[0].id
+    datasets.Dataset.from_list(alpaca).save_to_disk(str(tmp_path / "alpaca"))
+    assert [e.id for e in examples(tmp_path / "alpaca")] == [e.id for e in examples(DATA / "alpaca.jsonl")]
+
+
+def test_hf_parquet_detects_each_rows_shape(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    rows = [
+        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]},
+        {"prompt": "The sky is", "chosen": " blue.", "rejected": " green."},
+        {"note": "neither"},
+    ]
+    keys = ["messages", "prompt", "chosen", "rejected", "note"]
+    datasets.Dataset.from_list([{k: r.get(k) for k in keys} for r in rows]).to_parquet(str(tmp_path / "mixed.parquet"))
+    reader = open_records(tmp_path / "mixed.parquet")
+    assert (reader.format, reader.reason) == (
+        "hf", "hf (a .parquet file, read with datasets; rows look like openai: has 'messages')")
+    first, second, third = read(tmp_path / "mixed.parquet")
+    assert first.example is not None and turns(first.example) == [("user", "hi"), ("assistant", "yo")]
+    assert second.example is not None and second.example.rejected is not None
+    assert [(p.code, p.line) for p in third.problems] == [(codes.UNKNOWN_FORMAT, 3)]
+    assert json.loads(third.raw) == {"note": "neither"}
+
+
+def test_hf_format_on_a_jsonl_file_uses_datasets(tmp_path: Path) -> None:
+    pytest.importorskip("datasets")
+    found = examples(DATA / "sharegpt.jsonl", format="hf")
+    assert [e.id for e in found] == [e.id for e in examples(DATA / "sharegpt.jsonl")]
+    assert found[0].source is not None and found[0].source.format == "hf"
