@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -77,3 +78,31 @@ def adjudicate(
             raise ConflictError(f"example {example_id} is {outcome.value}, not in conflict; reload the queue")
         _, settlement = decisions_service.append_in(conn, decision, actor, known_rules=known_rules)
     return settlement.outcome
+
+
+def parse_ids(text: str) -> list[str]:
+    """Example ids from pasted text (whitespace, comma or semicolon separated), de-duplicated."""
+    seen: dict[str, None] = {}
+    for token in re.split(r"[\s,;]+", text):
+        token = token.strip().strip("'\"")
+        if token:
+            seen.setdefault(token, None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class ReopenResult:
+    reopened: list[str]
+    unknown: list[str]
+
+
+def reopen_pasted(store: Store, actor: User, text: str, *, note: str = "") -> ReopenResult:
+    """Send the pasted example ids back to the queue; unknown ids are reported, not fatal (leads only)."""
+    require(actor, UserRole.LEAD)
+    ids = parse_ids(text)
+    with store.read() as conn:
+        known = examples_repo.existing_ids(conn, ids)
+    reopened = [eid for eid in ids if eid in known]
+    if reopened:
+        decisions_service.reopen(store, actor, reopened, note=note)
+    return ReopenResult(reopened=reopened, unknown=[eid for eid in ids if eid not in known])

@@ -1,19 +1,166 @@
-"""Lead page (placeholder until filled in)."""
+"""Lead page: overlap, the conflict queue with side-by-side adjudication, gold examples, stale decisions."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+import pandas as pd
 import streamlit as st
 
-from curator.models import UserRole
+from curator.app.pages._conversation import conversation
+from curator.errors import CuratorError
+from curator.models import Correction, Decision, User, UserRole, Verdict
+from curator.services import adjudication, gold
+from curator.services import decisions as decisions_service
+from curator.store import Store
 
 TITLE = "Lead"
 ICON = ":material/gavel:"
 MIN_ROLE = UserRole.LEAD
+QUEUE_PAGE = 20
+VERDICTS = [v.value for v in Verdict]
+
+
+def _known_rules(store: Store) -> Collection[str] | None:
+    try:
+        from curator.services.guideline_sync import known_rule_ids
+    except ImportError:
+        return None
+    return known_rule_ids(store)
+
+
+def _rules(text: str) -> list[str]:
+    return adjudication.parse_ids(text)
+
+
+def _done(message: str) -> None:
+    # A toast outlives the rerun that redraws the queue without the settled example.
+    st.toast(message)
+    st.rerun()
+
+
+def _overlap(store: Store, lead: User) -> None:
+    st.caption("How many agreeing decisions settle an example. Changing it settles every decided example again.")
+    current = decisions_service.get_overlap(store)
+    wanted = int(st.number_input("Decisions required per example", min_value=1, max_value=10, value=current, key="lead_overlap"))
+    if st.button("Save overlap", key="lead_overlap_save", disabled=wanted == current):
+        try:
+            decisions_service.set_overlap(store, lead, wanted)
+        except CuratorError as exc:
+            st.error(str(exc))
+            return
+        _done(f"Overlap set to {wanted}")
+
+
+def _side_by_side(decisions: list[Decision]) -> None:
+    cols = st.columns(max(1, len(decisions)))
+    for col, d in zip(cols, decisions, strict=False):
+        with col, st.container(border=True):
+            st.markdown(f"**{d.verdict.value if d.verdict else '?'}**")
+            st.text(f"{d.reviewer} · {d.created_at:%Y-%m-%d %H:%M}")
+            st.text("rules: " + (", ".join(d.rules) or "none"))
+            if d.note:
+                st.caption("note")
+                st.text(d.note)
+            if d.correction is not None:
+                st.caption("correction")
+                if d.correction.reply is not None:
+                    st.text(d.correction.reply.text)
+                else:
+                    st.text("\n\n".join(f"[{m.role.value}] {m.text}" for m in d.correction.messages or []))
+
+
+def _conflicts(store: Store, lead: User) -> None:
+    total = adjudication.conflict_count(store, lead)
+    if not total:
+        st.success("No conflicts: every decided example is settled or waiting for more decisions.")
+        return
+    queue = adjudication.conflicts(store, lead, limit=QUEUE_PAGE)
+    st.caption(f"{total:,} examples in conflict; the first {len(queue)} are listed.")
+    ids = [c.example.id for c in queue]
+    picked = st.selectbox("Conflict", ids, key="lead_conflict_pick",
+                          format_func=lambda i: f"{i} ({len(next(c for c in queue if c.example.id == i).decisions)} decisions)")
+    item = next(c for c in queue if c.example.id == picked)
+    st.markdown("**Decisions**")
+    _side_by_side(item.decisions)
+    with st.expander("Conversation", expanded=True):
+        conversation(item.example)
+    with st.form("lead_adjudicate_form", clear_on_submit=True):
+        st.markdown(f"**Adjudicate {item.example.id}**")
+        verdict = st.radio("Verdict", VERDICTS, horizontal=True, key="lead_adj_verdict")
+        rules = st.text_input("Violated rule ids (comma separated)", key="lead_adj_rules")
+        note = st.text_input("Note", key="lead_adj_note")
+        reply = st.text_area("Corrected final reply (optional; for a negative, the desired reply)", key="lead_adj_reply")
+        submitted = st.form_submit_button("Adjudicate", key="lead_adj_submit", type="primary")
+    if submitted:
+        correction = Correction(reply=reply) if reply.strip() else None
+        try:
+            outcome = adjudication.adjudicate(store, lead, item.example.id, verdict, rules=_rules(rules), note=note,
+                                              correction=correction, known_rules=_known_rules(store))
+        except CuratorError as exc:
+            st.error(str(exc))
+            return
+        _done(f"{item.example.id} settled: {outcome.value}")
+
+
+def _gold(store: Store, lead: User) -> None:
+    with st.form("lead_gold_form", clear_on_submit=True):
+        example_id = st.text_input("Example id", key="lead_gold_id")
+        verdict = st.radio("Known verdict", VERDICTS, horizontal=True, key="lead_gold_verdict")
+        rules = st.text_input("Rule ids (comma separated)", key="lead_gold_rules")
+        note = st.text_input("Note", key="lead_gold_note")
+        submitted = st.form_submit_button("Mark as gold", key="lead_gold_submit")
+    if submitted:
+        try:
+            gold.mark_gold(store, lead, example_id, verdict, rules=_rules(rules), note=note, known_rules=_known_rules(store))
+        except CuratorError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"{example_id.strip()} is gold ({verdict})")
+    marked = gold.list_gold(store, lead)
+    if marked:
+        st.dataframe(
+            pd.DataFrame(marked, columns=["example_id", "verdict", "rules", "note", "marked_by", "created_at"]),
+            hide_index=True, key="lead_gold_table",
+        )
+        unmark = st.selectbox("Unmark", ["", *[g["example_id"] for g in marked]], key="lead_gold_unmark_pick")
+        if st.button("Unmark gold", key="lead_gold_unmark", disabled=not unmark):
+            gold.unmark_gold(store, lead, unmark)
+            _done(f"{unmark} is no longer gold")
+    else:
+        st.caption("No gold examples yet.")
+
+
+def _stale(store: Store, lead: User) -> None:
+    st.caption("Paste the ids of examples whose decisions are stale (e.g. from `curator audit`); "
+               "they go back to the queue and their earlier decisions stop counting.")
+    text = st.text_area("Example ids", key="lead_stale_ids")
+    note = st.text_input("Reason", key="lead_stale_note")
+    if st.button("Send back to the queue", key="lead_stale_reopen", disabled=not text.strip()):
+        try:
+            result = adjudication.reopen_pasted(store, lead, text, note=note)
+        except CuratorError as exc:
+            st.error(str(exc))
+            return
+        st.success(f"{len(result.reopened)} examples sent back to the queue")
+        if result.unknown:
+            st.warning("Unknown ids (nothing done for them):")
+            st.text("\n".join(result.unknown))
 
 
 def render() -> None:
-    """Show the lead page to a signed-in user with at least MIN_ROLE."""
+    """The lead page; every action is re-checked by its service."""
     from curator.app import deps
 
-    deps.require_role(MIN_ROLE)
+    lead = deps.require_role(MIN_ROLE)
+    store = deps.get_store()
     st.title(TITLE)
+    conflicts, overlap, gold_tab, stale = st.tabs(["Conflicts", "Overlap", "Gold", "Stale decisions"])
+    with conflicts:
+        _conflicts(store, lead)
+    with overlap:
+        _overlap(store, lead)
+    with gold_tab:
+        _gold(store, lead)
+    with stale:
+        _stale(store, lead)
