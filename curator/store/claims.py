@@ -1,0 +1,188 @@
+"""Queue claims: who holds which example, found with indexed keyset queries.
+
+The candidate query walks ``ix_examples_outcome_seq`` from a cursor and checks each row with
+lookups bounded by the example's id (claims primary key, ``ix_decisions_example``), so a claim
+costs the rows it skips, never a scan of the whole table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from curator.models import DecisionKind, Outcome
+from curator.store.dialect import upsert
+from curator.store.schema import claims, decisions, examples, flags, gold
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What narrows a reviewer's queue; every field optional, all must hold."""
+
+    sources: tuple[str, ...] = ()
+    rule: str | None = None  # flagged by this rule's check
+    has_rejected: bool | None = None  # only examples with (or without) a `rejected` alternative
+    outcomes: tuple[str, ...] = field(default=(Outcome.PENDING.value,))
+
+
+def _filter_conds(flt: QueueFilter) -> list[sa.ColumnElement[bool]]:
+    conds: list[sa.ColumnElement[bool]] = [examples.c.outcome.in_(list(flt.outcomes or (Outcome.PENDING.value,)))]
+    if flt.sources:
+        conds.append(examples.c.source_name.in_(list(flt.sources)))
+    if flt.rule:
+        conds.append(sa.exists().where(flags.c.example_id == examples.c.id, flags.c.rule_id == flt.rule))
+    if flt.has_rejected is not None:
+        conds.append(examples.c.rejected.isnot(None) if flt.has_rejected else examples.c.rejected.is_(None))
+    return conds
+
+
+def _decided_by(user_id: int, example_col: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    """The user has a decision on the example that still counts (not retracted, not reopened)."""
+    d = decisions.alias("d")
+    r = decisions.alias("r")
+    o = decisions.alias("o")
+    retracted = sa.exists().where(r.c.example_id == d.c.example_id, r.c.kind == DecisionKind.RETRACTION.value, r.c.target_id == d.c.id)
+    reopened = sa.exists().where(o.c.example_id == d.c.example_id, o.c.kind == DecisionKind.REOPEN.value, o.c.id > d.c.id)
+    return sa.exists().where(
+        d.c.example_id == example_col,
+        d.c.reviewer_id == user_id,
+        d.c.kind == DecisionKind.DECISION.value,
+        ~retracted,
+        ~reopened,
+    )
+
+
+def _holders(example_col: sa.ColumnElement[str], *, now: datetime, exclude_user: int | None = None) -> sa.ScalarSelect[int]:
+    """Live (unexpired, not skipped) claims on the example, by anyone but ``exclude_user``."""
+    conds = [claims.c.example_id == example_col, claims.c.skipped.is_(False), claims.c.expires_at > now]
+    if exclude_user is not None:
+        conds.append(claims.c.user_id != exclude_user)
+    return sa.select(sa.func.count()).select_from(claims).where(*conds).scalar_subquery()
+
+
+def candidates(
+    conn: Connection,
+    user_id: int,
+    *,
+    required: int,
+    now: datetime,
+    flt: QueueFilter,
+    after_seq: int = 0,
+    limit: int = 1,
+    lock: bool = False,
+) -> list[tuple[int, str]]:
+    """(seq, id) of the next examples this user may claim, in import order after ``after_seq``.
+
+    An example is open while its counted decisions plus other reviewers' live claims are fewer
+    than ``required``; the user never gets an example they hold, skipped or already decided.
+    With ``lock`` (PostgreSQL) the rows are locked FOR UPDATE SKIP LOCKED.
+    """
+    mine = sa.exists().where(claims.c.example_id == examples.c.id, claims.c.user_id == user_id, claims.c.expires_at > now)
+    open_slots = sa.or_(
+        examples.c.outcome != Outcome.PENDING.value,
+        examples.c.n_decisions + _holders(examples.c.id, now=now, exclude_user=user_id) < required,
+    )
+    stmt = (
+        sa.select(examples.c.seq, examples.c.id)
+        .where(examples.c.seq > after_seq, *_filter_conds(flt), open_slots, ~mine, ~_decided_by(user_id, examples.c.id))
+        .order_by(examples.c.seq)
+        .limit(limit)
+    )
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=True, of=examples)
+    return [(int(s), str(i)) for s, i in conn.execute(stmt)]
+
+
+def matches(conn: Connection, example_id: str, flt: QueueFilter) -> bool:
+    """Whether one example passes the queue filter."""
+    stmt = sa.select(examples.c.seq).where(examples.c.id == example_id, *_filter_conds(flt))
+    return conn.scalar(stmt) is not None
+
+
+def open_slots(conn: Connection, example_id: str, *, required: int, now: datetime, exclude_user: int) -> int:
+    """How many more reviewers may hold this example now (a fresh read, after locking it)."""
+    n = conn.scalar(sa.select(examples.c.n_decisions).where(examples.c.id == example_id)) or 0
+    held = conn.scalar(sa.select(_holders(sa.literal(example_id), now=now, exclude_user=exclude_user))) or 0
+    return required - int(n) - int(held)
+
+
+def held_by(conn: Connection, user_id: int, *, now: datetime) -> list[tuple[str, int]]:
+    """(example id, seq) of the user's live, unskipped claims, newest first."""
+    stmt = (
+        sa.select(claims.c.example_id, examples.c.seq)
+        .join(examples, examples.c.id == claims.c.example_id)
+        .where(claims.c.user_id == user_id, claims.c.skipped.is_(False), claims.c.expires_at > now)
+        .order_by(claims.c.claimed_at.desc())
+    )
+    return [(str(e), int(s)) for e, s in conn.execute(stmt)]
+
+
+def put(conn: Connection, example_id: str, user_id: int, *, now: datetime, expires_at: datetime, skipped: bool = False) -> None:
+    """Claim (or re-claim, or mark skipped) an example for a user."""
+    upsert(
+        conn,
+        claims,
+        ["example_id", "user_id"],
+        {"example_id": example_id, "user_id": user_id, "claimed_at": now, "expires_at": expires_at, "skipped": skipped},
+    )
+
+
+def release(conn: Connection, example_id: str, user_id: int) -> None:
+    conn.execute(claims.delete().where(claims.c.example_id == example_id, claims.c.user_id == user_id))
+
+
+def release_live(conn: Connection, user_id: int, *, keep: str | None = None) -> None:
+    """Drop the user's unskipped claims (they hold one example at a time), except ``keep``."""
+    stmt = claims.delete().where(claims.c.user_id == user_id, claims.c.skipped.is_(False))
+    if keep is not None:
+        stmt = stmt.where(claims.c.example_id != keep)
+    conn.execute(stmt)
+
+
+def purge_expired(conn: Connection, *, now: datetime) -> int:
+    return int(conn.execute(claims.delete().where(claims.c.expires_at <= now)).rowcount)
+
+
+def live_holders(conn: Connection, example_id: str, *, now: datetime) -> list[int]:
+    """User ids holding a live claim on the example."""
+    stmt = sa.select(claims.c.user_id).where(claims.c.example_id == example_id, claims.c.skipped.is_(False), claims.c.expires_at > now)
+    return [int(u) for u in conn.scalars(stmt)]
+
+
+def gold_candidate(conn: Connection, user_id: int, *, now: datetime) -> str | None:
+    """A gold example this user has neither decided nor holds, if any."""
+    mine = sa.exists().where(claims.c.example_id == gold.c.example_id, claims.c.user_id == user_id, claims.c.expires_at > now)
+    stmt = (
+        sa.select(gold.c.example_id)
+        .where(~mine, ~_decided_by(user_id, gold.c.example_id))
+        .order_by(gold.c.created_at, gold.c.example_id)
+        .limit(1)
+    )
+    found = conn.scalar(stmt)
+    return str(found) if found is not None else None
+
+
+def is_gold(conn: Connection, example_id: str) -> bool:
+    return conn.scalar(sa.select(gold.c.example_id).where(gold.c.example_id == example_id)) is not None
+
+
+def add_gold(conn: Connection, example_id: str, verdict: str, *, created_by: int | None, now: datetime, rules: str = "[]", note: str = "") -> None:
+    """Mark an example gold (the lead's reference answer)."""
+    upsert(
+        conn,
+        gold,
+        ["example_id"],
+        {"example_id": example_id, "verdict": verdict, "rules": rules, "note": note, "created_by": created_by, "created_at": now},
+    )
+
+
+def progress(conn: Connection, flt: QueueFilter) -> tuple[int, int]:
+    """(examples matching the filter in any outcome, of which no longer pending)."""
+    everything = QueueFilter(sources=flt.sources, rule=flt.rule, has_rejected=flt.has_rejected, outcomes=tuple(o.value for o in Outcome))
+    conds = _filter_conds(everything)[1:]  # every outcome: drop the outcome condition
+    pending = sa.func.sum(sa.case((examples.c.outcome == Outcome.PENDING.value, 1), else_=0))
+    total, waiting = conn.execute(sa.select(sa.func.count(), pending).select_from(examples).where(*conds)).one()
+    return int(total or 0), int(total or 0) - int(waiting or 0)
