@@ -101,6 +101,8 @@ class AgreementSection(BaseModel):
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # the common case, checked first: audits pass 10^5 ratings
+        return value
     return str(value.value) if isinstance(value, Enum) else str(value)
 
 
@@ -150,17 +152,18 @@ def percent_agreement(ratings: Iterable[Sequence[Any]]) -> Score:
     return _percent(_pairable(_table(ratings)))
 
 
-def _cohen(units: Mapping[str, Mapping[str, str]], rater_a: str, rater_b: str) -> PairAgreement:
-    both = [(u[rater_a], u[rater_b]) for u in units.values() if rater_a in u and rater_b in u]
+def _cohen(rater_a: str, a: Mapping[str, str], rater_b: str, b: Mapping[str, str]) -> PairAgreement:
+    """Cohen's kappa from each rater's item -> label mapping."""
+    both = [(a[item], b[item]) for item in (a.keys() & b.keys())]
     n = len(both)
     if n == 0:
         return PairAgreement(
             rater_a=rater_a, rater_b=rater_b, n_items=0, kappa=None, percent=None,
             reason=f"no item rated by both {rater_a!r} and {rater_b!r}",
         )
-    p_o = sum(a == b for a, b in both) / n
-    count_a = Counter(a for a, _ in both)
-    count_b = Counter(b for _, b in both)
+    p_o = sum(x == y for x, y in both) / n
+    count_a = Counter(x for x, _ in both)
+    count_b = Counter(y for _, y in both)
     p_e = sum(count_a[c] * count_b[c] for c in count_a) / (n * n)
     if 1.0 - p_e < _EPS:
         return PairAgreement(
@@ -171,17 +174,27 @@ def _cohen(units: Mapping[str, Mapping[str, str]], rater_a: str, rater_b: str) -
     return PairAgreement(rater_a=rater_a, rater_b=rater_b, n_items=n, kappa=kappa, percent=p_o)
 
 
+def _by_rater(units: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    wide: dict[str, dict[str, str]] = {}
+    for item, unit in units.items():
+        for rater, label in unit.items():
+            wide.setdefault(rater, {})[item] = label
+    return wide
+
+
 def cohen_kappa(ratings: Iterable[Sequence[Any]], rater_a: str, rater_b: str) -> PairAgreement:
     """Cohen's kappa of two raters on the items both rated."""
-    return _cohen(_table(ratings), rater_a, rater_b)
+    wide = _by_rater(_table(ratings))
+    return _cohen(rater_a, wide.get(rater_a, {}), rater_b, wide.get(rater_b, {}))
 
 
 def _pairwise(units: Mapping[str, Mapping[str, str]]) -> list[PairAgreement]:
-    raters = sorted({r for unit in units.values() for r in unit})
-    shared: set[tuple[str, str]] = set()
-    for unit in units.values():
-        shared.update(combinations(sorted(unit), 2))
-    return [_cohen(units, a, b) for a, b in combinations(raters, 2) if (a, b) in shared]
+    wide = _by_rater(units)
+    return [
+        _cohen(a, wide[a], b, wide[b])
+        for a, b in combinations(sorted(wide), 2)
+        if not wide[a].keys().isdisjoint(wide[b].keys())
+    ]
 
 
 def pairwise_cohen(ratings: Iterable[Sequence[Any]]) -> list[PairAgreement]:
