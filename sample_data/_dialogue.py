@@ -92,8 +92,15 @@ def _greet(rng: random.Random, text: str) -> str:
     return greeting + (_lower_first(text) if greeting.endswith(", ") else text)
 
 
+def _stop(text: str) -> str:
+    """End a sentence that a suffix will follow (terse openers come without punctuation)."""
+    return text if re.search(r"[.?!]$", text) else text + "?"
+
+
 def dress(rng: random.Random, text: str, tone: str, ctx: dict[str, str]) -> str:
     """Say a user message in the given tone."""
+    if tone in ("polite", "frustrated"):
+        text = _stop(text)
     if tone == "terse":
         return re.sub(r"[.?!]+$", "", text.lower()) if rng.random() < 0.7 else text
     if tone == "polite":

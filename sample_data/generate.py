@@ -113,7 +113,8 @@ def perturb(rng: random.Random, messages: list[Msg]) -> list[Msg]:
     if changed == 0:
         users[0]["content"] = "Hello, " + users[0]["content"]
     last = users[-1]
-    last["content"] = last["content"].rstrip(".?!") + rng.choice(["??", "!", ".", ""])
+    ends_with_question = last["content"].endswith("?")
+    last["content"] = last["content"].rstrip(".?!") + rng.choice(["??", " ?", ""] if ends_with_question else [".", "!", ""])
     users[0]["content"] = users[0]["content"].replace(". ", ".  ", 1)
     return out
 
@@ -343,15 +344,19 @@ def write(out_dir: Path, seed: int = SEED) -> None:
     (out_dir / PREFS).write_text(_jsonl(files[PREFS]), encoding="utf-8")
     (out_dir / HH).write_text(_jsonl(files[HH]), encoding="utf-8")
     for name in (SHAREGPT, ALPACA):
-        text = json.dumps([it.record for it in files[name]], ensure_ascii=False, indent=1)
-        (out_dir / name).write_text(text + "\n", encoding="utf-8")
+        # One record a line, the first on the line of "[": record n is on line n, so a reader
+        # that reports physical lines and one that counts records agree.
+        rows = [json.dumps(it.record, ensure_ascii=False) for it in files[name]]
+        (out_dir / name).write_text("[" + ",\n".join(rows) + "]\n", encoding="utf-8")
     # mtime=0 keeps the gzip bytes identical from run to run.
     with open(out_dir / LONG, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
         gz.write(_jsonl(files[LONG]).encode("utf-8"))
     issues = planted(files)
     (out_dir / "planted.json").write_text(json.dumps(issues, indent=1) + "\n", encoding="utf-8")
     counts = {name: (len(items), sum(1 for it in items if it.kind == "format-error")) for name, items in files.items()}
-    (out_dir / "README.md").write_text(readme(counts, issues), encoding="utf-8")
+    over = next(it for it in files[LONG] if it.kind == "over-long")
+    chars = sum(len(m["content"]) for m in over.messages)
+    (out_dir / "README.md").write_text(readme(counts, issues, overlong_chars=chars), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -209,6 +209,14 @@ def test_alpaca_records_have_their_fields_except_the_planted_one() -> None:
         assert all(isinstance(v, str) for v in rec.values()), n
 
 
+@pytest.mark.parametrize("name", [SHAREGPT, ALPACA])
+def test_json_arrays_hold_record_n_on_line_n(name: str) -> None:
+    lines = (SAMPLE / name).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(raw_records(name))
+    for n, line in enumerate(lines, 1):
+        assert json.loads(line.removeprefix("[").rstrip(",]")) == raw_records(name)[n - 1], n
+
+
 def test_at_least_300_valid_records() -> None:
     total = sum(len(valid_lines(name)) for name in (CHAT, SHAREGPT, PREFS, ALPACA, HH, LONG))
     assert total >= 300
