@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import random
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
 Msg = dict[str, Any]
 ToolFlow = Callable[[random.Random, dict[str, str]], list[Msg]]

@@ -24,14 +24,14 @@ def _refund_recent(rng: random.Random, ctx: dict[str, str]) -> list[Msg]:
     res2 = tool_result(cid2, {"refund_id": rand_id(rng, "re_", 14), "status": "pending",
                               "amount": price, "currency": "USD"})
     final = rng.choice([
-        f"Done. The ${price} charge from {when} was {ctx['days']} days ago, so it's within our "
+        (f"Done. The ${price} charge from {when} was {ctx['days']} days ago, so it's within our "
         "30-day refund window. I've refunded it to the card on file; it usually shows up in 5–10 "
         "business days depending on your bank. The earlier charge is outside the window, so that "
-        "one stays as it is.\n\nWant me to also make sure the plan won't renew next month?",
-        f"Good news: your last charge (${price}, {when}) is within 30 days, so I've issued a full "
+        "one stays as it is.\n\nWant me to also make sure the plan won't renew next month?"),
+        (f"Good news: your last charge (${price}, {when}) is within 30 days, so I've issued a full "
         "refund for it. Expect it back on the original payment method within 5–10 business days. "
         "Your account will stay active until the end of the period you'd paid for, and then drop "
-        "to the Free plan unless you tell me otherwise.",
+        "to the Free plan unless you tell me otherwise."),
     ])
     return [call, res, call2, res2, {"role": "assistant", "content": final}]
 
@@ -44,15 +44,15 @@ def _refund_old(rng: random.Random, ctx: dict[str, str]) -> list[Msg]:
                                          "description": "Tallybook Pro (annual)", "status": "paid"}]})
     renew = days_after(when, 365)
     final = rng.choice([
-        f"I checked: the annual Pro charge of $320.00 was taken on {when}, which is "
+        (f"I checked: the annual Pro charge of $320.00 was taken on {when}, which is "
         f"{ctx['old_days']} days ago. Refunds are only possible within 30 days of a charge, so "
         "I'm not able to refund it, and I'm sorry that's not the answer you were hoping for.\n\n"
         f"What I can do is turn off auto-renewal so you won't be charged again on {renew}. You "
-        "keep full Pro access until then. Shall I do that?",
-        f"Thanks for your patience. That charge ($320.00 on {when}) is past our 30-day refund "
+        "keep full Pro access until then. Shall I do that?"),
+        (f"Thanks for your patience. That charge ($320.00 on {when}) is past our 30-day refund "
         "window, so it can't be refunded. Your Pro plan stays active until "
         f"{renew}, and if you cancel now nothing further will be charged. You can cancel under "
-        "Settings > Billing > Cancel plan, or I can walk you through it.",
+        "Settings > Billing > Cancel plan, or I can walk you through it."),
     ])
     return [call, res, {"role": "assistant", "content": final}]
 
@@ -66,13 +66,13 @@ def _dispute(rng: random.Random, ctx: dict[str, str]) -> list[Msg]:
     ticket = f"TB-{rng.randint(40000, 99999)}"
     res = tool_result(cid, {"ticket_id": ticket, "queue": "billing", "first_response": "within 1 business day"})
     final = rng.choice([
-        f"I've passed this to our billing team, since charge disputes are handled by a person "
+        (f"I've passed this to our billing team, since charge disputes are handled by a person "
         f"who can see the full payment records. Your ticket number is {ticket}, and they'll reply "
-        "within one business day. You don't need to do anything else in the meantime.",
-        f"Thanks for flagging this. Disputed charges go to our billing specialists rather than "
+        "within one business day. You don't need to do anything else in the meantime."),
+        (f"Thanks for flagging this. Disputed charges go to our billing specialists rather than "
         f"me, so I've opened ticket {ticket} with the details. Someone from the team will be in "
         "touch within one business day. If you've already contacted your bank, mention that when "
-        "they reply, as it changes how they process it.",
+        "they reply, as it changes how they process it."),
     ])
     return [call, res, {"role": "assistant", "content": final}]
 

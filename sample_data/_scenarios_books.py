@@ -16,15 +16,15 @@ def _feed_status(rng: random.Random, ctx: dict[str, str]) -> list[Msg]:
     call, cid = tool_call(rng, "get_bank_feed_status", {"account_id": ctx["acct"]})
     res = tool_result(cid, {"connections": [broken, ok] if rng.random() < 0.6 else [broken]})
     final = rng.choice([
-        f"Found it. Your {ctx['bank']} {broken['account_name']} connection stopped on {last} because "
+        (f"Found it. Your {ctx['bank']} {broken['account_name']} connection stopped on {last} because "
         "the bank's 90-day consent ran out; banks make us ask you again every 90 days. To fix it:\n\n"
         "1. Go to **Banking** and click **Reconnect** on the account with the orange warning.\n"
         f"2. Sign in to {ctx['bank']} and approve access again.\n\n"
-        "Once that's done we'll fetch everything you missed since the last sync, so there won't be a gap.",
-        f"The feed for {ctx['bank']} ({broken['account_name']}) needs re-authorising: the last "
+        "Once that's done we'll fetch everything you missed since the last sync, so there won't be a gap."),
+        (f"The feed for {ctx['bank']} ({broken['account_name']}) needs re-authorising: the last "
         f"successful sync was {last}, when the bank's consent expired. Click **Reconnect** next to it "
         "under Banking and approve access at the bank. Missing transactions will be back-filled "
-        "automatically, usually within a few minutes.",
+        "automatically, usually within a few minutes."),
     ])
     return [call, res, {"role": "assistant", "content": final}]
 

@@ -16,14 +16,14 @@ def _not_received(rng: random.Random, ctx: dict[str, str]) -> list[Msg]:
     call2, cid2 = tool_call(rng, "resend_invoice", {"invoice_number": ctx["inv"]})
     res2 = tool_result(cid2, {"status": "sent", "sent_at": ctx["today"]})
     final = rng.choice([
-        f"I found it: invoice {ctx['inv']} for {ctx['amount']} went to {ctx['client']} on {issued} "
+        (f"I found it: invoice {ctx['inv']} for {ctx['amount']} went to {ctx['client']} on {issued} "
         "and didn't bounce, but it has never been opened, so it most likely landed in a spam or "
         "promotions folder. I've just sent it again. If it still doesn't turn up, ask them to "
         "check junk mail, or copy the invoice's share link (**More > Copy link**) and send it "
-        "from your own mail.",
-        f"Invoice {ctx['inv']} was delivered to {ctx['client']}'s contact on {issued} with no "
+        "from your own mail."),
+        (f"Invoice {ctx['inv']} was delivered to {ctx['client']}'s contact on {issued} with no "
         "bounce, though it shows as unopened. I've re-sent it a moment ago. It's worth "
-        "double-checking the contact's address on the client record, since that's the one we use.",
+        "double-checking the contact's address on the client record, since that's the one we use."),
     ])
     return [call, res, call2, res2, {"role": "assistant", "content": final}]
 

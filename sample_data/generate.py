@@ -18,12 +18,25 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import _longform  # noqa: E402
-import _planted  # noqa: E402
-from _dialogue import SYSTEM_PROMPTS, TEXT_POOL, answer, converse, dress, pick, user_turns  # noqa: E402
-from _kit import TOOLS, Msg, context, fill  # noqa: E402
-from _pairs import ALPACA_INSTRUCTIONS, ALPACA_MISSING_OUTPUT, ALPACA_STANDALONE, GENERIC_BAD  # noqa: E402
-from _readme import readme  # noqa: E402
+import _longform
+import _planted
+from _dialogue import (
+    SYSTEM_PROMPTS,
+    TEXT_POOL,
+    answer,
+    converse,
+    dress,
+    pick,
+    user_turns,
+)
+from _kit import TOOLS, Msg, context, fill
+from _pairs import (
+    ALPACA_INSTRUCTIONS,
+    ALPACA_MISSING_OUTPUT,
+    ALPACA_STANDALONE,
+    GENERIC_BAD,
+)
+from _readme import readme
 
 SEED = 20240611
 CHAT, SHAREGPT, PREFS = "tallybook_chat.jsonl", "tallybook_sharegpt.json", "tallybook_preferences.jsonl"
