@@ -206,11 +206,20 @@ def test_normal_five_paragraph_and_structured_replies_do_not_flag_repetition() -
     [
         ("I'm sorry for the trouble. " * 6, "\"I'm sorry for the trouble.\" repeated 6 times in a row"),
         ("Thanks! " + "very " * 15 + "much.", "'very' repeated 15 times in a row"),
-        ("Please check your settings.\nTry again later, thank you.\nPlease check your settings.\n"
-         "Other line here ok.\nPlease check your settings.\nOK then, moving on now.\nPlease check your settings.",
-         "the line 'Please check your settings.' appears 4 times"),
-        ("The invoice is sent to Ana. Great news for you. The invoice is sent to Ana. Then wait a bit please. "
-         "The invoice is sent to Ana.", "the sentence 'the invoice is sent to ana.' appears 3 times"),
+        (
+            (
+                "Please check your settings.\nTry again later, thank you.\nPlease check your settings.\n"
+                "Other line here ok.\nPlease check your settings.\nOK then, moving on now.\nPlease check your settings."
+            ),
+            "the line 'Please check your settings.' appears 4 times",
+        ),
+        (
+            (
+                "The invoice is sent to Ana. Great news for you. The invoice is sent to Ana. Then wait a bit please. "
+                "The invoice is sent to Ana."
+            ),
+            "the sentence 'the invoice is sent to ana.' appears 3 times",
+        ),
     ],
 )
 def test_degenerate_repetition_flags(text: str, expected: str) -> None:

@@ -19,8 +19,20 @@ from curator.guidelines.checks import (
     training_token_limit,
 )
 from curator.guidelines.errors import GuidelineError
-from curator.guidelines.loader import guideline_set, guideline_set_from_snapshot, load_guideline, load_guidelines
-from curator.guidelines.model import CheckSpec, Guideline, GuidelineSet, NegativesPolicy, Rule, Severity
+from curator.guidelines.loader import (
+    guideline_set,
+    guideline_set_from_snapshot,
+    load_guideline,
+    load_guidelines,
+)
+from curator.guidelines.model import (
+    CheckSpec,
+    Guideline,
+    GuidelineSet,
+    NegativesPolicy,
+    Rule,
+    Severity,
+)
 from curator.guidelines.runner import check_prediction, run_checks, run_rule, with_reply
 from curator.guidelines.similarity import (
     ReplyComparison,

@@ -12,12 +12,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # no stubs installed
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from curator.guidelines.checks import build_params, check_names, get_check
 from curator.guidelines.errors import GuidelineError
-from curator.guidelines.model import CheckSpec, Guideline, GuidelineSet, NegativesPolicy, Rule, Severity
+from curator.guidelines.model import (
+    CheckSpec,
+    Guideline,
+    GuidelineSet,
+    NegativesPolicy,
+    Rule,
+    Severity,
+)
 from curator.guidelines.versions import content_hash
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -133,7 +140,7 @@ class _Source:
             if child is None:
                 break
             node = child
-        return found + self.first_line
+        return int(found) + self.first_line
 
     def error(self, reason: str, *, path: tuple[Any, ...] = (), rule: str | None = None,
               field: str | None = None) -> GuidelineError:
@@ -222,7 +229,7 @@ def load_guideline(path: str | Path) -> Guideline:
         raise GuidelineError(f"cannot be read: {exc.strerror or exc}", file=label) from exc
     front, body, first_line = _split(text, label)
     try:
-        data = yaml.load(front, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+        data = yaml.load(front, Loader=_YamlLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + first_line if mark is not None else None

@@ -171,7 +171,9 @@ def _as_snapshot(source: GuidelineSource) -> Mapping[str, Any]:
     if isinstance(source, GuidelineSet):
         return snapshot(source)
     if isinstance(source, (str, Path)):
-        from curator.guidelines.loader import load_guidelines  # the loader imports this module
+        from curator.guidelines.loader import (
+            load_guidelines,  # the loader imports this module
+        )
 
         return snapshot(load_guidelines(source))
     return source

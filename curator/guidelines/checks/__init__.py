@@ -3,7 +3,15 @@
 Importing this package registers every check; add one with ``@check("name", params=...)``.
 """
 
-from curator.guidelines.checks import language, limits, phrases, pii, repetition, secrets, structure
+from curator.guidelines.checks import (
+    language,
+    limits,
+    phrases,
+    pii,
+    repetition,
+    secrets,
+    structure,
+)
 from curator.guidelines.checks.language import detect_language
 from curator.guidelines.checks.limits import training_token_limit
 from curator.guidelines.checks.pii import find_pii, iban_valid, luhn_valid

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from pydantic import Field, field_validator
 
@@ -63,11 +62,11 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 def language_scores(text: str) -> dict[str, float]:
     """Weighted stop-word hits per language, over the text's words (code and URLs left out)."""
     words = _WORD.findall(_NOISE.sub(" ", text).lower().replace("\u2019", "'"))
-    scores: Counter[str] = Counter()
+    scores: dict[str, float] = dict.fromkeys(_STOP_WORDS, 0.0)
     for word in words:
         for lang, weight in _WEIGHTS.get(word, {}).items():
             scores[lang] += weight
-    return {lang: scores[lang] / len(words) if words else 0.0 for lang in _STOP_WORDS}
+    return {lang: score / len(words) if words else 0.0 for lang, score in scores.items()}
 
 
 def detect_language(text: str, *, min_words: int = 6) -> str:

@@ -7,7 +7,12 @@ from functools import lru_cache
 
 from pydantic import field_validator, model_validator
 
-from curator.guidelines.checks.registry import CheckParams, Flag, check, messages_with_roles
+from curator.guidelines.checks.registry import (
+    CheckParams,
+    Flag,
+    check,
+    messages_with_roles,
+)
 from curator.models import Example, Role
 
 # Typographic quotes map to ASCII one for one, so offsets in the folded text stay valid.

@@ -11,16 +11,19 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from curator.guidelines.checks.registry import CheckParams, Flag, check, messages_with_roles
+from curator.guidelines.checks.registry import (
+    CheckParams,
+    Flag,
+    check,
+    messages_with_roles,
+)
 from curator.models import Example, Role
 
 PiiKind = Literal["email", "phone", "card", "iban"]
 PII_KINDS: tuple[PiiKind, ...] = ("email", "phone", "card", "iban")
 
 ROLE_MAILBOXES = frozenset(
-    "support help helpdesk info contact hello billing invoices accounts sales team office admin "
-    "noreply no-reply donotreply privacy security legal press careers jobs feedback service "
-    "customerservice orders refunds".split()
+    ["support", "help", "helpdesk", "info", "contact", "hello", "billing", "invoices", "accounts", "sales", "team", "office", "admin", "noreply", "no-reply", "donotreply", "privacy", "security", "legal", "press", "careers", "jobs", "feedback", "service", "customerservice", "orders", "refunds"]
 )
 
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
-from itertools import groupby
 
 from pydantic import Field
 
-from curator.guidelines.checks.registry import CheckParams, Flag, check, messages_with_roles
+from curator.guidelines.checks.registry import (
+    CheckParams,
+    Flag,
+    check,
+    messages_with_roles,
+)
 from curator.models import Example, Role
 
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
@@ -65,23 +69,22 @@ def _loop(text: str, params: RepetitionParams) -> tuple[str, int, tuple[int, int
     """The longest back-to-back repetition: (block, repeats, span), if long enough to flag."""
     matches = list(_TOKEN.finditer(text))
     tokens = [m.group().lower() for m in matches]
+    codes: dict[str, int] = {}
+    ids = [codes.setdefault(t, len(codes)) for t in tokens]
     best: tuple[int, int, int, int] | None = None  # covered tokens, period, start index, repeats
     n = len(tokens)
     for period in range(1, min(params.max_period, n // params.min_loop_repeats) + 1):
-        # eq[i]: token i equals token i + period; a run of L such tokens repeats a block L // period + 1 times.
-        eq = [a == b for a, b in zip(tokens, tokens[period:])]
-        position = 0
-        for same, group in groupby(eq):
-            run = sum(1 for _ in group)
-            if same:
-                repeats = run // period + 1
-                covered = repeats * period
-                block = tokens[position : position + period]
-                wordy = any(t[0].isalnum() or t[0] == "_" for t in block)
-                if repeats >= params.min_loop_repeats and covered >= params.min_loop_tokens and wordy:
-                    if best is None or covered > best[0]:
-                        best = _aligned(tokens, period, position, run, params)
-            position += run
+        # Byte i is 1 when token i equals token i + period; a run of L ones means a block of
+        # `period` tokens repeated L // period + 1 times. A regex finds the long runs at C speed.
+        same = bytes([a == b for a, b in zip(ids, ids[period:])])
+        shortest = max(1, (params.min_loop_repeats - 1) * period, params.min_loop_tokens - period)
+        for run_match in re.finditer(b"\x01{%d,}" % shortest, same):
+            position, run = run_match.start(), run_match.end() - run_match.start()
+            repeats = run // period + 1
+            covered = repeats * period
+            wordy = any(t[0].isalnum() or t[0] == "_" for t in tokens[position : position + period])
+            if covered >= params.min_loop_tokens and wordy and (best is None or covered > best[0]):
+                best = _aligned(tokens, period, position, run, params)
     if best is None:
         return None
     covered, period, start, repeats = best

@@ -8,7 +8,12 @@ from collections import Counter
 
 from pydantic import Field
 
-from curator.guidelines.checks.registry import CheckParams, Flag, check, messages_with_roles
+from curator.guidelines.checks.registry import (
+    CheckParams,
+    Flag,
+    check,
+    messages_with_roles,
+)
 from curator.models import Example, Role
 
 # (what it is, pattern): formats with a fixed, recognisable prefix.
