@@ -1,0 +1,253 @@
+"""find_clusters: exact and near-duplicate clusters of conversations, with confirmed pairs."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from curator.dedup.canonical import (
+    CHAR_SHINGLE,
+    WORD_SHINGLE,
+    canonical_text,
+    jaccard,
+    shingle_set,
+    text_digest,
+    uses_char_shingles,
+)
+from curator.dedup.hashing import shingle_hashes
+from curator.dedup.minhash import LshParams, MinHasher, candidate_pairs, lsh_params
+from curator.errors import InvalidInputError
+
+Kind = Literal["exact", "near"]
+_CHUNK = 1024  # conversations hashed at once: bounds the working memory of one step
+_CACHE = 8192  # shingle sets kept while confirming candidate pairs
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two examples found to be duplicates: a < b, their Jaccard similarity, how found."""
+
+    a: str
+    b: str
+    similarity: float
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A group of exact or near-duplicate examples; id is its smallest member id."""
+
+    id: str
+    members: list[str]
+    kind: Kind  # "exact" when all members have one canonical text, else "near"
+    pairs: list[Pair]
+
+    @property
+    def max_similarity(self) -> float:
+        return max(p.similarity for p in self.pairs)
+
+    @property
+    def min_similarity(self) -> float:
+        return min(p.similarity for p in self.pairs)
+
+
+@dataclass(frozen=True)
+class DedupStats:
+    n: int
+    exact_duplicates: int  # examples whose canonical text an earlier-sorting id already has
+    candidates: int  # distinct LSH candidate pairs, each confirmed on exact shingle sets
+    confirmed: int  # candidates with Jaccard >= threshold
+    clusters: int
+    seconds: float
+    bands: int
+    rows: int
+    num_perm: int
+    threshold: float
+
+
+@dataclass(frozen=True)
+class DedupResult:
+    clusters: list[Cluster]  # groups of two or more, sorted by id
+    pairs: list[Pair]  # every exact pair (to the exact group's smallest id) and confirmed near pair
+    stats: DedupStats
+    cluster_of: dict[str, str] = field(default_factory=dict)  # member id -> cluster id
+
+
+class UnionFind:
+    """Disjoint sets over 0..n-1 with path halving and union by size."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+        self.size = [1] * n
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, x: int, y: int) -> None:
+        rx, ry = self.find(x), self.find(y)
+        if rx == ry:
+            return
+        if self.size[rx] < self.size[ry]:
+            rx, ry = ry, rx
+        self.parent[ry] = rx
+        self.size[rx] += self.size[ry]
+
+
+def _item_id(item: Any, index: int) -> str:
+    try:
+        ident, _ = item
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"item {index} is not an (id, messages) pair", field="items") from exc
+    if not isinstance(ident, str) or not ident:
+        raise InvalidInputError(f"item {index} has id {ident!r}; ids are non-empty strings", field="id")
+    return ident
+
+
+class _Shingles:
+    """Exact shingle sets by item index, recomputed on demand with a bounded cache."""
+
+    def __init__(self, items: Sequence[tuple[str, Any]], casefold: bool) -> None:
+        self.items = items
+        self.casefold = casefold
+        self.cache: OrderedDict[int, set[Any]] = OrderedDict()
+
+    def get(self, index: int) -> set[Any]:
+        found = self.cache.get(index)
+        if found is not None:
+            self.cache.move_to_end(index)
+            return found
+        text = canonical_text(self.items[index][1], casefold=self.casefold)
+        found = shingle_set(text, word_n=WORD_SHINGLE, char_n=CHAR_SHINGLE)
+        self.cache[index] = found
+        if len(self.cache) > _CACHE:
+            self.cache.popitem(last=False)
+        return found
+
+
+def _exact_groups(digests: np.ndarray, ids: list[str]) -> list[list[int]]:
+    """Indices with equal digests, groups of two or more, each sorted by id."""
+    order = np.lexsort((digests[:, 1], digests[:, 0]))
+    ordered = digests[order]
+    same = np.all(ordered[1:] == ordered[:-1], axis=1)
+    boundary = np.flatnonzero(np.r_[True, ~same, True])
+    groups = []
+    for start, end in zip(boundary[:-1], boundary[1:]):
+        if end - start > 1:
+            groups.append(sorted((int(i) for i in order[start:end]), key=ids.__getitem__))
+    return groups
+
+
+def find_clusters(
+    items: Iterable[tuple[str, Sequence[dict[str, Any]]]],
+    *,
+    threshold: float = 0.8,
+    casefold: bool = False,
+    seed: int = 0,
+    num_perm: int = 128,
+) -> DedupResult:
+    """Exact and near-duplicate clusters of (id, messages) pairs; near means Jaccard >= threshold.
+
+    Pass a sequence to avoid a copy: candidate pairs are confirmed by re-reading their two items.
+    """
+    started = time.perf_counter()
+    seq: Sequence[tuple[str, Any]] = items if isinstance(items, Sequence) else list(items)
+    params: LshParams = lsh_params(threshold, num_perm=num_perm)
+    hasher = MinHasher(params, seed=seed)
+    n = len(seq)
+    ids: list[str] = []
+    digests = np.zeros((n, 2), dtype=np.uint64)
+    keys = np.zeros((n, params.bands), dtype=np.uint64)
+    has_shingles = np.zeros(n, dtype=bool)
+    for lo in range(0, n, _CHUNK):
+        chunk = seq[lo : lo + _CHUNK]
+        texts = []
+        for offset, item in enumerate(chunk):
+            ids.append(_item_id(item, lo + offset))
+            texts.append(canonical_text(item[1], casefold=casefold))
+        raw = b"".join(map(text_digest, texts))
+        digests[lo : lo + len(texts)] = np.frombuffer(raw, dtype=np.uint64).reshape(-1, 2)
+        modes = [uses_char_shingles(t) for t in texts]
+        hashes, docs = shingle_hashes(texts, modes)
+        keys[lo : lo + len(texts)] = hasher.band_keys(hasher.signatures(hashes, docs, len(texts)))
+        has_shingles[lo : lo + len(texts)] = np.bincount(docs, minlength=len(texts)) > 0
+    _check_unique(ids)
+
+    forest = UnionFind(n)
+    pairs: list[Pair] = []
+    is_rep = np.ones(n, dtype=bool)
+    exact_members = 0
+    for group in _exact_groups(digests, ids):
+        head = group[0]
+        for other in group[1:]:
+            forest.union(head, other)
+            is_rep[other] = False
+            pairs.append(Pair(ids[head], ids[other], 1.0, "exact"))
+        exact_members += len(group) - 1
+
+    shingles = _Shingles(seq, casefold)
+    candidates = candidate_pairs(keys, is_rep & has_shingles)
+    confirmed = 0
+    for i, j in candidates.tolist():
+        similarity = jaccard(shingles.get(i), shingles.get(j))
+        if similarity >= threshold:
+            confirmed += 1
+            forest.union(i, j)
+            a, b = sorted((ids[i], ids[j]))
+            pairs.append(Pair(a, b, similarity, "near"))
+
+    clusters = _collect(forest, ids, pairs)
+    stats = DedupStats(
+        n=n,
+        exact_duplicates=exact_members,
+        candidates=len(candidates),
+        confirmed=confirmed,
+        clusters=len(clusters),
+        seconds=time.perf_counter() - started,
+        bands=params.bands,
+        rows=params.rows,
+        num_perm=params.num_perm,
+        threshold=threshold,
+    )
+    cluster_of = {m: c.id for c in clusters for m in c.members}
+    return DedupResult(clusters=clusters, pairs=sorted(pairs, key=_pair_key), stats=stats, cluster_of=cluster_of)
+
+
+def _check_unique(ids: list[str]) -> None:
+    if len(set(ids)) == len(ids):
+        return
+    seen: set[str] = set()
+    for ident in ids:
+        if ident in seen:
+            raise InvalidInputError(f"example id {ident!r} appears more than once", field="id")
+        seen.add(ident)
+
+
+def _pair_key(pair: Pair) -> tuple[str, str]:
+    return (pair.a, pair.b)
+
+
+def _collect(forest: UnionFind, ids: list[str], pairs: list[Pair]) -> list[Cluster]:
+    index = {ident: i for i, ident in enumerate(ids)} if pairs else {}
+    by_root: dict[int, list[Pair]] = {}
+    for pair in pairs:
+        by_root.setdefault(forest.find(index[pair.a]), []).append(pair)
+    members: dict[int, list[str]] = {root: [] for root in by_root}
+    for i, ident in enumerate(ids):
+        root = forest.find(i)
+        if root in members:
+            members[root].append(ident)
+    clusters = []
+    for root, group_pairs in by_root.items():
+        names = sorted(members[root])
+        kind: Kind = "exact" if all(p.kind == "exact" for p in group_pairs) else "near"
+        clusters.append(Cluster(id=names[0], members=names, kind=kind, pairs=sorted(group_pairs, key=_pair_key)))
+    return sorted(clusters, key=lambda c: c.id)

@@ -1,0 +1,181 @@
+"""MinHash signatures, LSH banding and candidate pairs, vectorised with numpy.
+
+Hash family: h(x) = ((a*x + b) mod 2**64) >> 32 with random 64-bit a, b over 32-bit keys x:
+Dietzfelbinger's strongly universal multiply-shift (2-independent, exact in uint64 arithmetic,
+no 128-bit products). Our keys are themselves well-mixed hashes of the shingles, which is the
+setting where 2-independent families behave like truly random permutations (Mitzenmacher and
+Vadhan, "Why simple hash functions work"). The shift is monotone, so the minimum is taken on
+the 64-bit values and shifted once per signature entry.
+
+Banding: a pair with Jaccard J shares one band (r rows) with probability J**r, and becomes a
+candidate with probability P(J) = 1 - (1 - J**r)**b. lsh_params picks, among the (b, r) with
+P(threshold) >= 0.99 and b*r <= num_perm, the one with the least expected false-candidate
+area (the integral of P over [0, threshold), as datasketch weighs false positives); if none
+fits, it raises num_perm until one does. Only b*r permutations are computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from curator.dedup.hashing import fmix64
+from curator.errors import InvalidInputError
+
+_U64 = np.uint64
+_BLOCK = 4096  # shingles per block: a block of 128 permutations is 4 MiB of uint64
+_EMPTY = np.uint32(0xFFFFFFFF)
+MIN_RECALL = 0.99
+
+
+def candidate_probability(similarity: float, bands: int, rows: int) -> float:
+    """Probability that a pair with this Jaccard similarity shares at least one band."""
+    return 1.0 - (1.0 - similarity**rows) ** bands
+
+
+def _false_area(threshold: float, bands: int, rows: int) -> float:
+    grid = np.linspace(0.0, threshold, 512)
+    values = 1.0 - (1.0 - grid**rows) ** bands
+    return float(np.sum((values[1:] + values[:-1]) * np.diff(grid)) / 2.0)
+
+
+@dataclass(frozen=True)
+class LshParams:
+    """The banding: bands x rows, and num_perm = bands * rows permutations actually used."""
+
+    bands: int
+    rows: int
+    threshold: float
+
+    @property
+    def num_perm(self) -> int:
+        return self.bands * self.rows
+
+    def probability(self, similarity: float) -> float:
+        """Probability that a pair with this similarity becomes a candidate."""
+        return candidate_probability(similarity, self.bands, self.rows)
+
+
+def lsh_params(
+    threshold: float, *, num_perm: int = 128, min_recall: float = MIN_RECALL, max_perm: int = 4096
+) -> LshParams:
+    """The banding with P(threshold) >= min_recall and the fewest expected false candidates."""
+    if not 0.0 < threshold <= 1.0:
+        raise InvalidInputError(f"threshold must be in (0, 1], got {threshold}", field="threshold")
+    if num_perm < 1:
+        raise InvalidInputError(f"num_perm must be at least 1, got {num_perm}", field="num_perm")
+    budget = num_perm
+    while budget <= max_perm:
+        best: tuple[float, int, int] | None = None
+        for rows in range(1, budget + 1):
+            share = threshold**rows
+            if share >= 1.0:
+                bands = 1
+            elif share <= 0.0:
+                break
+            else:
+                # Smallest b with (1 - share)**b <= 1 - min_recall.
+                needed = math.log1p(-min_recall) / math.log1p(-share) if share > 1e-300 else math.inf
+                if needed * rows > budget:
+                    continue
+                bands = math.ceil(needed)
+                while candidate_probability(threshold, bands, rows) < min_recall:
+                    bands += 1  # float rounding of the closed form, at most a step or two
+            if bands * rows > budget:
+                continue
+            area = _false_area(threshold, bands, rows)
+            if best is None or area < best[0] - 1e-15:
+                best = (area, bands, rows)
+        if best is not None:
+            return LshParams(bands=best[1], rows=best[2], threshold=threshold)
+        budget += 32
+    raise InvalidInputError(
+        f"no banding within {max_perm} permutations finds pairs at Jaccard {threshold} "
+        f"with probability {min_recall}; use a higher threshold",
+        field="threshold",
+    )
+
+
+def _seeded_u64(seed: int, label: str, count: int) -> np.ndarray:
+    """count 64-bit numbers derived from (seed, label): stable across numpy versions."""
+    out = np.empty(count, dtype=_U64)
+    for i in range(count):
+        digest = hashlib.blake2b(f"{seed}:{label}:{i}".encode(), digest_size=8).digest()
+        out[i] = int.from_bytes(digest, "little")
+    return out
+
+
+class MinHasher:
+    """MinHash signatures and LSH band keys for one seed and one banding."""
+
+    def __init__(self, params: LshParams, *, seed: int = 0) -> None:
+        self.params = params
+        self.a = _seeded_u64(seed, "a", params.num_perm)
+        self.b = _seeded_u64(seed, "b", params.num_perm)
+        self.band_mult = _seeded_u64(seed, "band", params.num_perm) | _U64(1)
+        self._buffer = np.empty((_BLOCK, params.num_perm), dtype=_U64)
+
+    def signatures(self, hashes: np.ndarray, docs: np.ndarray, n_docs: int) -> np.ndarray:
+        """(n_docs, num_perm) uint32 signatures; docs is non-decreasing. No shingles: all 0xFFFFFFFF."""
+        perm = self.params.num_perm
+        out = np.full((n_docs, perm), np.iinfo(_U64).max, dtype=_U64)
+        keys = (hashes >> _U64(32))[:, None]
+        for lo in range(0, len(hashes), _BLOCK):
+            hi = min(lo + _BLOCK, len(hashes))
+            block = self._buffer[: hi - lo]
+            np.multiply(keys[lo:hi], self.a[None, :], out=block)
+            block += self.b[None, :]
+            doc = docs[lo:hi]
+            seg = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+            mins = np.minimum.reduceat(block, seg, axis=0)
+            rows = doc[seg]  # distinct within a block, so plain fancy assignment is safe
+            out[rows] = np.minimum(out[rows], mins)
+        return (out >> _U64(32)).astype(np.uint32)
+
+    def band_keys(self, signatures: np.ndarray) -> np.ndarray:
+        """(n, bands) uint64: one hash per band of each signature."""
+        rows = self.params.rows
+        n = len(signatures)
+        keys = np.empty((n, self.params.bands), dtype=_U64)
+        wide = signatures.astype(_U64)
+        for band in range(self.params.bands):
+            cols = slice(band * rows, (band + 1) * rows)
+            keys[:, band] = (wide[:, cols] * self.band_mult[None, cols]).sum(axis=1, dtype=_U64)
+        return fmix64(keys)
+
+
+def candidate_pairs(keys: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+    """(k, 2) int64 pairs (i < j) of rows sharing a key in some band column; sorted, unique.
+
+    Every pair within a bucket is produced (no sampling), so the recall guarantee holds; a
+    bucket of m rows costs m*(m-1)/2 pairs.
+    """
+    n = len(keys)
+    rows = np.arange(n, dtype=np.int64) if valid is None else np.flatnonzero(valid)
+    found: list[np.ndarray] = []
+    for band in range(keys.shape[1]):
+        column = keys[rows, band]
+        order = np.argsort(column, kind="stable")
+        ordered = column[order]
+        same = ordered[1:] == ordered[:-1]
+        if not same.any():
+            continue
+        # Runs of equal keys: [start, end) in sorted order.
+        boundary = np.flatnonzero(np.r_[True, ~same, True])
+        run_start, run_len = boundary[:-1], np.diff(boundary)
+        members = rows[order]
+        pairs_of_two = run_start[run_len == 2]
+        if len(pairs_of_two):
+            found.append(np.stack([members[pairs_of_two], members[pairs_of_two + 1]], axis=1))
+        for start, length in zip(run_start[run_len > 2], run_len[run_len > 2]):
+            bucket = members[start : start + length]
+            i, j = np.triu_indices(length, k=1)
+            found.append(np.stack([bucket[i], bucket[j]], axis=1))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(np.concatenate(found), axis=1)
+    codes = np.unique(pairs[:, 0].astype(_U64) * _U64(n) + pairs[:, 1].astype(_U64))
+    return np.stack([(codes // _U64(n)).astype(np.int64), (codes % _U64(n)).astype(np.int64)], axis=1)
