@@ -86,3 +86,16 @@ def test_gold_marks_list_replace_and_unmark(sqlite_store: Store) -> None:
         gold.mark_gold(store, ana, exs[1].id, "approve")
     with pytest.raises(NotFoundError):
         gold.mark_gold(store, lead, "nope", "approve")
+
+
+def test_reopen_pasted_ids_sends_known_ones_back_and_reports_the_rest(sqlite_store: Store) -> None:
+    store = sqlite_store
+    exs, lead, ana = _conflicted(store)
+    assert adjudication.parse_ids(f" {exs[0].id},{exs[1].id}\n'{exs[0].id}'; nope ") == [exs[0].id, exs[1].id, "nope"]
+    result = adjudication.reopen_pasted(store, lead, f"{exs[0].id}\n{exs[1].id}\nnope", note="guideline v2")
+    assert (result.reopened, result.unknown) == ([exs[0].id, exs[1].id], ["nope"])
+    history = decisions_service.history(store, exs[1].id)
+    assert (history[-1].kind, history[-1].note) == (DecisionKind.REOPEN, "guideline v2")
+    assert adjudication.conflict_count(store, lead) == 1  # exs[0] is pending again
+    with pytest.raises(PermissionDeniedError):
+        adjudication.reopen_pasted(store, ana, exs[2].id)

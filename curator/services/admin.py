@@ -48,8 +48,9 @@ def change_user(
 
 def safe_file_name(name: str) -> str:
     """The base name of an uploaded file, refusing names that could escape a folder."""
-    base = PurePath(name.replace("\\", "/")).name.strip()
-    if base in ("", ".", "..") or base.startswith("."):
+    unified = name.replace("\\", "/")
+    base = PurePath(unified).name.strip()
+    if base in ("", ".", "..") or base.startswith(".") or unified.endswith("/"):
         raise InvalidInputError(f"cannot use the file name {name!r}; rename the file", field="file")
     return base
 

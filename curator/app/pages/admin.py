@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from curator.app import deps
 from curator.errors import CuratorError
 from curator.formats import FORMATS
 from curator.models import User, UserRole
@@ -114,8 +115,6 @@ def _export(store: Store, admin: User) -> None:
 
 def render() -> None:
     """The admin page; every action is re-checked by its service."""
-    from curator.app import deps
-
     admin = deps.require_role(MIN_ROLE)
     store = deps.get_store()
     st.title(TITLE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from curator.app import deps
 from curator.app.pages._conversation import conversation
 from curator.errors import CuratorError
 from curator.models import Outcome, UserRole, Verdict
@@ -112,8 +113,6 @@ def _detail(store: Store, example_id: str) -> None:
 
 def render() -> None:
     """The browse page: filters, one SQL page of examples, and the opened example."""
-    from curator.app import deps
-
     deps.require_role(MIN_ROLE)
     store = deps.get_store()
     st.title(TITLE)

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from curator.app import deps
 from curator.models import UserRole
 from curator.services import dashboard as dashboard_service
 
@@ -44,8 +45,6 @@ def _num(value: float | None) -> str:
 
 def render() -> None:
     """The dashboard: every number comes from services.dashboard."""
-    from curator.app import deps
-
     deps.require_role(MIN_ROLE)
     store = deps.get_store()
     st.title(TITLE)

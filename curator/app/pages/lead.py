@@ -7,6 +7,7 @@ from collections.abc import Collection
 import pandas as pd
 import streamlit as st
 
+from curator.app import deps
 from curator.app.pages._conversation import conversation
 from curator.errors import CuratorError
 from curator.models import Correction, Decision, User, UserRole, Verdict
@@ -96,7 +97,8 @@ def _conflicts(store: Store, lead: User) -> None:
         correction = Correction(reply=reply) if reply.strip() else None
         try:
             outcome = adjudication.adjudicate(store, lead, item.example.id, verdict, rules=_rules(rules), note=note,
-                                              correction=correction, known_rules=_known_rules(store))
+                                              correction=correction, known_rules=_known_rules(store),
+                                              guideline_version=deps.guideline_version())
         except CuratorError as exc:
             st.error(str(exc))
             return
@@ -150,8 +152,6 @@ def _stale(store: Store, lead: User) -> None:
 
 def render() -> None:
     """The lead page; every action is re-checked by its service."""
-    from curator.app import deps
-
     lead = deps.require_role(MIN_ROLE)
     store = deps.get_store()
     st.title(TITLE)
