@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import tempfile
 from pathlib import Path
@@ -270,6 +269,17 @@ def test_large_json_array_streams_across_chunks(tmp_path: Path) -> None:
     parsed = read(path)
     assert [p.line for p in parsed] == list(range(2, 2 + len(records)))
     assert all(p.example is not None for p in parsed)
+
+
+def test_one_line_json_array_splits_utf8_across_chunks(tmp_path: Path) -> None:
+    records = [{"messages": [{"role": "user", "content": f"{i} é€😀" * 60},
+                             {"role": "assistant", "content": "ok"}]} for i in range(2500)]
+    path = tmp_path / "compact.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    parsed = read(path)
+    assert len(parsed) == 2500 and all(p.line == 1 and p.example for p in parsed)
+    assert parsed[-1].example is not None
+    assert parsed[-1].example.messages[0].text == "2499 é€😀" * 60
 
 
 def test_broken_json_array_reports_the_rest_once(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ def leftovers(record: dict[str, Any], used: frozenset[str]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in used}
 
 
-_TYPE_NAMES = {str: "a string", list: "a list", dict: "an object"}
+_TYPE_NAMES: dict[type, str] = {str: "a string", list: "a list", dict: "an object"}
 
 
 def require(record: dict[str, Any], key: str, kind: type | tuple[type, ...],

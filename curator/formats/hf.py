@@ -47,7 +47,7 @@ def iter_rows(path: Path) -> Iterator[Row]:
 
 def _iter_rows(path: Path) -> Iterator[Row]:
     if path.suffix.lower() == ".parquet" and path.is_file():
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
         # pyarrow directly: streaming batches without datasets' cache folder
         with pq.ParquetFile(path) as parquet:
@@ -100,6 +100,6 @@ def _datasets() -> Any:
     # Offline by rule (DESIGN.md): a local path must never send datasets to the Hub.
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import datasets
+    import datasets  # type: ignore[import-untyped]
 
     return datasets

@@ -56,13 +56,14 @@ def from_hh(record: dict[str, Any]) -> Converted:
     issues = [i for i in (require(record, "chosen", str), require(record, "rejected", str)) if i]
     if issues:
         return issues
-    turns = {}
+    turns: dict[str, list[dict[str, str]]] = {}
     for key in ("chosen", "rejected"):
         parsed = parse_transcript(record[key])
         if parsed is None:
             issues.append(Issue(codes.WRONG_TYPE, key,
                                 f"'{key}' is not an HH transcript ('\\n\\nHuman: ...\\n\\nAssistant: ...')"))
-        turns[key] = parsed
+        else:
+            turns[key] = parsed
     if issues:
         return issues
     split = split_pair(turns["chosen"], turns["rejected"])

@@ -7,12 +7,13 @@ decoded element by element from a buffer that only ever holds about one record p
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from curator.formats import codes
 from curator.formats.validate import Issue
@@ -34,14 +35,13 @@ class RawRecord:
     issue: Issue | None = None
 
 
-def open_binary(path: str | os.PathLike[str]) -> IO[bytes]:
+def open_binary(path: str | os.PathLike[str]) -> io.BufferedIOBase:
     """Open a file for reading bytes, gunzipping it if its first bytes say it is gzip."""
-    fh = open(path, "rb")
-    if fh.read(2) == GZIP_MAGIC:
-        fh.close()
-        return gzip.open(path, "rb")
-    fh.seek(0)
-    return fh
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    if magic == GZIP_MAGIC:
+        return gzip.GzipFile(path, "rb")
+    return open(path, "rb")
 
 
 def iter_json_records(path: str | os.PathLike[str]) -> Iterator[RawRecord]:
@@ -57,22 +57,25 @@ def iter_json_records(path: str | os.PathLike[str]) -> Iterator[RawRecord]:
 def sniff_layout(path: str | os.PathLike[str]) -> str:
     """'array' (starts with '['), 'stream' (pretty-printed objects) or 'jsonl'."""
     with open_binary(path) as fh:
-        for line_bytes in fh:
+        while True:
+            # bounded: a one-line 2 GB array must not be read whole just to see its first byte
+            line_bytes = fh.readline(_CHUNK)
+            if not line_bytes:
+                return "jsonl"
             line = line_bytes.decode("utf-8", "replace").lstrip("\ufeff").strip()
             if not line:
                 continue
             if line.startswith("["):
                 return "array"
-            if line.startswith("{"):
+            if line.startswith("{") and line_bytes.endswith(b"\n"):
                 try:
                     json.loads(line)
                 except ValueError:
                     return "stream"
             return "jsonl"
-    return "jsonl"
 
 
-def _iter_lines(fh: IO[bytes]) -> Iterator[RawRecord]:
+def _iter_lines(fh: io.BufferedIOBase) -> Iterator[RawRecord]:
     loads = json.loads
     for number, line_bytes in enumerate(fh, start=1):
         try:
@@ -107,8 +110,10 @@ def _record(line: int | None, raw: str, value: Any) -> RawRecord:
 class _JsonStream:
     """Incremental decoder for a JSON array (or whitespace-separated objects) read in chunks."""
 
-    def __init__(self, fh: IO[bytes], *, array: bool) -> None:
-        self._lines = iter(fh)
+    def __init__(self, fh: io.BufferedIOBase, *, array: bool) -> None:
+        self._fh = fh
+        self._carry = b""  # the start of a UTF-8 sequence cut by the last read
+        self._started = False
         self._array = array
         self._buf = ""
         self._pos = 0
@@ -181,24 +186,31 @@ class _JsonStream:
             self._refill(_CHUNK)
 
     def _refill(self, want: int) -> None:
-        parts = [self._buf[self._pos:]]
-        got = 0
-        while got < want:
-            line_bytes = next(self._lines, None)
-            if line_bytes is None:
-                self._eof = True
-                break
-            self._lines_read += 1
-            got += len(line_bytes)
-            try:
-                text = line_bytes.decode("utf-8")
-            except UnicodeDecodeError:
-                self._bad_lines.append(self._lines_read)
-                text = line_bytes.decode("utf-8", "replace")
-            if self._lines_read == 1:
-                text = text.lstrip("\ufeff")
-            parts.append(text)
-        self._buf = "".join(parts)
+        # Read in bulk, up to the end of a line where one comes soon; a UTF-8 sequence cut
+        # at the end waits for the next read, so only truly bad bytes fail to decode.
+        fresh = self._fh.read(want)
+        if fresh and not fresh.endswith(b"\n"):
+            fresh += self._fh.readline(_CHUNK)
+        if fresh:
+            data, self._carry = _split_incomplete(self._carry + fresh)
+        else:
+            self._eof = True
+            data, self._carry = self._carry, b""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            lines = data.split(b"\n")
+            for offset, line_bytes in enumerate(lines):
+                try:
+                    line_bytes.decode("utf-8")
+                except UnicodeDecodeError:
+                    self._bad_lines.append(self._lines_read + offset + 1)
+            text = data.decode("utf-8", "replace")
+        if not self._started:
+            text = text.lstrip("\ufeff")
+            self._started = True
+        self._lines_read += data.count(b"\n")
+        self._buf = self._buf[self._pos:] + text
         self._pos = 0
         self._bad_lines = [n for n in self._bad_lines if n >= self._pos_line]
 
@@ -206,7 +218,7 @@ class _JsonStream:
         """The input cannot be resynchronised after this point: one problem for the rest."""
         line = self._pos_line
         while not self._eof:
-            self._refill(_CHUNK)  # drain to report the raw text, bounded by truncation later
+            self._refill(_CHUNK)  # enough of the rest to show; never the whole file
             if len(self._buf) > 2 * _CHUNK:
                 self._buf = self._buf[: 2 * _CHUNK]
                 break
@@ -214,3 +226,16 @@ class _JsonStream:
         return RawRecord(line, raw, issue=Issue(
             codes.INVALID_JSON, None,
             f"{reason} (from line {line}); the records after this point could not be read"))
+
+
+def _split_incomplete(data: bytes) -> tuple[bytes, bytes]:
+    """(whole characters, the start of a UTF-8 sequence cut off at the end)."""
+    i = len(data) - 1
+    while i >= max(0, len(data) - 4) and data[i] & 0xC0 == 0x80:
+        i -= 1
+    if i < 0 or data[i] < 0xC0:
+        return data, b""
+    needed = 2 if data[i] < 0xE0 else 3 if data[i] < 0xF0 else 4
+    if i + needed > len(data):
+        return data[:i], data[i:]
+    return data, b""

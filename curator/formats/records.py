@@ -23,7 +23,7 @@ from curator.formats.validate import (
     validate_reply,
     validate_tools,
 )
-from curator.models import Example, Problem, Source, example_id
+from curator.models import Example, Problem, Source, canonical_json, example_id
 
 RAW_LIMIT = 100_000  # characters of raw text kept on a problem
 _SNIFF_RECORDS = 50  # how many records auto-detection may look at
@@ -91,8 +91,8 @@ class RecordReader:
             metadata = {**metadata, "split": split}
         try:
             example = build_example(converted, warnings=warnings, metadata=metadata,
-                                    source=Source(name=self.source, file=self.path, line=line,
-                                                  format=self.format))
+                                    source={"name": self.source, "file": self.path,
+                                            "line": line, "format": self.format})
         except ValidationError as exc:  # a gap in validate.py: still a problem, never a crash
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
@@ -105,15 +105,17 @@ class RecordReader:
 
 
 def build_example(conversation: Conversation, *, warnings: list[str], metadata: dict[str, Any],
-                  source: Source | None) -> Example:
+                  source: Source | dict[str, Any] | None) -> Example:
     """An Example from an already-validated conversation, with the id Example.create would give."""
     messages = [normalize_message(m) for m in conversation.messages]
     rejected = normalize_message(conversation.rejected) if conversation.rejected else None
     tools = conversation.tools
     # One model_validate on checked dicts instead of Example.create's per-message round
     # trips: the same id (tests prove it), at a fraction of the cost on the import hot path.
-    return Example.model_validate({
-        "id": example_id(messages, tools, rejected),
+    # The messages' canonical JSON is made once: for the id here, for the store later.
+    messages_json = canonical_json(messages)
+    example = Example.model_validate({
+        "id": example_id(messages, tools, rejected, messages_json=messages_json),
         "messages": messages,
         "tools": tools,
         "rejected": rejected,
@@ -121,6 +123,8 @@ def build_example(conversation: Conversation, *, warnings: list[str], metadata: 
         "metadata": metadata,
         "warnings": warnings,
     })
+    example.remember_plain(messages, messages_json)
+    return example
 
 
 def problems_for(issues: list[Issue], *, source: str, file: str | None, line: int | None,

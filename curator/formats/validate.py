@@ -46,7 +46,7 @@ def validate_messages(
         errors.append(Issue(codes.EMPTY_MESSAGES, field, f"'{field}' is empty"))
         return errors, []
     call_ids: set[str] = set()
-    roles = []
+    roles: list[str | None] = []
     for i, message in enumerate(messages):
         # Fast path for the common {"role", "content": str} message: most of a large import.
         if type(message) is dict and len(message) == 2 and type(message.get("content")) is str:
@@ -68,7 +68,7 @@ def validate_reply(message: object, *, field: str = "rejected") -> list[Issue]:
     """Check a single assistant reply (a preference pair's rejected message)."""
     errors: list[Issue] = []
     _check_message(message, field, errors, None)
-    if not errors and message.get("role") != "assistant":  # type: ignore[union-attr]
+    if not errors and isinstance(message, dict) and message.get("role") != "assistant":
         errors.append(Issue(codes.UNKNOWN_ROLE, f"{field}.role",
                             "a rejected reply must be an assistant message"))
     return errors
