@@ -1,7 +1,20 @@
 """Exact and near-duplicate detection of conversations (pure logic: no database, no UI)."""
 
-from curator.dedup.canonical import canonical_text, exact_key, jaccard, normalize_text, shingle_set
-from curator.dedup.clusters import Cluster, DedupResult, DedupStats, Pair, UnionFind, find_clusters
+from curator.dedup.canonical import (
+    canonical_text,
+    exact_key,
+    jaccard,
+    normalize_text,
+    shingle_set,
+)
+from curator.dedup.clusters import (
+    Cluster,
+    DedupResult,
+    DedupStats,
+    Pair,
+    UnionFind,
+    find_clusters,
+)
 from curator.dedup.minhash import LshParams, candidate_probability, lsh_params
 from curator.dedup.representative import Member, choose_representative
 

@@ -25,7 +25,7 @@ _UNSPACED = re.compile(
     "\uff00-\uffef\U00020000-\U0002fa1f]"
 )
 _UNSPACED_SHARE = 0.3  # of the non-space characters
-_LONG_TOKEN = 15.0  # mean characters per token above which text counts as unspaced
+_LONG_TOKEN = 25.0  # mean characters per token above which text counts as unspaced (base64, minified JSON)
 
 Messages = Sequence[Mapping[str, Any]]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -140,7 +141,7 @@ def _exact_groups(digests: np.ndarray, ids: list[str]) -> list[list[int]]:
     same = np.all(ordered[1:] == ordered[:-1], axis=1)
     boundary = np.flatnonzero(np.r_[True, ~same, True])
     groups = []
-    for start, end in zip(boundary[:-1], boundary[1:]):
+    for start, end in itertools.pairwise(boundary.tolist()):
         if end - start > 1:
             groups.append(sorted((int(i) for i in order[start:end]), key=ids.__getitem__))
     return groups

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from curator.errors import InvalidInputError
 
@@ -24,7 +24,7 @@ def _recency(when: datetime | None) -> float:
         return float("inf")  # never decided sorts after every decided member
     if when.tzinfo is None:
         # A naive time is taken as UTC: local time would make the choice depend on the machine.
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return -when.timestamp()
 
 

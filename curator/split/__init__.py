@@ -1,8 +1,18 @@
 """Held-out split and contamination check (pure logic: no database, no UI)."""
 
-from curator.split.contamination import Contamination, ContaminationReport, check_contamination
+from curator.split.contamination import (
+    Contamination,
+    ContaminationReport,
+    check_contamination,
+)
 from curator.split.grouping import GROUP_BY, prompt_messages
-from curator.split.split import SplitItem, SplitResult, SplitStats, split, resolve_test_size
+from curator.split.split import (
+    SplitItem,
+    SplitResult,
+    SplitStats,
+    resolve_test_size,
+    split,
+)
 
 __all__ = [
     "GROUP_BY",
@@ -13,6 +23,6 @@ __all__ = [
     "SplitStats",
     "check_contamination",
     "prompt_messages",
-    "split",
     "resolve_test_size",
+    "split",
 ]

@@ -62,9 +62,9 @@ def group_indices(
         )
     forest = UnionFind(len(ids))
     first_of_cluster: dict[str, int] = {}
-    for i, cluster in enumerate(cluster_ids):
-        if cluster is not None:
-            forest.union(first_of_cluster.setdefault(cluster, i), i)
+    for i, cluster_id in enumerate(cluster_ids):
+        if cluster_id is not None:
+            forest.union(first_of_cluster.setdefault(cluster_id, i), i)
 
     index = {ident: i for i, ident in enumerate(ids)}
     passes: list[list[tuple[str, Sequence[Any]]]] = []

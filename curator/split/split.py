@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -48,7 +49,7 @@ class SplitResult:
     stats: SplitStats
 
 
-def resolve_test_size(test_size: float | int, n: int) -> int:
+def resolve_test_size(test_size: float, n: int) -> int:
     """How many examples test_size asks for out of n: a fraction (0 < f < 1) or a count."""
     if n < 2:
         raise InvalidInputError(f"a split needs at least 2 examples, got {n}", field="test_size")
@@ -196,7 +197,7 @@ def _both_sides(state: _Assignment, order: list[int], target: int) -> list[str]:
 def split(
     items: Sequence[SplitItem],
     *,
-    test_size: float | int,
+    test_size: float,
     seed: int,
     group_by: str = "prompt",
     stratify_field: str | None = None,
@@ -205,7 +206,7 @@ def split(
     """Split items into train and test ids: no group straddles, strata keep their shares."""
     ordered = sorted(items, key=lambda it: it.id)
     names = [it.id for it in ordered]
-    for a, b in zip(names, names[1:]):
+    for a, b in itertools.pairwise(names):
         if a == b:
             raise InvalidInputError(f"example id {a!r} appears more than once", field="id")
     target = resolve_test_size(test_size, len(ordered))
