@@ -93,11 +93,10 @@ def test_openai_keeps_tools_and_metadata() -> None:
 
 
 def test_ids_equal_example_create() -> None:
-    for line in (DATA / "openai.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        expected = Example.create(record["messages"], tools=record.get("tools")).id
-        assert open_records(DATA / "openai.jsonl") and expected in {
-            e.id for e in examples(DATA / "openai.jsonl")}
+    records = [json.loads(line) for line in
+               (DATA / "openai.jsonl").read_text(encoding="utf-8").splitlines()]
+    expected = [Example.create(r["messages"], tools=r.get("tools")).id for r in records]
+    assert [e.id for e in examples(DATA / "openai.jsonl")] == expected
 
 
 def test_json_array_records_know_their_start_line() -> None:
@@ -371,9 +370,13 @@ def test_any_record_is_one_example_xor_problems(record: object, fmt: str) -> Non
     one = parsed[1]
     assert (one.example is None) != (one.problems == [])
     assert all(p.code in codes.ERRORS for p in one.problems)
-    if one.example is not None and fmt == "openai":
-        assert isinstance(record, dict)
-        assert one.example.id == Example.create(record["messages"], tools=record.get("tools")).id
+    if one.example is not None:
+        example = one.example
+        rebuilt = Example.create(example.messages, tools=example.tools, rejected=example.rejected)
+        assert example.id == rebuilt.id
+        if fmt == "openai":
+            assert isinstance(record, dict)
+            assert example.id == Example.create(record["messages"], tools=record.get("tools")).id
 
 
 _PROPERTY_FILE = Path(tempfile.mkdtemp(prefix="curator-formats-")) / "r.jsonl"
@@ -435,6 +438,12 @@ def test_hf_parquet_detects_each_rows_shape(tmp_path: Path) -> None:
     assert second.example is not None and second.example.rejected is not None
     assert [(p.code, p.line) for p in third.problems] == [(codes.UNKNOWN_FORMAT, 3)]
     assert json.loads(third.raw) == {"note": "neither"}
+
+
+def test_hf_folder_without_data_is_invalid_input(tmp_path: Path) -> None:
+    pytest.importorskip("datasets")
+    with pytest.raises(InvalidInputError, match="the datasets library could not read it"):
+        open_records(tmp_path)
 
 
 def test_hf_format_on_a_jsonl_file_uses_datasets(tmp_path: Path) -> None:
