@@ -100,6 +100,8 @@ def ngram_text(messages: Sequence[Any], *, include_system: bool = False) -> str:
 
 
 def _unique_per_doc(hashes: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(hashes) == 0:
+        return hashes, docs
     order = np.lexsort((hashes, docs))
     hashes, docs = hashes[order], docs[order]
     keep = np.r_[True, (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])]

@@ -1,0 +1,190 @@
+"""Held-out split: partition, determinism, groups never straddle, stratification, sizes."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from curator.errors import InvalidInputError
+from curator.split import SplitItem, prompt_messages, resolve_test_size, split
+
+SYSTEM = {"role": "system", "content": "You are a helpful assistant for the ACME store. " * 8}
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(f"w{rng.randrange(100000)}" for _ in range(n))
+
+
+def item(ident: str, user: str, reply: str, verdict: str = "approve", **extra: object) -> SplitItem:
+    messages = [SYSTEM, {"role": "user", "content": user}, {"role": "assistant", "content": reply}]
+    return SplitItem(id=ident, messages=messages, verdict=verdict, **extra)  # type: ignore[arg-type]
+
+
+def corpus(n: int, *, seed: int = 0, negatives: int = 0) -> list[SplitItem]:
+    rng = random.Random(seed)
+    return [
+        item(f"e{i:04d}", sentence(rng, 20), sentence(rng, 40), "negative" if i < negatives else "approve")
+        for i in range(n)
+    ]
+
+
+def sides(result: object) -> dict[str, str]:
+    return {**{i: "train" for i in result.train}, **{i: "test" for i in result.test}}  # type: ignore[attr-defined]
+
+
+def test_fraction_and_count() -> None:
+    items = corpus(40)
+    by_fraction = split(items, test_size=0.25, seed=1)
+    assert (len(by_fraction.train), len(by_fraction.test)) == (30, 10)
+    by_count = split(items, test_size=7, seed=1)
+    assert (len(by_count.train), len(by_count.test)) == (33, 7)
+    assert by_count.stats.target_test == 7 and by_count.stats.warnings == []
+    assert resolve_test_size(0.1, 30) == 3  # not 4: 0.1 * 30 is 3.0000000000000004 in floats
+    assert resolve_test_size(0.01, 10) == 1 and resolve_test_size(0.99, 10) == 9
+
+
+@pytest.mark.parametrize("bad", [0, 40, 0.0, 1.0, 1.5, -1, True, "0.1"])
+def test_bad_test_size_raises(bad: object) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        split(corpus(40), test_size=bad, seed=0)  # type: ignore[arg-type]
+    assert caught.value.field == "test_size"
+
+
+def test_bad_group_by_and_duplicate_ids_raise() -> None:
+    with pytest.raises(InvalidInputError, match="group_by"):
+        split(corpus(4), test_size=1, seed=0, group_by="cluster")
+    twice = [*corpus(3), corpus(3)[0]]
+    with pytest.raises(InvalidInputError, match="appears more than once"):
+        split(twice, test_size=1, seed=0)
+
+
+def test_same_input_and_seed_same_result_in_any_order() -> None:
+    items = corpus(60, negatives=6)
+    first = split(items, test_size=0.2, seed=42)
+    shuffled = list(items)
+    random.Random(5).shuffle(shuffled)
+    again = split(shuffled, test_size=0.2, seed=42)
+    assert (first.train, first.test) == (again.train, again.test)
+    assert first.train == sorted(first.train) and first.test == sorted(first.test)
+    assert split(items, test_size=0.2, seed=43).test != first.test
+
+
+def test_cluster_never_straddles() -> None:
+    items = corpus(30)
+    clustered = [
+        SplitItem(id=it.id, messages=it.messages, verdict=it.verdict, cluster_id="c1" if i < 8 else None)
+        for i, it in enumerate(items)
+    ]
+    for seed in range(10):
+        result = split(clustered, test_size=0.3, seed=seed, group_by="none")
+        where = sides(result)
+        assert len({where[f"e{i:04d}"] for i in range(8)}) == 1
+        assert result.groups == [[f"e{i:04d}" for i in range(8)]]
+
+
+def test_near_duplicate_prompts_never_straddle_but_a_shared_system_prompt_does_not_group() -> None:
+    rng = random.Random(3)
+    prompt = sentence(rng, 30)
+    tweaked = prompt.replace(prompt.split()[-1], "different")  # one word of thirty: J = 0.9
+    family = [
+        item("p1", prompt, sentence(rng, 40)),
+        item("p2", prompt.upper(), sentence(rng, 40)),  # grouping compares case-folded
+        item("p3", tweaked, sentence(rng, 40)),
+    ]
+    items = corpus(27, seed=9) + family
+    for seed in range(10):
+        result = split(items, test_size=0.3, seed=seed)
+        where = sides(result)
+        assert len({where["p1"], where["p2"], where["p3"]}) == 1
+    assert result.groups == [["p1", "p2", "p3"]]  # every example shares SYSTEM, yet no other group
+    assert result.stats.grouped_items == 3 and result.stats.largest_group == 3
+    conversation = split(items, test_size=0.3, seed=0, group_by="conversation")
+    assert conversation.groups == []  # the replies differ, so the conversations are not duplicates
+    none = split(items, test_size=0.3, seed=0, group_by="none")
+    assert none.groups == [] and none.stats.groups == 30
+
+
+def test_near_duplicate_conversations_group_under_conversation() -> None:
+    rng = random.Random(4)
+    user, reply = sentence(rng, 30), sentence(rng, 60)
+    items = [*corpus(20, seed=2), item("d1", user, reply), item("d2", user, reply + " extra")]
+    result = split(items, test_size=0.5, seed=0, group_by="conversation")
+    assert result.groups == [["d1", "d2"]]
+
+
+def test_prompt_is_the_turns_before_the_final_reply_without_system() -> None:
+    messages = [
+        SYSTEM,
+        {"role": "user", "content": "a"},
+        {"role": "assistant", "content": "b"},
+        {"role": "user", "content": "c"},
+        {"role": "assistant", "content": "d"},
+    ]
+    assert [m["content"] for m in prompt_messages(messages)] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_negatives_land_on_both_sides(seed: int) -> None:
+    items = corpus(100, seed=seed, negatives=2)
+    result = split(items, test_size=0.05, seed=seed)
+    assert result.stats.strata["negative"] == {"train": 1, "test": 1}
+    assert len(result.test) == 5
+
+
+def test_stratified_shares_follow_the_verdicts() -> None:
+    items = corpus(100, negatives=20)
+    result = split(items, test_size=0.2, seed=7)
+    assert result.stats.strata == {"approve": {"train": 64, "test": 16}, "negative": {"train": 16, "test": 4}}
+
+
+def test_stratify_by_metadata_field() -> None:
+    rng = random.Random(1)
+    items = [
+        item(f"m{i:03d}", sentence(rng, 20), sentence(rng, 30), metadata={"source": "web" if i % 4 else "docs"})
+        for i in range(80)
+    ]
+    result = split(items, test_size=0.25, seed=3, stratify_field="source")
+    assert result.stats.strata == {
+        "approve|docs": {"train": 15, "test": 5},
+        "approve|web": {"train": 45, "test": 15},
+    }
+
+
+def test_warns_when_all_negatives_share_one_group() -> None:
+    items = [
+        SplitItem(id=it.id, messages=it.messages, verdict=it.verdict, cluster_id="neg" if it.verdict == "negative" else None)
+        for it in corpus(30, negatives=3)
+    ]
+    result = split(items, test_size=0.2, seed=0, group_by="none")
+    assert result.stats.warnings == [
+        "all 3 negative examples are in one group of near duplicates, so they are all on one side"
+    ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(min_value=2, max_value=40),
+    fraction=st.floats(min_value=0.05, max_value=0.95),
+    seed=st.integers(min_value=0, max_value=2**32),
+    clusters=st.lists(st.sampled_from([None, "a", "b", "c"]), min_size=40, max_size=40),
+    negatives=st.integers(min_value=0, max_value=40),
+)
+def test_split_is_a_deterministic_partition(
+    n: int, fraction: float, seed: int, clusters: list[str | None], negatives: int
+) -> None:
+    base = corpus(n, seed=1, negatives=negatives)
+    items = [
+        SplitItem(id=it.id, messages=it.messages, verdict=it.verdict, cluster_id=clusters[i])
+        for i, it in enumerate(base)
+    ]
+    result = split(items, test_size=fraction, seed=seed, group_by="none")
+    assert sorted(result.train + result.test) == sorted(it.id for it in items)
+    assert not set(result.train) & set(result.test)
+    where = sides(result)
+    for name in "abc":
+        assert len({where[it.id] for it in items if it.cluster_id == name}) <= 1
+    again = split(list(reversed(items)), test_size=fraction, seed=seed, group_by="none")
+    assert (again.train, again.test) == (result.train, result.test)
