@@ -89,7 +89,7 @@ def _iter_lines(fh: io.BufferedIOBase) -> Iterator[RawRecord]:
         if number == 1:
             text = text.lstrip("\ufeff")
         raw = text.rstrip("\r\n")
-        if not raw.strip():
+        if not raw or raw.isspace():
             continue
         try:
             value = loads(raw)
