@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 
 class Role(StrEnum):
@@ -113,14 +113,22 @@ def example_id(
     messages: list[dict[str, Any]],
     tools: list[dict[str, Any]] | None = None,
     rejected: dict[str, Any] | None = None,
+    *,
+    messages_json: str | None = None,
 ) -> str:
-    """Stable id of an example: a hash of its canonical content (plain dicts, Nones dropped)."""
-    body: dict[str, Any] = {"messages": messages}
-    if tools:
-        body["tools"] = tools
+    """Stable id of an example: a hash of its canonical content (plain dicts, Nones dropped).
+
+    ``messages_json`` (``canonical_json(messages)``, if the caller has it) saves encoding the
+    messages twice; the hash is the same either way.
+    """
+    # The canonical JSON of {"messages", "rejected", "tools"} with sorted keys, assembled from
+    # parts so the messages' JSON can be shared with the store.
+    body = '{"messages":' + (messages_json if messages_json is not None else canonical_json(messages))
     if rejected:
-        body["rejected"] = rejected
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()[:20]
+        body += ',"rejected":' + canonical_json(rejected)
+    if tools:
+        body += ',"tools":' + canonical_json(tools)
+    return hashlib.sha256((body + "}").encode("utf-8")).hexdigest()[:20]
 
 
 class Source(BaseModel):
@@ -143,6 +151,33 @@ class Example(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     tokens: int | None = None
     warnings: list[str] = Field(default_factory=list)
+    # Plain-dict messages and their canonical JSON, cached: an import computes them once for
+    # the id and reuses them for token counts and storage.
+    _plain: list[dict[str, Any]] | None = PrivateAttr(default=None)
+    _messages_json: str | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal content is equal examples, whichever caches either side has filled.
+        return isinstance(other, Example) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def plain_messages(self) -> list[dict[str, Any]]:
+        """The messages as plain dicts (Nones dropped), as stored and counted."""
+        if self._plain is None:
+            self._plain = [m.dump() for m in self.messages]
+        return self._plain
+
+    def messages_json(self) -> str:
+        """The messages' canonical JSON (what the id hashes and the store keeps)."""
+        if self._messages_json is None:
+            self._messages_json = canonical_json(self.plain_messages())
+        return self._messages_json
+
+    def remember_plain(self, plain: list[dict[str, Any]], messages_json: str) -> None:
+        """Seed the caches from a reader that already built both (they must match the messages)."""
+        self._plain = plain
+        self._messages_json = messages_json
 
     @classmethod
     def create(
@@ -159,8 +194,10 @@ class Example(BaseModel):
         """Build an example and derive its id from its content."""
         msgs = [m if isinstance(m, Message) else Message.model_validate(m) for m in messages]
         rej = rejected if rejected is None or isinstance(rejected, Message) else Message.model_validate(rejected)
-        eid = example_id([m.dump() for m in msgs], tools, rej.dump() if rej else None)
-        return cls(
+        plain = [m.dump() for m in msgs]
+        messages_json = canonical_json(plain)
+        eid = example_id(plain, tools, rej.dump() if rej else None, messages_json=messages_json)
+        example = cls(
             id=eid,
             messages=msgs,
             tools=tools,
@@ -170,6 +207,8 @@ class Example(BaseModel):
             tokens=tokens,
             warnings=warnings or [],
         )
+        example.remember_plain(plain, messages_json)
+        return example
 
     @property
     def final_reply(self) -> Message | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import islice
@@ -75,10 +76,22 @@ def import_file(
         import_id = imports_repo.start(conn, source=summary.source, path=str(path), format=reader.format, reason=reader.reason)
     problem_codes: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
-    for batch in _batches(reader, batch_size):
-        _store_batch(store, batch, import_id, model, limit, summary, problem_codes, warnings)
-        if progress:
-            progress(summary.records)
+    # tiktoken releases the GIL: count one batch's tokens on a worker thread while this thread
+    # parses and validates the next one, then store the counted batch.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-tokens") as counter:
+        pending: tuple[list[Parsed], Future[list[int]]] | None = None
+        for batch in _batches(reader, batch_size):
+            valid = [p.example for p in batch if p.example is not None]
+            future = counter.submit(count_many, [ex.plain_messages() for ex in valid], model=model, tools=[ex.tools for ex in valid])
+            if pending is not None:
+                _store_batch(store, *pending, import_id, limit, summary, problem_codes, warnings)
+                if progress:
+                    progress(summary.records)
+            pending = (batch, future)
+        if pending is not None:
+            _store_batch(store, *pending, import_id, limit, summary, problem_codes, warnings)
+            if progress:
+                progress(summary.records)
     summary.problem_codes = dict(sorted(problem_codes.items()))
     summary.warnings = dict(sorted(warnings.items()))
     with store.write() as conn:
@@ -94,8 +107,8 @@ def _peek_source(reader: Any) -> str:
 def _store_batch(
     store: Store,
     batch: list[Parsed],
+    counted: Future[list[int]],
     import_id: int,
-    model: str,
     limit: int,
     summary: ImportSummary,
     problem_codes: Counter[str],
@@ -103,7 +116,7 @@ def _store_batch(
 ) -> None:
     valid = [p.example for p in batch if p.example is not None]
     problems = [prob for p in batch for prob in p.problems]
-    counts = count_many([[m.dump() for m in ex.messages] for ex in valid], model=model, tools=[ex.tools for ex in valid])
+    counts = counted.result()
     for ex, n in zip(valid, counts, strict=True):
         ex.tokens = n
         if n > limit and OVER_TOKEN_LIMIT not in ex.warnings:

@@ -21,7 +21,7 @@ def _row_values(ex: Example, now: datetime) -> dict[str, Any]:
     src = ex.source or Source(name="unknown")
     return {
         "id": ex.id,
-        "messages": dumps([m.dump() for m in ex.messages]),
+        "messages": ex.messages_json(),
         "tools": dumps(ex.tools) if ex.tools else None,
         "rejected": dumps(ex.rejected.dump()) if ex.rejected else None,
         "metadata": dumps(ex.metadata),
@@ -62,8 +62,6 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         if new:
             seen.add(ex.id)
             fresh.append(_row_values(ex, now))
-    if fresh:
-        conn.execute(examples.insert(), fresh)
     places = [
         {
             "example_id": ex.id,
@@ -76,9 +74,28 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         for ex in batch
         if ex.source is not None
     ]
+    if conn.dialect.name == "sqlite":
+        _sqlite_bulk(conn, fresh, places)
+        return is_new
+    if fresh:
+        conn.execute(examples.insert(), fresh)
     if places:
         conn.execute(insert_ignore(conn, example_sources), places)
     return is_new
+
+
+def _sqlite_bulk(conn: Connection, fresh: list[dict[str, Any]], places: list[dict[str, Any]]) -> None:
+    """The import's hot path on SQLite: plain executemany, without per-row SQL compilation."""
+    if fresh:
+        to_db = examples.c.created_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        stamp = to_db(fresh[0]["created_at"]) if to_db else fresh[0]["created_at"]
+        cols = [c for c in fresh[0] if c != "created_at"]
+        sql = f"INSERT INTO examples ({', '.join(cols)}, created_at) VALUES ({', '.join('?' * (len(cols) + 1))})"
+        conn.exec_driver_sql(sql, [(*(row[c] for c in cols), stamp) for row in fresh])
+    if places:
+        cols = list(places[0])
+        sql = f"INSERT OR IGNORE INTO example_sources ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        conn.exec_driver_sql(sql, [tuple(row[c] for c in cols) for row in places])
 
 
 def row_to_example(row: Row[Any] | sa.RowMapping) -> Example:
