@@ -1,0 +1,55 @@
+"""Axolotl's chat_template datasets, and the config snippet that points Axolotl at them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from curator.export.base import JsonlWriter
+from curator.export.messages import plain_messages
+from curator.export.records import ExportRecord
+
+CONFIG_NAME = "axolotl.yaml"
+
+
+def config_snippet(folder: str = "axolotl") -> dict[str, Any]:
+    """The datasets / test_datasets part of an Axolotl config for these files (paths relative to OUT_DIR)."""
+
+    def dataset(split: str) -> dict[str, Any]:
+        return {
+            "path": f"{folder}/{split}.jsonl",
+            "ds_type": "json",
+            "split": "train",  # a local JSON file loads as one split named train
+            "type": "chat_template",
+            "field_messages": "messages",
+            "message_property_mappings": {"role": "role", "content": "content"},
+            "roles_to_train": ["assistant"],
+        }
+
+    return {"chat_template": "tokenizer_default", "datasets": [dataset("train")], "test_datasets": [dataset("test")]}
+
+
+class AxolotlWriter(JsonlWriter):
+    """{"messages": [{"role", "content"}...]} rows for type: chat_template, and axolotl.yaml beside them."""
+
+    name = "axolotl"
+    kind = "sft"
+    description = "Axolotl chat_template JSONL with a config snippet (axolotl.yaml)"
+
+    def rows_for(self, record: ExportRecord) -> list[dict[str, Any]]:
+        if record.messages is None:
+            return []
+        row: dict[str, Any] = {"messages": plain_messages(record.messages)}
+        if record.tools:
+            row["tools"] = record.tools
+        return [row]
+
+    def close(self) -> None:
+        super().close()
+        header = (
+            "# Axolotl config snippet written by curator export: merge into your config.\n"
+            "# Paths are relative to the export folder; run axolotl from there or make them absolute.\n"
+        )
+        body = yaml.safe_dump(config_snippet(self.folder.name), sort_keys=True, allow_unicode=True)
+        (self.folder / CONFIG_NAME).write_text(header + body, encoding="utf-8", newline="\n")

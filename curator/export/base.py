@@ -1,0 +1,65 @@
+"""What every format writer shares: the split names, deterministic JSON lines, and the JSONL writer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+from curator.export.records import ExportRecord
+
+SPLITS = ("train", "test")
+
+
+def json_line(row: dict[str, Any]) -> str:
+    """One JSONL line: sorted keys, no insignificant space, UTF-8 kept (equal rows, equal bytes)."""
+    return json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+class FormatWriter:
+    """Writes one format into its own folder; ``add`` returns how many rows the record became."""
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = ""  # "sft", "preference" or "unpaired" (DESIGN.md's table)
+    description: ClassVar[str] = ""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.rows = {split: 0 for split in SPLITS}
+
+    def add(self, split: str, record: ExportRecord) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Finish the files (called once, after the last record)."""
+
+    def abort(self) -> None:
+        """Release open files after an error (the temporary folder is removed anyway)."""
+
+
+class JsonlWriter(FormatWriter):
+    """train.jsonl and test.jsonl, one row per line; subclasses say what rows a record makes."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self._files: dict[str, IO[str]] = {
+            split: open(folder / f"{split}.jsonl", "w", encoding="utf-8", newline="\n") for split in SPLITS
+        }
+
+    def rows_for(self, record: ExportRecord) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def add(self, split: str, record: ExportRecord) -> int:
+        rows = self.rows_for(record)
+        if rows:
+            self._files[split].write("".join(json_line(r) for r in rows))
+            self.rows[split] += len(rows)
+        return len(rows)
+
+    def close(self) -> None:
+        for fh in self._files.values():
+            fh.close()
+
+    def abort(self) -> None:
+        self.close()

@@ -1,0 +1,41 @@
+"""manifest.json: what an export holds, what it left out and why, and a SHA-256 of every file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``root`` (but the manifest), keyed by its POSIX path relative to it."""
+    out = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if rel != MANIFEST_NAME:
+            out[rel] = sha256_file(path)
+    return out
+
+
+def render(manifest: dict[str, Any]) -> str:
+    """The manifest as text: sorted keys, two-space indent, a final newline (equal content, equal bytes)."""
+    return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_manifest(root: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Add the file hashes and write ``root/manifest.json``; returns the manifest as written."""
+    full = {"manifest_version": MANIFEST_VERSION, **manifest, "files": file_hashes(root)}
+    (root / MANIFEST_NAME).write_text(render(full), encoding="utf-8", newline="\n")
+    return full

@@ -1,0 +1,216 @@
+"""Dedup over the store: read every example once, find exact and near-duplicate clusters, store them.
+
+The conversation compared is the one the export would write: the stored messages, or, where
+the decision in force carries a correction, the corrected messages. So an export built on these
+clusters holds no duplicate even when two reviewers corrected two examples into the same text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from curator.dedup import Cluster, DedupResult, Member, choose_representative, find_clusters
+from curator.models import Correction, Outcome
+from curator.services.decisions import required_decisions
+from curator.services.outcomes import settle, settled_decision
+from curator.store import Store
+from curator.store import cluster_store
+from curator.store import decisions as decisions_repo
+from curator.store import examples as examples_repo
+from curator.store.jsontext import loads
+
+READ_BATCH = 5000
+HISTORY_BATCH = 500
+SETTLED = frozenset({Outcome.APPROVE.value, Outcome.NEGATIVE.value, Outcome.REJECT.value})
+EXPORTABLE = frozenset({Outcome.APPROVE.value, Outcome.NEGATIVE.value})
+
+
+@dataclass(slots=True)
+class Entry:
+    """What dedup, split and export keep in memory about one example (no text)."""
+
+    id: str
+    seq: int
+    outcome: str
+    corrected: bool
+    decided_at: datetime | None
+    stratum: Any = None
+
+    @property
+    def member(self) -> Member:
+        return Member(id=self.id, outcome=self.outcome, corrected=self.corrected, decided_at=_aware(self.decided_at))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything curator stores is UTC.
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+@dataclass
+class Corpus:
+    """Every example as (id, messages compared), with its entry and the correction in force."""
+
+    items: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    corrections: dict[str, Correction] = field(default_factory=dict)
+
+
+def _corrections_of(conn: Connection, ids: list[str], required: int) -> dict[str, Correction]:
+    """The correction of the decision in force, for settled examples that have one."""
+    found: dict[str, Correction] = {}
+    for eid, history in decisions_repo.for_examples(conn, ids).items():
+        decision = settled_decision(settle(history, required=required))
+        if decision is not None and decision.correction is not None:
+            found[eid] = decision.correction
+    return found
+
+
+def load_corpus(
+    store: Store,
+    *,
+    stratify_field: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Corpus:
+    """Read every example once, in import order, with the correction in force applied."""
+    corpus = Corpus()
+    with store.read() as conn:
+        required = required_decisions(conn)
+        corrected_ids = cluster_store.corrected_example_ids(conn)
+        pending: list[dict[str, Any]] = []  # settled rows whose correction is still to be read
+
+        def flush() -> None:
+            corrections = _corrections_of(conn, [r["id"] for r in pending], required)
+            for r in pending:
+                correction = corrections.get(r["id"])
+                if correction is not None:
+                    example = examples_repo.row_to_example(r)
+                    corpus.corrections[r["id"]] = correction
+                    corpus.entries[r["id"]].corrected = True
+                    corpus.items[r["_index"]] = (r["id"], [m.dump() for m in correction.apply(example)])
+            pending.clear()
+
+        for n, row in enumerate(examples_repo.iter_rows(conn, batch=READ_BATCH), start=1):
+            eid = row["id"]
+            metadata = loads(row["metadata"], {}) if stratify_field else {}
+            corpus.entries[eid] = Entry(eid, row["seq"], row["outcome"], False, row["decided_at"], metadata.get(stratify_field) if stratify_field else None)
+            corpus.items.append((eid, loads(row["messages"])))
+            if eid in corrected_ids and row["outcome"] in SETTLED:
+                pending.append({**row, "_index": len(corpus.items) - 1})
+                if len(pending) >= HISTORY_BATCH:
+                    flush()
+            if progress and n % READ_BATCH == 0:
+                progress(n)
+        if pending:
+            flush()
+    return corpus
+
+
+@dataclass
+class DedupReport:
+    """A stored dedup run: its clusters and each one's representative."""
+
+    run_id: int
+    threshold: float
+    result: DedupResult
+    representatives: dict[str, str]  # cluster id -> representative example id
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and banding, without the run time (so an export manifest stays byte-identical)."""
+        s = self.result.stats
+        clusters = self.result.clusters
+        return {
+            "threshold": self.threshold,
+            "examples": s.n,
+            "clusters": len(clusters),
+            "exact_clusters": sum(1 for c in clusters if c.kind == "exact"),
+            "near_clusters": sum(1 for c in clusters if c.kind == "near"),
+            "duplicates": sum(len(c.members) - 1 for c in clusters),
+            "exact_duplicates": s.exact_duplicates,
+            "candidates": s.candidates,
+            "confirmed": s.confirmed,
+            "bands": s.bands,
+            "rows": s.rows,
+            "num_perm": s.num_perm,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The run for `curator dedup --json`: stats, seconds and every cluster."""
+        return {
+            "run": self.run_id,
+            **self.stats(),
+            "seconds": round(self.result.stats.seconds, 3),
+            "cluster_list": [cluster_dict(c, self.representatives[c.id]) for c in self.result.clusters],
+        }
+
+
+def cluster_dict(cluster: Cluster, representative: str) -> dict[str, Any]:
+    return {
+        "id": cluster.id,
+        "kind": cluster.kind,
+        "size": len(cluster.members),
+        "representative": representative,
+        "members": list(cluster.members),
+        "max_similarity": round(cluster.max_similarity, 6),
+        "min_similarity": round(cluster.min_similarity, 6),
+    }
+
+
+def _member_similarity(cluster: Cluster) -> dict[str, float]:
+    """Each member's highest similarity to another member of its cluster."""
+    best: dict[str, float] = {}
+    for pair in cluster.pairs:
+        for member in (pair.a, pair.b):
+            best[member] = max(best.get(member, 0.0), pair.similarity)
+    return best
+
+
+def _cluster_rows(result: DedupResult, representatives: dict[str, str]) -> Iterator[dict[str, Any]]:
+    for cluster in result.clusters:
+        similarity = _member_similarity(cluster)
+        for member in cluster.members:
+            yield {
+                "example_id": member,
+                "cluster_id": cluster.id,
+                "kind": cluster.kind,
+                "similarity": similarity.get(member),
+                "is_representative": member == representatives[cluster.id],
+            }
+
+
+def representative_among(cluster: Cluster, entries: dict[str, Entry], allowed: frozenset[str] | None = None) -> str | None:
+    """The member to export: a settled approve, then a corrected one, then the most recent.
+
+    With ``allowed``, only members whose outcome is in it are eligible (None when none is).
+    """
+    pool = [entries[m].member for m in cluster.members if allowed is None or entries[m].outcome in allowed]
+    return choose_representative(pool) if pool else None
+
+
+def run_dedup(
+    store: Store,
+    *,
+    threshold: float = 0.8,
+    casefold: bool = False,
+    seed: int = 0,
+    corpus: Corpus | None = None,
+) -> DedupReport:
+    """Cluster every example of the store, store the clusters and the run, and return them."""
+    corpus = corpus if corpus is not None else load_corpus(store)
+    result = find_clusters(corpus.items, threshold=threshold, casefold=casefold, seed=seed)
+    representatives = {c.id: representative_among(c, corpus.entries) or c.id for c in result.clusters}
+    report = DedupReport(run_id=0, threshold=threshold, result=result, representatives=representatives)
+    with store.write() as conn:
+        cluster_store.replace_clusters(conn, _cluster_rows(result, representatives))
+        report.run_id = cluster_store.add_run(conn, threshold, {**report.stats(), "seconds": round(result.stats.seconds, 3)})
+    return report
+
+
+def example_cluster(store: Store, example_id: str) -> dict[str, Any] | None:
+    """The stored cluster of one example (for the review and browse pages), or None."""
+    with store.read() as conn:
+        return cluster_store.cluster_of(conn, example_id)

@@ -1,0 +1,317 @@
+"""Export: settled examples -> dedup -> grouped, stratified split -> contamination check -> files + manifest.
+
+Deterministic: the same database, arguments and seed give byte-identical files, manifest.json
+included. No wall-clock time is written anywhere (when an export was made is its folder's
+modification time; how long it took is not part of the data). Rows follow import order within
+each split; JSON keys are sorted.
+
+Atomic: everything is written into a temporary folder beside OUT_DIR and renamed into place at
+the end; an error at any step leaves OUT_DIR as it was (absent, or the previous export).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from curator.errors import ConflictError, InvalidInputError
+from curator.export import SPLITS, build_record, check_formats, open_writer, write_manifest
+from curator.export.base import FormatWriter
+from curator.models import Verdict
+from curator.services.atomic import atomic_dir
+from curator.services.dedup import EXPORTABLE, Corpus, DedupReport, load_corpus, representative_among, run_dedup
+from curator.services.guideline_sync import current_version
+from curator.split import ContaminationReport, SplitItem, SplitResult, check_contamination, split
+from curator.store import Store
+from curator.store import examples as examples_repo
+from curator.tokens import DEFAULT_MODEL, count_many, known_models, model_info
+from curator.tokens.stats import distribution, estimate_cost
+
+DEDUP_SEED = 0  # clusters are a property of the data, not of the split: one seed for all exports
+CONTAMINATION_NGRAM = 13  # as in the GPT-3 contamination study
+LISTED_PAIRS = 20
+REGROUP_ROUNDS = 4  # splits tried while the contamination check still finds pairs  # contaminated pairs named in the error message
+WRITE_BATCH = 2000
+UNSETTLED = ("pending", "conflict")
+
+
+def _select(corpus: Corpus, dedup: DedupReport) -> tuple[list[str], Counter[str]]:
+    """Ids offered to the split (import order) and how many were left out, by reason."""
+    left_out: Counter[str] = Counter({"unsettled": 0, "rejected": 0, "duplicate": 0})
+    dropped: set[str] = set()
+    for cluster in dedup.result.clusters:
+        keep = representative_among(cluster, corpus.entries, EXPORTABLE)
+        dropped.update(m for m in cluster.members if m != keep and corpus.entries[m].outcome in EXPORTABLE)
+    chosen = []
+    for eid, _ in corpus.items:
+        outcome = corpus.entries[eid].outcome
+        if outcome in UNSETTLED:
+            left_out["unsettled"] += 1
+        elif outcome not in EXPORTABLE:
+            left_out["rejected"] += 1
+        elif eid in dropped:
+            left_out["duplicate"] += 1
+        else:
+            chosen.append(eid)
+    return chosen, left_out
+
+
+def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_size: float | int, seed: int, group_by: str, threshold: float, stratify_field: str | None) -> SplitResult:
+    if len(chosen) < 2:
+        raise InvalidInputError(
+            f"only {len(chosen)} settled, non-duplicate example(s) to export; a train/test split needs "
+            "at least 2 — review more examples first",
+            field="test_size",
+        )
+    messages = dict(corpus.items)
+    items = [
+        SplitItem(
+            id=eid,
+            messages=messages[eid],
+            verdict=corpus.entries[eid].outcome,
+            metadata={stratify_field: corpus.entries[eid].stratum} if stratify_field else {},
+            cluster_id=linked.get(eid),
+        )
+        for eid in chosen
+    ]
+    return split(items, test_size=test_size, seed=seed, group_by=group_by, stratify_field=stratify_field, threshold=threshold)
+
+
+def _contamination(corpus: Corpus, parts: SplitResult, *, threshold: float, seed: int) -> ContaminationReport:
+    messages = dict(corpus.items)
+    train = [(eid, messages[eid]) for eid in parts.train]
+    test = [(eid, messages[eid]) for eid in parts.test]
+    return check_contamination(train, test, ngram=CONTAMINATION_NGRAM, threshold=threshold, seed=seed)
+
+
+def _link(linked: dict[str, str], report: ContaminationReport) -> None:
+    """Merge the groups of every contaminated pair (labels: the group's smallest id)."""
+    members: dict[str, set[str]] = {}
+    for eid, label in linked.items():
+        members.setdefault(label, set()).add(eid)
+    for p in report.pairs:
+        if p.test_id == p.train_id:
+            continue
+        a, b = linked.get(p.test_id, p.test_id), linked.get(p.train_id, p.train_id)
+        if a == b:
+            continue
+        merged = members.pop(a, {a}) | members.pop(b, {b})
+        label = min(merged)
+        members[label] = merged
+        for eid in merged:
+            linked[eid] = label
+
+
+def _shared_text_groups(corpus: Corpus, chosen: list[str], *, seed: int) -> dict[str, str]:
+    """Examples linked by an uncommon shared n-gram, each mapped to its group's smallest id.
+
+    Near-duplicate grouping cannot see a reply copied into a longer, different conversation;
+    the contamination check can. Checking the candidates against themselves finds every such
+    link before the split, so the split keeps linked examples on one side.
+    """
+    messages = dict(corpus.items)
+    items = [(eid, messages[eid]) for eid in chosen]
+    # threshold 1.0: near-duplicate conversations are already grouped by the split itself.
+    report = check_contamination(items, items, ngram=CONTAMINATION_NGRAM, threshold=1.0, seed=seed)
+    linked: dict[str, str] = {}
+    _link(linked, report)
+    return linked
+
+
+def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float | int, seed: int, group_by: str, threshold: float, stratify_field: str | None) -> tuple[SplitResult, ContaminationReport, int]:
+    """Split and check; while the check still finds pairs, keep each pair together and split again.
+
+    With group_by "none" nothing is grouped: the split is taken as it is and the check reports.
+    Returns the split, the final check and the number of splits made.
+    """
+    linked = _shared_text_groups(corpus, chosen, seed=seed) if group_by != "none" else {}
+    for rounds in range(1, REGROUP_ROUNDS + 1):
+        parts = _split(corpus, chosen, linked, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold, stratify_field=stratify_field)
+        report = _contamination(corpus, parts, threshold=threshold, seed=seed)
+        if not report.pairs or group_by == "none":
+            break
+        if rounds < REGROUP_ROUNDS:
+            _link(linked, report)
+    return parts, report, rounds
+
+
+def _refuse(report: ContaminationReport) -> ConflictError:
+    shown = report.pairs[:LISTED_PAIRS]
+    lines = [f"test {p.test_id} ~ train {p.train_id} ({p.kind} {p.score:.3f})" for p in shown]
+    more = f"; and {len(report.pairs) - len(shown)} more" if len(report.pairs) > len(shown) else ""
+    return ConflictError(
+        f"the test split is contaminated: {len(report.pairs)} test/train pair(s) share text: "
+        + "; ".join(lines) + more
+        + ". Nothing was written. Reject or correct one side of each pair, or pass --allow-contamination"
+    )
+
+
+class _Tally:
+    """Rows per format, split and verdict, and the SFT token counts per split."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.by_format = {n: {s: {"rows": 0, "approve": 0, "negative": 0} for s in SPLITS} for n in names}
+        self.by_split = {s: {"approve": 0, "negative": 0} for s in SPLITS}
+        self.tokens: dict[str, list[int]] = {s: [] for s in SPLITS}
+        self.to_count: dict[str, list[list[dict[str, Any]]]] = {s: [] for s in SPLITS}
+        self.to_count_tools: dict[str, list[Any]] = {s: [] for s in SPLITS}
+        self.sft: dict[str, int] = {s: 0 for s in SPLITS}
+
+    def flush_tokens(self, split: str, *, force: bool = False) -> None:
+        pending = self.to_count[split]
+        if pending and (force or len(pending) >= WRITE_BATCH):
+            self.tokens[split].extend(count_many(pending, tools=self.to_count_tools[split]))
+            self.to_count[split], self.to_count_tools[split] = [], []
+
+
+def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: list[str], card: dict[str, Any]) -> _Tally:
+    side = {eid: "train" for eid in parts.train} | {eid: "test" for eid in parts.test}
+    tally = _Tally(names)
+    writers: dict[str, FormatWriter] = {}
+    try:
+        for name in names:
+            writers[name] = open_writer(name, root, card=card)
+        flt = examples_repo.ExampleFilter(outcomes=sorted(EXPORTABLE))
+        with store.read() as conn:
+            for row in examples_repo.iter_rows(conn, batch=WRITE_BATCH, flt=flt):
+                where = side.get(row["id"])
+                if where is None:
+                    continue
+                entry = corpus.entries[row["id"]]
+                verdict = Verdict(entry.outcome)
+                record = build_record(examples_repo.row_to_example(row), verdict, corpus.corrections.get(row["id"]))
+                tally.by_split[where][verdict.value] += 1
+                for name, writer in writers.items():
+                    added = writer.add(where, record)
+                    if added:
+                        counts = tally.by_format[name][where]
+                        counts["rows"] += added
+                        counts[verdict.value] += 1
+                if record.messages is not None:
+                    tally.sft[where] += 1
+                    if not record.corrected and row["tokens"] is not None:
+                        tally.tokens[where].append(int(row["tokens"]))
+                    else:
+                        tally.to_count[where].append(record.messages)
+                        tally.to_count_tools[where].append(record.tools)
+                        tally.flush_tokens(where)
+        for s in SPLITS:
+            tally.flush_tokens(s, force=True)
+        for writer in writers.values():
+            writer.close()
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    return tally
+
+
+def _token_report(tally: _Tally) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Token distribution per split, and the training cost of the train split per model."""
+    default = model_info(DEFAULT_MODEL)
+    tokens = {"model": default.name, "encoding": default.encoding, **{s: distribution(tally.tokens[s]) for s in SPLITS}}
+    cost = {}
+    for info in known_models():
+        # Counts are in the default model's encoding; a model on another tokenizer would need
+        # every conversation encoded again, so it is named but not estimated.
+        if info.encoding != default.encoding:
+            cost[info.name] = {"estimated": False, "reason": f"uses {info.encoding}; counts are {default.encoding}"}
+            continue
+        estimate = asdict(estimate_cost(tally.tokens["train"], model=info.name))
+        if estimate["usd"] is not None:
+            estimate["usd"] = round(estimate["usd"], 6)
+        cost[info.name] = {"estimated": True, **estimate}
+    return tokens, cost
+
+
+def _pair_dict(p: Any) -> dict[str, Any]:
+    return {"test": p.test_id, "train": p.train_id, "kind": p.kind, "score": round(p.score, 6), "shared": p.shared}
+
+
+def export(
+    store: Store,
+    out_dir: str | Path,
+    *,
+    formats: Sequence[str] = ("openai",),
+    test_size: float | int = 0.1,
+    seed: int = 0,
+    group_by: str = "prompt",
+    threshold: float = 0.8,
+    allow_contamination: bool = False,
+    stratify_field: str | None = None,
+) -> dict[str, Any]:
+    """Write OUT_DIR/<format>/{train,test}.jsonl (hf: a saved DatasetDict) and manifest.json; return the manifest."""
+    names = check_formats(list(formats))
+    arguments = {
+        "formats": names,
+        "test_size": test_size,
+        "seed": seed,
+        "group_by": group_by,
+        "threshold": threshold,
+        "allow_contamination": allow_contamination,
+        "stratify_field": stratify_field,
+    }
+    corpus = load_corpus(store, stratify_field=stratify_field)
+    dedup = run_dedup(store, threshold=threshold, seed=DEDUP_SEED, corpus=corpus)
+    chosen, left_out = _select(corpus, dedup)
+    parts, report, rounds = _split_clean(corpus, chosen, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold, stratify_field=stratify_field)
+    if report.pairs and not allow_contamination:
+        raise _refuse(report)
+    corpus.items = []  # the text is no longer needed; the writing pass streams it from the store
+    version = current_version(store)
+    card = {"seed": seed, "test_size": test_size, "group_by": group_by, "threshold": threshold, "guideline_version": version}
+    out = Path(out_dir)
+    with atomic_dir(out) as root:
+        tally = _write(store, root, corpus, parts, names, card)
+        uncorrected = sum(1 for eid in chosen if corpus.entries[eid].outcome == "negative" and eid not in corpus.corrections)
+        tokens, cost = _token_report(tally)
+        s = parts.stats
+        manifest = {
+            "arguments": arguments,
+            "seed": seed,
+            "guideline_version": version,
+            "counts": {
+                "examples": len(corpus.entries),
+                "exported": len(chosen),
+                "train": len(parts.train),
+                "test": len(parts.test),
+                "by_split": tally.by_split,
+                "by_format": tally.by_format,
+                "sft": tally.sft,
+            },
+            "left_out": {**dict(sorted(left_out.items())), "uncorrected_negative": uncorrected},
+            "left_out_notes": {
+                "unsettled": "pending or in conflict: no settled verdict yet",
+                "rejected": "settled as reject",
+                "duplicate": "an exact or near duplicate of the example exported from its cluster",
+                "uncorrected_negative": "negative without a correction: in KTO (as undesired), not in SFT files",
+            },
+            "dedup": dedup.stats(),
+            "split": {
+                "target_test": s.target_test,
+                "groups": s.groups,
+                "grouped_items": s.grouped_items,
+                "largest_group": s.largest_group,
+                "strata": s.strata,
+                "warnings": list(s.warnings),
+            },
+            "contamination": {
+                "ngram": CONTAMINATION_NGRAM,
+                "threshold": threshold,
+                "pairs": len(report.pairs),
+                "rounds": rounds,
+                "allowed": allow_contamination,
+                "common_limit": report.stats.common_limit,
+                "common_ngrams": report.stats.common_ngrams,
+                "short_test": report.stats.short_test,
+                "contaminated_test": len(report.contaminated),
+                "list": [_pair_dict(p) for p in report.pairs],
+            },
+            "tokens": tokens,
+            "cost": cost,
+        }
+        written = write_manifest(root, manifest)
+    return written

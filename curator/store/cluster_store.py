@@ -1,0 +1,96 @@
+"""Duplicate clusters and dedup runs, and the few reads the export needs beyond store.examples."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from curator.models import utcnow
+from curator.store.jsontext import dumps, loads
+from curator.store.schema import clusters, decisions, dedup_runs
+
+_INSERT_BATCH = 5000
+
+
+def replace_clusters(conn: Connection, rows: Iterable[dict[str, Any]]) -> int:
+    """Replace every stored cluster with ``rows`` (example_id, cluster_id, kind, similarity, is_representative).
+
+    A dedup run sees the whole database, so its clusters replace the previous run's whole.
+    """
+    conn.execute(clusters.delete())
+    batch: list[dict[str, Any]] = []
+    total = 0
+    for row in rows:
+        batch.append(row)
+        if len(batch) == _INSERT_BATCH:
+            conn.execute(clusters.insert(), batch)
+            total += len(batch)
+            batch = []
+    if batch:
+        conn.execute(clusters.insert(), batch)
+        total += len(batch)
+    return total
+
+
+def add_run(conn: Connection, threshold: float, stats: dict[str, Any]) -> int:
+    """Record a dedup run; returns its id."""
+    result = conn.execute(dedup_runs.insert().values(threshold=threshold, stats=dumps(stats), created_at=utcnow()))
+    return int(result.inserted_primary_key[0])
+
+
+def latest_run(conn: Connection) -> dict[str, Any] | None:
+    """The most recent dedup run: id, threshold, stats, created_at."""
+    row = conn.execute(sa.select(dedup_runs).order_by(dedup_runs.c.id.desc()).limit(1)).mappings().first()
+    if row is None:
+        return None
+    return {"id": row["id"], "threshold": row["threshold"], "stats": loads(row["stats"], {}), "created_at": row["created_at"]}
+
+
+def cluster_of(conn: Connection, example_id: str) -> dict[str, Any] | None:
+    """The cluster an example belongs to, with every member; None when it has no duplicate."""
+    cid = conn.scalar(sa.select(clusters.c.cluster_id).where(clusters.c.example_id == example_id))
+    if cid is None:
+        return None
+    return {"id": cid, "members": members(conn, cid)}
+
+
+def members(conn: Connection, cluster_id: str) -> list[dict[str, Any]]:
+    """A cluster's members (representative first, then by id)."""
+    stmt = (
+        sa.select(clusters.c.example_id, clusters.c.kind, clusters.c.similarity, clusters.c.is_representative)
+        .where(clusters.c.cluster_id == cluster_id)
+        .order_by(clusters.c.is_representative.desc(), clusters.c.example_id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def list_clusters(conn: Connection, *, offset: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    """One page of clusters: id, kind, size and representative, largest first."""
+    size = sa.func.count().label("size")
+    rep = sa.func.max(sa.case((clusters.c.is_representative, clusters.c.example_id), else_=None)).label("representative")
+    stmt = (
+        sa.select(clusters.c.cluster_id, sa.func.max(clusters.c.kind).label("kind"), size, rep)
+        .group_by(clusters.c.cluster_id)
+        .order_by(size.desc(), clusters.c.cluster_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def count_clusters(conn: Connection) -> int:
+    return int(conn.scalar(sa.select(sa.func.count(sa.distinct(clusters.c.cluster_id)))) or 0)
+
+
+def corrected_example_ids(conn: Connection) -> set[str]:
+    """Ids of the examples with at least one decision carrying a correction.
+
+    Only these need their decision history read to find the correction in force; for every
+    other example the export uses the stored conversation as it is.
+    """
+    stmt = sa.select(decisions.c.example_id).where(decisions.c.correction.isnot(None)).distinct()
+    return set(conn.scalars(stmt))
+
