@@ -360,7 +360,7 @@ _record = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(record=_record, fmt=st.sampled_from([f for f in FORMATS if f != "hf"]))
 def test_any_record_is_one_example_xor_problems(record: object, fmt: str) -> None:
     # line 1 is a plain object so that a list record on line 2 cannot make the file a JSON array
