@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from curator.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from curator.app.chat import plain
+from curator.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from curator.models import Correction, Decision, DecisionKind, Example, Source, UserRole, Verdict
 from curator.services import admin as admin_service
 from curator.services import decisions as decisions_service
@@ -23,6 +24,19 @@ from tests.helpers import add_examples, conversation
 
 GOOD = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello! How can I help?"}]}
 UPLOAD = (json.dumps(GOOD) + "\n" + "{not json\n" + json.dumps(GOOD) + "\n").encode()
+
+
+def _approve_all(store: Store, exs: list[Example]) -> None:
+    from curator.store import users as users_repo
+
+    with store.read() as conn:
+        try:
+            ana = users_repo.get_by_name(conn, "ana")
+        except NotFoundError:
+            ana = None
+    ana = ana or make_user(store, "ana")
+    for ex in exs:
+        decisions_service.record(store, ana, Decision(example_id=ex.id, reviewer="ana", verdict=Verdict.APPROVE))
 
 
 # --- admin service ------------------------------------------------------------------------------
@@ -78,11 +92,15 @@ def test_export_zip_offers_every_exported_file(sqlite_store: Store, tmp_path: Pa
         with pytest.raises(InvalidInputError, match="not available yet"):
             admin_service.export_zip(store, root)
         return
-    admin_service.import_upload(store, root, "chats.jsonl", UPLOAD)
-    bundle = admin_service.export_zip(store, root, seed=1)
+    _approve_all(store, add_examples(store, 10))
+    bundle = admin_service.export_zip(store, root, formats=["openai", "sharegpt"], test_size=2, seed=1)
     names = zipfile.ZipFile(io.BytesIO(bundle.zip_bytes)).namelist()
-    assert "manifest.json" in names and names == bundle.files
-    assert admin_service.export_zip(store, root, seed=1).zip_bytes == bundle.zip_bytes  # deterministic
+    assert names == bundle.files
+    assert {"manifest.json", "openai/train.jsonl", "openai/test.jsonl", "sharegpt/train.jsonl", "sharegpt/test.jsonl"} <= set(names)
+    test_lines = zipfile.ZipFile(io.BytesIO(bundle.zip_bytes)).read("openai/test.jsonl").decode().splitlines()
+    assert len(test_lines) == 2
+    again = admin_service.export_zip(store, root, formats=["openai", "sharegpt"], test_size=2, seed=1)
+    assert again.zip_bytes == bundle.zip_bytes  # same database and seed, same bytes
 
 
 # --- pages (AppTest) ------------------------------------------------------------------------------
@@ -269,7 +287,7 @@ def test_admin_adds_changes_and_deactivates_users(app_store: Store) -> None:
     at.selectbox(key="admin_edit_name").set_value("root")
     at.radio(key="admin_edit_active").set_value("deactivated")
     at.button(key="admin_edit_submit").click().run()
-    assert "cannot demote or deactivate yourself" in at.error[0].value
+    assert plain("cannot demote or deactivate yourself") in at.error[0].value
 
 
 def test_admin_upload_imports_the_file_and_shows_its_problems(app_store: Store) -> None:
@@ -278,7 +296,7 @@ def test_admin_upload_imports_the_file_and_shows_its_problems(app_store: Store) 
     at.run()
     at.button(key="admin_upload_go").click().run()
     _ok(at)
-    assert at.success[0].value.startswith("chats.jsonl: 3 records → 1 new examples, 1 duplicates, 1 problems")
+    assert at.success[0].value.startswith(plain("chats.jsonl: 3 records → 1 new examples, 1 duplicates, 1 problems"))
     problems = at.dataframe[-1].value
     assert list(problems["line"]) == [2]
     with app_store.read() as conn:
@@ -297,6 +315,7 @@ def test_admin_export_offers_a_download_when_export_exists(app_store: Store) -> 
     if admin_service.export_function() is None:
         assert any("Export not available yet" in i.value for i in at.info)
         return
+    _approve_all(app_store, add_examples(app_store, 10))
     at.button(key="admin_export_go").click().run()
     _ok(at)
-    assert at.download_button(key="admin_export_download") is not None
+    assert at.download_button(key="admin_export_download").label == "Download export (zip)"

@@ -103,3 +103,15 @@ def test_empty_database_gives_zeros_not_errors(sqlite_store: Store) -> None:
 def test_bin_values_puts_the_maximum_in_the_last_bin() -> None:
     h = dash.bin_values([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], bins=5)
     assert (h.starts, h.counts, h.width) == ([0, 2, 4, 6, 8], [2, 2, 2, 2, 2], 2)
+
+
+def test_a_long_tail_shares_the_last_bin_instead_of_squeezing_the_rest(sqlite_store: Store) -> None:
+    values = list(range(1, 101)) + [1_000_000]
+    exs = add_examples(sqlite_store, len(values))
+    with sqlite_store.write() as conn:
+        examples_repo.set_tokens(conn, [(e.id, t) for e, t in zip(exs, values, strict=True)])
+    h = dash.token_histogram(sqlite_store, bins=10)
+    assert (h.starts, h.width, h.clipped_at, h.sampled) == (list(range(1, 101, 10)), 10, 100, False)
+    assert h.counts == [10] * 9 + [11]
+    sampled = dash.bin_values(values, bins=10)
+    assert (sampled.starts, sampled.counts, sampled.clipped_at) == (h.starts, h.counts, 100)

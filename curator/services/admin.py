@@ -88,6 +88,15 @@ def export_function() -> Callable[..., dict[str, Any]] | None:
     return getattr(module, "export", None)
 
 
+def export_formats() -> tuple[str, ...]:
+    """The formats the export can write (empty while the export package has not landed)."""
+    try:
+        from curator.export.registry import EXPORT_FORMATS
+    except ImportError:
+        return ()
+    return tuple(EXPORT_FORMATS)
+
+
 @dataclass(frozen=True)
 class ExportBundle:
     manifest: dict[str, Any]

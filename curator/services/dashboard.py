@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from curator.store import reports as reports_repo
 EXACT_HISTOGRAM_LIMIT = 200_000
 SAMPLE_SIZE = 20_000
 BINS = 30
+CLIP_QUANTILE = 0.99
 AGREEMENT_LIMIT = 20_000  # examples with >= 2 live decisions read for the agreement summary
 
 
@@ -30,6 +32,7 @@ class Histogram:
     width: int
     sampled: bool  # True when drawn from a sample; counts are then sample counts
     n: int  # examples the counts cover
+    clipped_at: int | None = None  # the last bin also holds every example above this many tokens
 
     def rows(self) -> list[dict[str, int]]:
         return [{"start": s, "end": s + self.width, "examples": c} for s, c in zip(self.starts, self.counts, strict=True)]
@@ -106,35 +109,51 @@ def _width(low: int, high: int, bins: int) -> int:
     return max(1, -(-(high - low + 1) // bins))
 
 
+def _clip(values: list[int]) -> int:
+    """The CLIP_QUANTILE-th token count of ``values``: longer examples share the last bin."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(CLIP_QUANTILE * len(ordered)) - 1)]
+
+
 def bin_values(values: list[int], *, bins: int = BINS) -> Histogram:
     """A histogram of ``values`` in ``bins`` equal integer-width bins (for samples)."""
     if not values:
         return Histogram(starts=[], counts=[], width=1, sampled=True, n=0)
-    low, high = min(values), max(values)
+    low, high = min(values), _clip(values)
     width = _width(low, high, bins)
     counts: dict[int, int] = {}
     for v in values:
-        start = low + (v - low) // width * width
+        start = low + (min(v, high) - low) // width * width
         counts[start] = counts.get(start, 0) + 1
-    return _dense(counts, low, high, width, sampled=True, n=len(values))
+    return _dense(counts, low, high, width, sampled=True, n=len(values), clipped=high < max(values))
 
 
-def _dense(counts: dict[int, int], low: int, high: int, width: int, *, sampled: bool, n: int) -> Histogram:
+def _dense(counts: dict[int, int], low: int, high: int, width: int, *, sampled: bool, n: int, clipped: bool) -> Histogram:
     starts = list(range(low, high + 1, width))
-    return Histogram(starts=starts, counts=[counts.get(s, 0) for s in starts], width=width, sampled=sampled, n=n)
+    return Histogram(
+        starts=starts, counts=[counts.get(s, 0) for s in starts], width=width, sampled=sampled, n=n,
+        clipped_at=high if clipped else None,
+    )
 
 
 def token_histogram(store: Store, *, bins: int = BINS, exact_limit: int = EXACT_HISTOGRAM_LIMIT, sample_size: int = SAMPLE_SIZE) -> Histogram:
-    """Token lengths binned in SQL, or from a bounded sample when the table is large."""
+    """Token lengths binned in SQL, or from a bounded sample when the table is large.
+
+    One 150,000-token outlier would squeeze every other example into the first bar, so the
+    range ends at the 99th percentile (estimated from a sample picked by primary key) and the
+    last bar holds the longer tail.
+    """
     with store.read() as conn:
         n, low, high = reports_repo.token_range(conn)
         if n == 0:
             return Histogram(starts=[], counts=[], width=1, sampled=False, n=0)
+        sample = reports_repo.token_sample(conn, size=sample_size)
         if n > exact_limit:
-            return bin_values(reports_repo.token_sample(conn, size=sample_size), bins=bins)
-        width = _width(low, high, bins)
-        counts = reports_repo.token_bins(conn, width=width, low=low)
-    return _dense(counts, low, high, width, sampled=False, n=n)
+            return bin_values(sample, bins=bins)
+        top = min(high, max(_clip(sample), low)) if sample else high
+        width = _width(low, top, bins)
+        counts = reports_repo.token_bins(conn, width=width, low=low, high=top)
+    return _dense(counts, low, top, width, sampled=False, n=n, clipped=top < high)
 
 
 def throughput(store: Store, *, days: int | None = 30, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -39,9 +39,12 @@ def token_range(conn: Connection) -> tuple[int, int, int]:
     return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
-def token_bins(conn: Connection, *, width: int, low: int) -> dict[int, int]:
-    """Examples per token bin, binned in SQL: {bin start: count}."""
-    bin_index = (examples.c.tokens - low) // width
+def token_bins(conn: Connection, *, width: int, low: int, high: int | None = None) -> dict[int, int]:
+    """Examples per token bin, binned in SQL: {bin start: count}; ``high`` and above share the last bin."""
+    tokens: sa.ColumnElement[Any] = examples.c.tokens
+    if high is not None:
+        tokens = sa.case((examples.c.tokens > high, high), else_=examples.c.tokens)
+    bin_index = (tokens - low) // width
     stmt = sa.select(bin_index, sa.func.count()).where(examples.c.tokens.isnot(None)).group_by(bin_index)
     return {low + int(i) * width: int(n) for i, n in conn.execute(stmt)}
 

@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 
+from curator.app.chat import plain
 from curator.models import Example, Message, Role
 
 _AVATARS = {Role.USER: "user", Role.ASSISTANT: "assistant"}
@@ -14,16 +15,16 @@ _AVATARS = {Role.USER: "user", Role.ASSISTANT: "assistant"}
 def message(msg: Message, *, label: str | None = None) -> None:
     """One message as a chat bubble; its text is plain text (st.text parses no markdown/HTML)."""
     with st.chat_message(_AVATARS.get(msg.role, msg.role.value)):
-        st.caption(label or msg.role.value + (f" · {msg.name}" if msg.name else ""))
+        st.caption(plain(label or msg.role.value + (f" · {msg.name}" if msg.name else "")))
         if msg.text:
             st.text(msg.text)
         for call in msg.tool_calls or []:
-            st.caption(f"tool call {call.function.name}")
+            st.caption(plain(f"tool call {call.function.name}"))
             st.code(_pretty(call.function.arguments), language="json")
         if msg.function_call:
             st.code(json.dumps(msg.function_call, indent=2, ensure_ascii=False), language="json")
         if msg.tool_call_id:
-            st.caption(f"result of {msg.tool_call_id}")
+            st.caption(plain(f"result of {msg.tool_call_id}"))
 
 
 def _pretty(arguments: str) -> str:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from curator.app import deps
+from curator.app.chat import plain
 from curator.errors import CuratorError
 from curator.formats import FORMATS
 from curator.models import User, UserRole
@@ -35,9 +36,9 @@ def _users(store: Store, admin: User) -> None:
             try:
                 user = admin_service.add_user(store, admin, name, role, password)
             except CuratorError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
-                st.success(f"Added {user.name} ({user.role.value})")
+                st.success(plain(f"Added {user.name} ({user.role.value})"))
     with right, st.form("admin_change_user"):
         st.markdown("**Change a user**")
         who = st.selectbox("User", [u.name for u in people], key="admin_edit_name")
@@ -53,17 +54,17 @@ def _users(store: Store, admin: User) -> None:
                     password=new_password or None,
                 )
             except CuratorError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 state = "active" if user.active else "deactivated"
-                st.success(f"{user.name}: {user.role.value}, {state}" + (", password reset" if new_password else ""))
+                st.success(plain(f"{user.name}: {user.role.value}, {state}" + (", password reset" if new_password else "")))
 
 
 def show_upload_result(result: admin_service.UploadResult) -> None:
     """The same summary `curator import` prints, and the problems the import quarantined."""
     s = result.summary
-    st.success(f"{s.source}: {s.records:,} records → {s.examples:,} new examples, "
-               f"{s.duplicates:,} duplicates, {s.problems:,} problems (format {s.format})")
+    st.success(plain(f"{s.source}: {s.records:,} records → {s.examples:,} new examples, "
+                     f"{s.duplicates:,} duplicates, {s.problems:,} problems (format {s.format})"))
     st.json(s.as_dict(), expanded=False)
     if result.problems:
         st.markdown(f"**Problems** (first {len(result.problems)}; `curator problems` lists all)")
@@ -78,7 +79,7 @@ def handle_upload(store: Store, admin: User, file_name: str, data: bytes, *, for
     try:
         result = admin_service.import_upload(store, admin, file_name, data, format=format, source=source)
     except CuratorError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
     show_upload_result(result)
 
@@ -96,14 +97,16 @@ def _export(store: Store, admin: User) -> None:
     if admin_service.export_function() is None:
         st.info("Export not available yet in this version of curator; use `curator export OUT_DIR` once it lands.")
         return
+    known = list(admin_service.export_formats())
+    formats = st.multiselect("Formats", known, default=known[:1], key="admin_export_formats")
     test_size = st.number_input("Test split (fraction)", min_value=0.0, max_value=0.9, value=0.1, step=0.05, key="admin_export_test")
     seed = int(st.number_input("Seed", min_value=0, value=0, step=1, key="admin_export_seed"))
-    if st.button("Export", key="admin_export_go", type="primary"):
+    if st.button("Export", key="admin_export_go", type="primary", disabled=not formats):
         try:
             with st.spinner("Exporting..."):
-                bundle = admin_service.export_zip(store, admin, test_size=test_size, seed=seed)
+                bundle = admin_service.export_zip(store, admin, formats=formats, test_size=test_size, seed=seed)
         except CuratorError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             return
         st.success(f"Exported {len(bundle.files)} files")
         st.download_button(

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from curator.app import deps
+from curator.app.chat import plain
 from curator.app.pages._conversation import conversation
 from curator.errors import CuratorError
 from curator.models import Outcome, UserRole, Verdict
@@ -37,7 +38,7 @@ def _filters(choices: dict[str, list[str]]) -> tuple[ExampleFilter, str, bool]:
 
 def _table(store: Store, flt: ExampleFilter, sort: str, descending: bool) -> str | None:
     """Show one page; returns the id of the selected row, if any."""
-    page_no = int(st.number_input("Page", min_value=1, value=1, step=1, key="browse_page"))
+    page_no = int(st.columns([1, 5])[0].number_input("Page", min_value=1, value=1, step=1, key="browse_page"))
     result = browse_service.browse(store, flt, page=page_no - 1, sort=sort, descending=descending)
     if not result.rows and page_no > 1:
         st.info(f"Page {page_no} is past the end; {result.total_label} examples match.")
@@ -71,7 +72,7 @@ def _detail(store: Store, example_id: str) -> None:
     try:
         detail = browse_service.example_detail(store, example_id)
     except CuratorError as exc:
-        st.warning(str(exc))
+        st.warning(plain(str(exc)))
         return
     ex = detail.example
     st.subheader(f"Example {ex.id}")
@@ -82,17 +83,17 @@ def _detail(store: Store, example_id: str) -> None:
     cols[3].metric("Messages", len(ex.messages))
     if detail.gold:
         st.info(f"Gold example: known verdict {detail.gold['verdict']}")
+    st.markdown("**Decision history**")
+    rows = browse_service.history_rows(detail)
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="browse_history")
+    else:
+        st.caption("No decisions yet.")
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Conversation**")
         conversation(ex)
     with right:
-        st.markdown("**Decision history**")
-        rows = browse_service.history_rows(detail)
-        if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, key="browse_history")
-        else:
-            st.caption("No decisions yet.")
         if ex.warnings:
             st.markdown("**Validation warnings**")
             st.text("\n".join(ex.warnings))

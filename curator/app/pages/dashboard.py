@@ -48,7 +48,7 @@ def render() -> None:
     deps.require_role(MIN_ROLE)
     store = deps.get_store()
     st.title(TITLE)
-    days = int(st.number_input("Throughput window (days)", min_value=1, max_value=365, value=30, key="dash_days"))
+    days = int(st.columns([1, 4])[0].number_input("Throughput window (days)", min_value=1, max_value=365, value=30, key="dash_days"))
     data = dashboard_service.dashboard(store, days=days)
 
     bal = data.balance
@@ -70,8 +70,10 @@ def render() -> None:
     st.subheader("Token length")
     h = data.histogram
     if h.n:
-        if h.sampled:
-            st.caption(f"from a sample of {h.n:,} examples")
+        notes = [f"from a sample of {h.n:,} examples" if h.sampled else f"{h.n:,} examples"]
+        if h.clipped_at is not None:
+            notes.append(f"the last bar also holds every example over {h.clipped_at:,} tokens")
+        st.caption(" · ".join(notes))
         hist = (
             alt.Chart(pd.DataFrame(h.rows()))
             .mark_bar()

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from curator.app import deps
+from curator.app.chat import plain
 from curator.app.pages._conversation import conversation
 from curator.errors import CuratorError
 from curator.models import Correction, Decision, User, UserRole, Verdict
@@ -36,7 +37,7 @@ def _rules(text: str) -> list[str]:
 
 def _done(message: str) -> None:
     # A toast outlives the rerun that redraws the queue without the settled example.
-    st.toast(message)
+    st.toast(plain(message))
     st.rerun()
 
 
@@ -48,7 +49,7 @@ def _overlap(store: Store, lead: User) -> None:
         try:
             decisions_service.set_overlap(store, lead, wanted)
         except CuratorError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             return
         _done(f"Overlap set to {wanted}")
 
@@ -100,7 +101,7 @@ def _conflicts(store: Store, lead: User) -> None:
                                               correction=correction, known_rules=_known_rules(store),
                                               guideline_version=deps.guideline_version())
         except CuratorError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             return
         _done(f"{item.example.id} settled: {outcome.value}")
 
@@ -116,9 +117,9 @@ def _gold(store: Store, lead: User) -> None:
         try:
             gold.mark_gold(store, lead, example_id, verdict, rules=_rules(rules), note=note, known_rules=_known_rules(store))
         except CuratorError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
-            st.success(f"{example_id.strip()} is gold ({verdict})")
+            st.success(plain(f"{example_id.strip()} is gold ({verdict})"))
     marked = gold.list_gold(store, lead)
     if marked:
         st.dataframe(
@@ -142,7 +143,7 @@ def _stale(store: Store, lead: User) -> None:
         try:
             result = adjudication.reopen_pasted(store, lead, text, note=note)
         except CuratorError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             return
         st.success(f"{len(result.reopened)} examples sent back to the queue")
         if result.unknown:
