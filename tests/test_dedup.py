@@ -333,3 +333,14 @@ def test_choose_representative_preference_order() -> None:
     assert choose_representative([Member("b", "pending"), Member("a", "pending")]) == "a"
     with pytest.raises(InvalidInputError):
         choose_representative([])
+
+
+def test_exclude_roles_keeps_a_shared_system_prompt_from_making_duplicates() -> None:
+    rng = random.Random(12)
+    system = {"role": "system", "content": " ".join(words(rng, 300, prefix="s"))}
+    items = [
+        ("a", [system, *chat("what is the capital of france", "paris")]),
+        ("b", [system, *chat("how tall is mount everest today", "8849 metres")]),
+    ]
+    assert [c.members for c in find_clusters(items).clusters] == [["a", "b"]]
+    assert find_clusters(items, exclude_roles=("system",)).clusters == []

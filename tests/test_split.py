@@ -188,3 +188,16 @@ def test_split_is_a_deterministic_partition(
         assert len({where[it.id] for it in items if it.cluster_id == name}) <= 1
     again = split(list(reversed(items)), test_size=fraction, seed=seed, group_by="none")
     assert (again.train, again.test) == (result.train, result.test)
+
+
+def test_long_shared_system_prompt_with_short_turns_does_not_group() -> None:
+    rng = random.Random(8)
+    system = {"role": "system", "content": sentence(rng, 300)}
+    items = [
+        SplitItem(id=f"s{i}", messages=[system, {"role": "user", "content": sentence(rng, 5)},
+                                        {"role": "assistant", "content": sentence(rng, 5)}], verdict="approve")
+        for i in range(10)
+    ]
+    for group_by in ("prompt", "conversation"):
+        result = split(items, test_size=0.3, seed=0, group_by=group_by)
+        assert result.groups == [] and len(result.test) == 3

@@ -27,11 +27,15 @@ _UNSPACED = re.compile(
 _UNSPACED_SHARE = 0.3  # of the non-space characters
 _LONG_TOKEN = 25.0  # mean characters per token above which text counts as unspaced (base64, minified JSON)
 
+_ROLES = {r: r for r in ("system", "developer", "user", "assistant", "tool", "function")}
+
 Messages = Sequence[Mapping[str, Any]]
 
 
 def normalize_text(text: str, *, casefold: bool = False) -> str:
     """NFKC, zero-width characters removed, whitespace collapsed, optionally case-folded."""
+    if text.isascii():  # the common case: NFKC is the identity and folding is lower()
+        return " ".join((text.lower() if casefold else text).split())
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
         text = text.translate(_ZERO_WIDTH)
@@ -113,7 +117,7 @@ def canonical_lines(messages: Messages, *, casefold: bool = False) -> list[str]:
         role = message.get("role")
         if not isinstance(role, str) or not role:
             raise InvalidInputError(f"message {index} has no role", field="role")
-        role = normalize_text(role, casefold=True)
+        role = _ROLES.get(role) or normalize_text(role, casefold=True)
         text = normalize_text(message_text(message, index=index), casefold=casefold)
         lines.append(f"{role}: {text}" if text else f"{role}:")
         lines.extend(_tool_lines(role, message, casefold))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -87,6 +87,7 @@ class UnionFind:
         self.size = [1] * n
 
     def find(self, x: int) -> int:
+        """The representative of x's set."""
         parent = self.parent
         while parent[x] != x:
             parent[x] = parent[parent[x]]
@@ -94,6 +95,7 @@ class UnionFind:
         return x
 
     def union(self, x: int, y: int) -> None:
+        """Merge the sets of x and y."""
         rx, ry = self.find(x), self.find(y)
         if rx == ry:
             return
@@ -113,12 +115,23 @@ def _item_id(item: Any, index: int) -> str:
     return ident
 
 
+def _text(messages: Sequence[Any], casefold: bool, exclude_roles: frozenset[str]) -> str:
+    if exclude_roles and not isinstance(messages, (str, bytes)) and isinstance(messages, Sequence):
+        messages = [m for m in messages if _role(m) not in exclude_roles]
+    return canonical_text(messages, casefold=casefold)
+
+
+def _role(message: Any) -> Any:
+    return message.get("role") if isinstance(message, Mapping) else getattr(message, "role", None)
+
+
 class _Shingles:
     """Exact shingle sets by item index, recomputed on demand with a bounded cache."""
 
-    def __init__(self, items: Sequence[tuple[str, Any]], casefold: bool) -> None:
+    def __init__(self, items: Sequence[tuple[str, Any]], casefold: bool, exclude_roles: frozenset[str]) -> None:
         self.items = items
         self.casefold = casefold
+        self.exclude_roles = exclude_roles
         self.cache: OrderedDict[int, set[Any]] = OrderedDict()
 
     def get(self, index: int) -> set[Any]:
@@ -126,7 +139,7 @@ class _Shingles:
         if found is not None:
             self.cache.move_to_end(index)
             return found
-        text = canonical_text(self.items[index][1], casefold=self.casefold)
+        text = _text(self.items[index][1], self.casefold, self.exclude_roles)
         found = shingle_set(text, word_n=WORD_SHINGLE, char_n=CHAR_SHINGLE)
         self.cache[index] = found
         if len(self.cache) > _CACHE:
@@ -154,11 +167,15 @@ def find_clusters(
     casefold: bool = False,
     seed: int = 0,
     num_perm: int = 128,
+    exclude_roles: Collection[str] = (),
 ) -> DedupResult:
     """Exact and near-duplicate clusters of (id, messages) pairs; near means Jaccard >= threshold.
 
+    Messages whose role is in exclude_roles are left out of the comparison (e.g. a long system
+    prompt shared by every example, which would make short conversations look alike).
     Pass a sequence to avoid a copy: candidate pairs are confirmed by re-reading their two items.
     """
+    skip = frozenset(exclude_roles)
     started = time.perf_counter()
     seq: Sequence[tuple[str, Any]] = items if isinstance(items, Sequence) else list(items)
     params: LshParams = lsh_params(threshold, num_perm=num_perm)
@@ -173,7 +190,7 @@ def find_clusters(
         texts = []
         for offset, item in enumerate(chunk):
             ids.append(_item_id(item, lo + offset))
-            texts.append(canonical_text(item[1], casefold=casefold))
+            texts.append(_text(item[1], casefold, skip))
         raw = b"".join(map(text_digest, texts))
         digests[lo : lo + len(texts)] = np.frombuffer(raw, dtype=np.uint64).reshape(-1, 2)
         modes = [uses_char_shingles(t) for t in texts]
@@ -194,7 +211,7 @@ def find_clusters(
             pairs.append(Pair(ids[head], ids[other], 1.0, "exact"))
         exact_members += len(group) - 1
 
-    shingles = _Shingles(seq, casefold)
+    shingles = _Shingles(seq, casefold, skip)
     candidates = candidate_pairs(keys, is_rep & has_shingles)
     confirmed = 0
     for i, j in candidates.tolist():

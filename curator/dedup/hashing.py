@@ -33,14 +33,22 @@ def fmix64(x: np.ndarray) -> np.ndarray:
     return x
 
 
+_POWERS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
 def _powers(base: int, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """base**k and base**-k modulo 2**64 for k in 0..length."""
-    forward = np.full(length + 1, base, dtype=_U64)
+    """base**k and base**-k modulo 2**64 for k in 0..length (at least), cached per base."""
+    cached = _POWERS.get(base)
+    if cached is not None and len(cached[0]) > length:
+        return cached
+    size = max(length + 1, 2 * len(cached[0]) if cached else 1 << 16)
+    forward = np.full(size, base, dtype=_U64)
     forward[0] = 1
     np.cumprod(forward, out=forward)  # wraps modulo 2**64, which is the point
-    backward = np.full(length + 1, pow(base, -1, _M64), dtype=_U64)
+    backward = np.full(size, pow(base, -1, _M64), dtype=_U64)
     backward[0] = 1
     np.cumprod(backward, out=backward)
+    _POWERS[base] = (forward, backward)
     return forward, backward
 
 

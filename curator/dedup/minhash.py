@@ -26,7 +26,7 @@ from curator.dedup.hashing import fmix64
 from curator.errors import InvalidInputError
 
 _U64 = np.uint64
-_BLOCK = 4096  # shingles per block: a block of 128 permutations is 4 MiB of uint64
+_BLOCK = 786432  # uint64 values per block (6 MiB): 8192 shingles x 96 permutations
 _EMPTY = np.uint32(0xFFFFFFFF)
 MIN_RECALL = 0.99
 
@@ -116,21 +116,24 @@ class MinHasher:
         self.a = _seeded_u64(seed, "a", params.num_perm)
         self.b = _seeded_u64(seed, "b", params.num_perm)
         self.band_mult = _seeded_u64(seed, "band", params.num_perm) | _U64(1)
-        self._buffer = np.empty((_BLOCK, params.num_perm), dtype=_U64)
+        self._buffer = np.empty((params.num_perm, max(1024, _BLOCK // params.num_perm)), dtype=_U64)
 
     def signatures(self, hashes: np.ndarray, docs: np.ndarray, n_docs: int) -> np.ndarray:
         """(n_docs, num_perm) uint32 signatures; docs is non-decreasing. No shingles: all 0xFFFFFFFF."""
-        perm = self.params.num_perm
-        out = np.full((n_docs, perm), np.iinfo(_U64).max, dtype=_U64)
-        keys = (hashes >> _U64(32))[:, None]
-        for lo in range(0, len(hashes), _BLOCK):
-            hi = min(lo + _BLOCK, len(hashes))
-            block = self._buffer[: hi - lo]
-            np.multiply(keys[lo:hi], self.a[None, :], out=block)
-            block += self.b[None, :]
+        out = np.full((n_docs, self.params.num_perm), np.iinfo(_U64).max, dtype=_U64)
+        keys = (hashes >> _U64(32))[None, :]
+        a, b = self.a[:, None], self.b[:, None]
+        block = self._buffer.shape[1]
+        # Permutations are rows and shingles columns: each document's minimum is then a
+        # reduceat over a contiguous run, about three times faster than along axis 0.
+        for lo in range(0, len(hashes), block):
+            hi = min(lo + block, len(hashes))
+            values = self._buffer[:, : hi - lo]
+            np.multiply(a, keys[:, lo:hi], out=values)
+            np.add(values, b, out=values)
             doc = docs[lo:hi]
             seg = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-            mins = np.minimum.reduceat(block, seg, axis=0)
+            mins = np.minimum.reduceat(values, seg, axis=1).T
             rows = doc[seg]  # distinct within a block, so plain fancy assignment is safe
             out[rows] = np.minimum(out[rows], mins)
         return (out >> _U64(32)).astype(np.uint32)

@@ -54,7 +54,8 @@ def group_indices(
 
     Items sharing a cluster_id are together. With "conversation", so are near-duplicate
     conversations; with "prompt", near-duplicate conversations and near-duplicate prompts.
-    Near duplicates are compared case-folded: for leaks, more grouping is the safe side.
+    Near duplicates are compared case-folded and without system or developer messages: for
+    leaks, more grouping is the safe side, but a shared system prompt is not a leak.
     """
     if group_by not in GROUP_BY:
         raise InvalidInputError(
@@ -74,7 +75,9 @@ def group_indices(
         prompts = [(ids[i], prompt_messages(messages[i])) for i in range(len(ids))]
         passes.append([(ident, p) for ident, p in prompts if p and _has_text(p)])
     for items in passes:
-        result = find_clusters(items, threshold=threshold, casefold=True, seed=seed)
+        result = find_clusters(
+            items, threshold=threshold, casefold=True, seed=seed, exclude_roles=_SHARED_ROLES
+        )
         for cluster in result.clusters:
             head = index[cluster.members[0]]
             for member in cluster.members[1:]:
