@@ -1,0 +1,126 @@
+"""The real thing: `curator app` in a subprocess, driven by Debian's chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import make_user
+from helpers import add_examples
+from curator.store import Store
+from curator.store.schema import decisions, sessions
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"curator app exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError("curator app did not come up")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Store]]:
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    url = f"sqlite:///{tmp_path / 'curator.db'}"
+    store = Store(url)
+    add_examples(store, 4)
+    make_user(store, "ana", password="correct-horse")
+    port = _free_port()
+    log = open(tmp_path / "server.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "curator", "--db", url, "app", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_up(base, proc)
+        yield base, store
+    finally:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+        log.close()
+        store.close()
+
+
+def test_sign_in_decide_with_a_shortcut_and_stay_signed_in_after_reload(served: tuple[str, Store], tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, store = served
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(base)
+        page.get_by_role("textbox", name="Name").fill("ana")
+        page.get_by_role("textbox", name="Password").fill("correct-horse")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("Question number 0", exact=False)).to_be_visible(timeout=20_000)
+        expect(page.get_by_role("button", name="Approve")).to_be_enabled()
+        # The browser swapped its one-time ticket for the session cookie: HttpOnly, signed.
+        deadline = time.monotonic() + 10
+        while not [c for c in page.context.cookies() if c["name"] == "curator_session"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        (cookie,) = [c for c in page.context.cookies() if c["name"] == "curator_session"]
+        assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
+        assert page.evaluate("document.cookie").find("curator_session") == -1
+
+        page.evaluate("document.activeElement && document.activeElement.blur()")  # keys go to the page, not a text box
+        page.wait_for_timeout(1000)  # let the shortcut handlers attach after the first render
+        page.keyboard.press("a")
+        expect(page.get_by_text("Question number 1", exact=False)).to_be_visible(timeout=20_000)
+
+        page.reload()
+        expect(page.get_by_text("Question number 1", exact=False)).to_be_visible(timeout=20_000)
+        expect(page.get_by_role("textbox", name="Password")).to_have_count(0)
+        page.wait_for_timeout(500)
+        for target in (tmp_path / "review.png", ROOT / "test-results" / "review.png"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(target), full_page=True)
+
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("textbox", name="Password")).to_be_visible(timeout=20_000)
+        page.wait_for_timeout(500)
+        page.reload()
+        expect(page.get_by_role("textbox", name="Password")).to_be_visible(timeout=20_000)
+        browser.close()
+
+    with store.read() as conn:
+        rows = conn.execute(sa.select(decisions.c.kind, decisions.c.verdict)).all()
+        left = conn.scalar(sa.select(sa.func.count()).select_from(sessions))
+    assert rows == [("decision", "approve")]
+    assert left == 0  # sign-out deleted the session row
