@@ -1,0 +1,92 @@
+"""Commands that take data out: dedup (report clusters) and export (training files + manifest)."""
+
+from __future__ import annotations
+
+import click
+
+from curator.cli.base import Context, emit_json, json_option, main, pass_ctx, table
+from curator.errors import InvalidInputError
+
+
+@main.command()
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8, show_default=True, metavar="J", help="Jaccard similarity at which two conversations are near duplicates.")
+@click.option("--casefold", is_flag=True, help="Ignore letter case when comparing.")
+@json_option
+@pass_ctx
+def dedup(ctx: Context, threshold: float, casefold: bool, as_json: bool) -> None:
+    """Find exact and near-duplicate clusters; store them for the review pages."""
+    from curator.services.dedup import run_dedup
+
+    report = run_dedup(ctx.store, threshold=threshold, casefold=casefold)
+    data = report.as_dict()
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(
+        f"{data['examples']} examples: {data['clusters']} clusters ({data['exact_clusters']} exact, "
+        f"{data['near_clusters']} near), {data['duplicates']} duplicates; threshold {threshold}"
+    )
+    rows = [[c["id"], c["kind"], c["size"], c["representative"], f"{c['min_similarity']:.3f}"] for c in data["cluster_list"][:50]]
+    if rows:
+        click.echo(table(rows, ["cluster", "kind", "size", "representative", "min similarity"]))
+    if len(data["cluster_list"]) > 50:
+        click.echo(f"... and {len(data['cluster_list']) - 50} more (all of them: curator dedup --json)")
+
+
+def _test_size(value: str) -> float | int:
+    """A fraction ("0.1") or a count ("50")."""
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is neither a fraction (0.1) nor a count (50)") from exc
+
+
+def _formats() -> list[str]:
+    from curator.export import EXPORT_FORMATS
+
+    return list(EXPORT_FORMATS)
+
+
+@main.command("export")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--format", "formats", multiple=True, type=click.Choice(_formats()), help="Format to write (repeat for several; default openai).")
+@click.option("--test-size", default="0.1", show_default=True, metavar="F|N", help="Held-out share (0.1) or count (50).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split.")
+@click.option("--group-by", type=click.Choice(["prompt", "conversation", "none"]), default="prompt", show_default=True, help="What keeps examples on one side of the split.")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8, show_default=True, metavar="J", help="Jaccard similarity for near duplicates.")
+@click.option("--stratify", "stratify_field", metavar="FIELD", help="Also stratify the split by this metadata field.")
+@click.option("--allow-contamination", is_flag=True, help="Write the files even when test examples share text with training ones.")
+@json_option
+@pass_ctx
+def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str, seed: int, group_by: str, threshold: float, stratify_field: str | None, allow_contamination: bool, as_json: bool) -> None:
+    """Write deduplicated train/test files per format and manifest.json into OUT_DIR."""
+    from curator.services.export import export
+
+    size = _test_size(test_size)
+    if isinstance(size, float) and not 0.0 < size < 1.0:
+        raise InvalidInputError(f"--test-size {test_size}: a fraction is between 0 and 1; pass a whole number for a count", field="test_size")
+    manifest = export(
+        ctx.store,
+        out_dir,
+        formats=list(formats) or ["openai"],
+        test_size=size,
+        seed=seed,
+        group_by=group_by,
+        threshold=threshold,
+        allow_contamination=allow_contamination,
+        stratify_field=stratify_field,
+    )
+    if as_json:
+        emit_json(manifest)
+        return
+    counts, left = manifest["counts"], manifest["left_out"]
+    click.echo(f"{out_dir}: {counts['train']} train, {counts['test']} test examples (seed {seed})")
+    for name, sides in counts["by_format"].items():
+        click.echo(f"  {name}: {sides['train']['rows']} train rows, {sides['test']['rows']} test rows")
+    click.echo("left out: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in left.items()))
+    pairs = manifest["contamination"]["pairs"]
+    click.echo(f"contamination: {pairs} pair(s)" + (" (allowed)" if pairs else ""))
