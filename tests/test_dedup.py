@@ -344,3 +344,18 @@ def test_exclude_roles_keeps_a_shared_system_prompt_from_making_duplicates() -> 
     ]
     assert [c.members for c in find_clusters(items).clusters] == [["a", "b"]]
     assert find_clusters(items, exclude_roles=("system",)).clusters == []
+
+
+def test_exact_codes_agree_with_shingle_sets() -> None:
+    from curator.dedup.exact import ExactShingles
+
+    rng = random.Random(13)
+    texts = [
+        "user: " + " ".join(rng.choice(["a", "b", "c", "dd", "e"]) for _ in range(rng.randrange(0, 30)))
+        for _ in range(40)
+    ] + ["", "one", "one two", "one two three", "user: 我们今天去公园散步吧", "user: 我们今天去公园"]
+    exact = ExactShingles(texts.__getitem__, cache=5)  # a small cache: recomputation must agree
+    for i in range(len(texts)):
+        for j in range(len(texts)):
+            expected = jaccard(shingle_set(texts[i]), shingle_set(texts[j]))
+            assert exact.similarity(i, j) == pytest.approx(expected), (texts[i], texts[j])

@@ -173,6 +173,8 @@ def shingle_set(
     words = text.split()
     if len(words) <= word_n:
         return {tuple(words)} if words else set()
+    if word_n == 3:  # the default, spelled out: about a third faster than the general zip
+        return set(zip(words, words[1:], words[2:]))
     return set(zip(*(words[k:] for k in range(word_n))))
 
 

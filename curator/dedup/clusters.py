@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -12,21 +11,17 @@ from typing import Any, Literal
 import numpy as np
 
 from curator.dedup.canonical import (
-    CHAR_SHINGLE,
-    WORD_SHINGLE,
     canonical_text,
-    jaccard,
-    shingle_set,
     text_digest,
     uses_char_shingles,
 )
+from curator.dedup.exact import ExactShingles
 from curator.dedup.hashing import shingle_hashes
 from curator.dedup.minhash import LshParams, MinHasher, candidate_pairs, lsh_params
 from curator.errors import InvalidInputError
 
 Kind = Literal["exact", "near"]
 _CHUNK = 1024  # conversations hashed at once: bounds the working memory of one step
-_CACHE = 8192  # shingle sets kept while confirming candidate pairs
 
 
 @dataclass(frozen=True)
@@ -125,28 +120,6 @@ def _role(message: Any) -> Any:
     return message.get("role") if isinstance(message, Mapping) else getattr(message, "role", None)
 
 
-class _Shingles:
-    """Exact shingle sets by item index, recomputed on demand with a bounded cache."""
-
-    def __init__(self, items: Sequence[tuple[str, Any]], casefold: bool, exclude_roles: frozenset[str]) -> None:
-        self.items = items
-        self.casefold = casefold
-        self.exclude_roles = exclude_roles
-        self.cache: OrderedDict[int, set[Any]] = OrderedDict()
-
-    def get(self, index: int) -> set[Any]:
-        found = self.cache.get(index)
-        if found is not None:
-            self.cache.move_to_end(index)
-            return found
-        text = _text(self.items[index][1], self.casefold, self.exclude_roles)
-        found = shingle_set(text, word_n=WORD_SHINGLE, char_n=CHAR_SHINGLE)
-        self.cache[index] = found
-        if len(self.cache) > _CACHE:
-            self.cache.popitem(last=False)
-        return found
-
-
 def _exact_groups(digests: np.ndarray, ids: list[str]) -> list[list[int]]:
     """Indices with equal digests, groups of two or more, each sorted by id."""
     order = np.lexsort((digests[:, 1], digests[:, 0]))
@@ -211,11 +184,11 @@ def find_clusters(
             pairs.append(Pair(ids[head], ids[other], 1.0, "exact"))
         exact_members += len(group) - 1
 
-    shingles = _Shingles(seq, casefold, skip)
+    shingles = ExactShingles(lambda i: _text(seq[i][1], casefold, skip))
     candidates = candidate_pairs(keys, is_rep & has_shingles)
     confirmed = 0
     for i, j in candidates.tolist():
-        similarity = jaccard(shingles.get(i), shingles.get(j))
+        similarity = shingles.similarity(i, j)
         if similarity >= threshold:
             confirmed += 1
             forest.union(i, j)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -27,12 +26,11 @@ import numpy as np
 
 from curator.dedup.canonical import (
     canonical_text,
-    jaccard,
     message_text,
     normalize_text,
-    shingle_set,
     uses_char_shingles,
 )
+from curator.dedup.exact import ExactShingles
 from curator.dedup.hashing import shingle_hashes
 from curator.dedup.minhash import MinHasher, lsh_params
 from curator.errors import InvalidInputError
@@ -207,21 +205,12 @@ def _minhash_pairs(
             pair_train = (np.repeat(rows, fan) + lo).astype(np.uint64)
             codes.append(pair_test * np.uint64(len(train)) + pair_train)
     candidates = np.unique(np.concatenate(codes)) if codes else np.zeros(0, np.uint64)
-    cache: OrderedDict[tuple[str, int], set[Any]] = OrderedDict()
-
-    def shingles(side: str, index: int) -> set[Any]:
-        key = (side, index)
-        if key not in cache:
-            source = test if side == "test" else train
-            cache[key] = shingle_set(text(source[index][1]))
-            if len(cache) > 8192:
-                cache.popitem(last=False)
-        return cache[key]
+    exact = ExactShingles(lambda key: text((test if key[0] == "test" else train)[key[1]][1]))
 
     found = []
     for code in candidates.tolist():
         ti, tr = divmod(code, len(train))
-        similarity = jaccard(shingles("test", ti), shingles("train", tr))
+        similarity = exact.similarity(("test", ti), ("train", tr))
         if similarity >= threshold:
             found.append(Contamination(test[ti][0], train[tr][0], "minhash", similarity))
     return found, len(candidates)
