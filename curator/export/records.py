@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from curator.models import Correction, Example, Message, Role, Verdict
+from curator.models import Correction, Example, Role, Verdict
 
 Messages = list[dict[str, Any]]
 
@@ -52,60 +52,73 @@ class ExportRecord:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def _split_final(messages: list[Message]) -> tuple[list[Message], Message | None]:
+def _split_final(messages: Messages) -> tuple[Messages, dict[str, Any] | None]:
     """The turns before the last assistant message, and that message (None when there is none)."""
     for i in range(len(messages) - 1, -1, -1):
-        if messages[i].role == Role.ASSISTANT:
+        if messages[i].get("role") == Role.ASSISTANT.value:
             return messages[:i], messages[i]
     return list(messages), None
 
 
-def _dump(messages: list[Message]) -> Messages:
-    return [m.dump() for m in messages]
-
-
-def _same(a: Message, b: Message) -> bool:
-    return a.dump() == b.dump()
-
-
 def build_record(example: Example, verdict: Verdict, correction: Correction | None) -> ExportRecord:
     """What ``example``, settled as ``verdict`` with ``correction``, contributes to each kind."""
+    edited = [m.dump() for m in correction.apply(example)] if correction is not None else None
+    return build_from_messages(
+        example.id,
+        [m.dump() for m in example.messages],
+        verdict,
+        edited=edited,
+        tools=example.tools,
+        rejected=example.rejected.dump() if example.rejected else None,
+        metadata=example.metadata,
+    )
+
+
+def build_from_messages(
+    example_id: str,
+    original: Messages,
+    verdict: Verdict,
+    *,
+    edited: Messages | None = None,
+    tools: list[dict[str, Any]] | None = None,
+    rejected: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> ExportRecord:
+    """build_record on messages already in their JSON shape (the export's fast path: no re-validation)."""
     if verdict not in (Verdict.APPROVE, Verdict.NEGATIVE):
         raise ValueError(f"only approved and negative examples are exported, not {verdict.value}")
-    original = list(example.messages)
-    edited = correction.apply(example) if correction is not None else None
     _, original_reply = _split_final(original)
     pair: Pair | None = None
     unpaired: list[Unpaired] = []
     if verdict == Verdict.APPROVE:
         effective = edited or original
         prompt, reply = _split_final(effective)
-        sft: Messages | None = _dump(effective)
+        sft: Messages | None = effective
         if reply is not None:
-            unpaired.append(Unpaired(_dump(prompt), reply.dump(), True))
-            if example.rejected is not None:
-                pair = Pair(_dump(prompt), reply.dump(), example.rejected.dump())
-            elif edited is not None and original_reply is not None and not _same(reply, original_reply):
-                pair = Pair(_dump(prompt), reply.dump(), original_reply.dump())
+            unpaired.append(Unpaired(prompt, reply, True))
+            if rejected is not None:
+                pair = Pair(prompt, reply, rejected)
+            elif edited is not None and original_reply is not None and reply != original_reply:
+                pair = Pair(prompt, reply, original_reply)
             if pair is not None:
                 unpaired.append(Unpaired(pair.prompt, pair.rejected, False))
     else:
-        sft = _dump(edited) if edited is not None else None
+        sft = edited
         prompt, _ = _split_final(edited or original)
         if original_reply is not None:
-            unpaired.append(Unpaired(_dump(prompt), original_reply.dump(), False))
+            unpaired.append(Unpaired(prompt, original_reply, False))
         if edited is not None:
             _, better = _split_final(edited)
-            if better is not None and original_reply is not None and not _same(better, original_reply):
-                pair = Pair(_dump(prompt), better.dump(), original_reply.dump())
+            if better is not None and original_reply is not None and better != original_reply:
+                pair = Pair(prompt, better, original_reply)
                 unpaired.insert(0, Unpaired(pair.prompt, pair.chosen, True))
     return ExportRecord(
-        id=example.id,
+        id=example_id,
         verdict=verdict,
         messages=sft,
-        tools=example.tools,
+        tools=tools,
         pair=pair,
         unpaired=unpaired,
         corrected=edited is not None,
-        metadata=dict(example.metadata),
+        metadata=dict(metadata or {}),
     )

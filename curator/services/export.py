@@ -18,15 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from curator.errors import ConflictError, InvalidInputError
-from curator.export import SPLITS, build_record, check_formats, open_writer, write_manifest
+from curator.export import SPLITS, ExportRecord, build_record, check_formats, open_writer, write_manifest
 from curator.export.base import FormatWriter
-from curator.models import Verdict
+from curator.export.linking import shared_ngram_links
+from curator.export.records import build_from_messages
+from curator.models import Correction, Verdict
 from curator.services.atomic import atomic_dir
 from curator.services.dedup import EXPORTABLE, Corpus, DedupReport, load_corpus, representative_among, run_dedup
 from curator.services.guideline_sync import current_version
 from curator.split import ContaminationReport, SplitItem, SplitResult, check_contamination, split
 from curator.store import Store
 from curator.store import examples as examples_repo
+from curator.store.jsontext import loads
 from curator.tokens import DEFAULT_MODEL, count_many, known_models, model_info
 from curator.tokens.stats import distribution, estimate_cost
 
@@ -105,29 +108,16 @@ def _link(linked: dict[str, str], report: ContaminationReport) -> None:
             linked[eid] = label
 
 
-def _shared_text_groups(corpus: Corpus, chosen: list[str], *, seed: int) -> dict[str, str]:
-    """Examples linked by an uncommon shared n-gram, each mapped to its group's smallest id.
-
-    Near-duplicate grouping cannot see a reply copied into a longer, different conversation;
-    the contamination check can. Checking the candidates against themselves finds every such
-    link before the split, so the split keeps linked examples on one side.
-    """
-    messages = dict(corpus.items)
-    items = [(eid, messages[eid]) for eid in chosen]
-    # threshold 1.0: near-duplicate conversations are already grouped by the split itself.
-    report = check_contamination(items, items, ngram=CONTAMINATION_NGRAM, threshold=1.0, seed=seed)
-    linked: dict[str, str] = {}
-    _link(linked, report)
-    return linked
-
-
 def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float | int, seed: int, group_by: str, threshold: float, stratify_field: str | None) -> tuple[SplitResult, ContaminationReport, int]:
     """Split and check; while the check still finds pairs, keep each pair together and split again.
 
     With group_by "none" nothing is grouped: the split is taken as it is and the check reports.
     Returns the split, the final check and the number of splits made.
     """
-    linked = _shared_text_groups(corpus, chosen, seed=seed) if group_by != "none" else {}
+    linked: dict[str, str] = {}
+    if group_by != "none":
+        messages = dict(corpus.items)
+        linked = shared_ngram_links([(eid, messages[eid]) for eid in chosen], ngram=CONTAMINATION_NGRAM)
     for rounds in range(1, REGROUP_ROUNDS + 1):
         parts = _split(corpus, chosen, linked, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold, stratify_field=stratify_field)
         report = _contamination(corpus, parts, threshold=threshold, seed=seed)
@@ -167,6 +157,20 @@ class _Tally:
             self.to_count[split], self.to_count_tools[split] = [], []
 
 
+def _record(row: Any, verdict: Verdict, correction: Correction | None) -> ExportRecord:
+    """The row's record; only corrected rows pay for building (and validating) an Example."""
+    if correction is not None:
+        return build_record(examples_repo.row_to_example(row), verdict, correction)
+    return build_from_messages(
+        row["id"],
+        loads(row["messages"]),
+        verdict,
+        tools=loads(row["tools"]),
+        rejected=loads(row["rejected"]),
+        metadata=loads(row["metadata"], {}),
+    )
+
+
 def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: list[str], card: dict[str, Any]) -> _Tally:
     side = {eid: "train" for eid in parts.train} | {eid: "test" for eid in parts.test}
     tally = _Tally(names)
@@ -182,7 +186,7 @@ def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: 
                     continue
                 entry = corpus.entries[row["id"]]
                 verdict = Verdict(entry.outcome)
-                record = build_record(examples_repo.row_to_example(row), verdict, corpus.corrections.get(row["id"]))
+                record = _record(row, verdict, corpus.corrections.get(row["id"]))
                 tally.by_split[where][verdict.value] += 1
                 for name, writer in writers.items():
                     added = writer.add(where, record)
