@@ -168,3 +168,63 @@ def test_a_failing_writer_leaves_the_previous_export_untouched(sqlite_store: Sto
         export(sqlite_store, out, formats=["sharegpt", "openai"])
     assert read_tree(out) == before
     assert [p.name for p in out.parent.iterdir()] == ["out"]
+
+
+# --- the sample data: the issue's "Done when" ------------------------------------------------
+
+def settle_sample(store: Store) -> set[str]:
+    """Approve everything but the planted negatives; correct every other negative. Returns negative ids."""
+    from curator.models import Decision
+    from curator.services.decisions import append_in
+    from curator.store import examples as examples_repo
+    from curator.store import users as users_repo
+    from conftest import SAMPLE
+
+    planted = json.loads((SAMPLE / "planted.json").read_text(encoding="utf-8"))
+    places = {(p["file"], p["line"]) for p in planted if p["kind"] in ("negative", "ai-boilerplate")}
+    negatives: set[str] = set()
+    with store.write() as conn:
+        ana = users_repo.get_by_name(conn, "ana")
+        for place in sorted(places):
+            negatives.update(examples_repo.find_by_place(conn, *place))
+        for n, row in enumerate(examples_repo.iter_rows(conn, columns=["id"])):
+            if row["id"] in negatives:
+                fix = Correction(reply="I can't promise that; let me hand you to our billing team.") if n % 2 else None
+                decision = Decision(example_id=row["id"], reviewer="ana", verdict=Verdict.NEGATIVE, correction=fix)
+            else:
+                decision = Decision(example_id=row["id"], reviewer="ana", verdict=Verdict.APPROVE)
+            append_in(conn, decision, ana)
+    return negatives
+
+
+def test_sample_data_export_is_done(sqlite_store: Store, tmp_path: Path) -> None:
+    from curator.dedup import find_clusters
+    from curator.services.demo import set_up_demo
+    from curator.services.importing import import_file
+    from curator.split import check_contamination
+
+    store = sqlite_store
+    set_up_demo(store)
+    negatives = settle_sample(store)
+    assert len(negatives) >= 15
+    formats = ["openai", "openai-preference", "trl-dpo", "trl-kto"]
+    m = export(store, tmp_path / "a", formats=formats, seed=0)
+    assert m["contamination"]["pairs"] == 0
+    assert m["left_out"]["duplicate"] == m["dedup"]["duplicates"] >= 6  # the planted duplicates
+    assert m["counts"]["by_split"]["test"]["negative"] >= 1
+
+    train = [(f"train{i}", r["messages"]) for i, r in enumerate(lines(tmp_path / "a" / "openai" / "train.jsonl"))]
+    test = [(f"test{i}", r["messages"]) for i, r in enumerate(lines(tmp_path / "a" / "openai" / "test.jsonl"))]
+    assert find_clusters(train + test, threshold=0.8).clusters == []  # no exact or near duplicate
+    assert check_contamination(train, test).pairs == []
+
+    fresh = Store(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        for fmt, name in (("openai", "train"), ("openai", "test"), ("openai-preference", "train")):
+            summary = import_file(fresh, tmp_path / "a" / fmt / f"{name}.jsonl", format=fmt)
+            assert summary.problems == 0 and summary.records > 0
+    finally:
+        fresh.close()
+
+    export(store, tmp_path / "b", formats=formats, seed=0)
+    assert read_tree(tmp_path / "a") == read_tree(tmp_path / "b")
