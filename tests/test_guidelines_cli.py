@@ -68,3 +68,23 @@ def test_demo_without_app_loads_everything(sqlite_url: str) -> None:
     code, out, _ = run(sqlite_url, "demo", "--no-app", "--json")
     again = json.loads(out)
     assert again["users"] == [] and sum(s["examples"] for s in again["imports"]) == 0
+
+
+def test_reopen_sends_a_decided_example_back(sqlite_url: str, tmp_path: Path) -> None:
+    run(sqlite_url, "import", str(ROOT / "tests" / "data" / "formats" / "openai.jsonl"))
+    CliRunner().invoke(main, ["--db", sqlite_url, "users", "add", "ana", "--role", "reviewer", "--password-stdin"], input="correct-horse\n")
+    f = tmp_path / "d.jsonl"
+    f.write_text(json.dumps({"source": "openai.jsonl", "line": 1, "reviewer": "ana", "verdict": "approve"}) + "\n")
+    assert run(sqlite_url, "decisions", "import", str(f))[0] == 0
+    code, out, _ = run(sqlite_url, "stats", "--json")
+    assert json.loads(out)["by_outcome"]["approve"] == 1
+    log = tmp_path / "log.jsonl"
+    run(sqlite_url, "decisions", "export", str(log))
+    example_id = json.loads(log.read_text())["example_id"]
+    code, out, _ = run(sqlite_url, "reopen", example_id, "--note", "rule changed")
+    assert code == 0 and out.strip() == "reopened 1 examples"
+    code, out, _ = run(sqlite_url, "stats", "--json")
+    assert "approve" not in json.loads(out)["by_outcome"]
+    run(sqlite_url, "decisions", "export", str(log))
+    last = json.loads(log.read_text().splitlines()[-1])
+    assert (last["kind"], last["reviewer"], last["note"]) == ("reopen", "cli", "rule changed")

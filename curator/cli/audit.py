@@ -8,20 +8,9 @@ import click
 
 from curator.audit import render_html, render_text
 from curator.cli.base import Context, json_option, main, pass_ctx
-from curator.cli.people import CLI_ACTOR
 from curator.errors import InvalidInputError
-from curator.models import User
 from curator.services import audit as audit_service
-from curator.services import users as users_service
 from curator.services.atomic import atomic_file
-
-
-def _actor(ctx: Context) -> User:
-    """The shell user as a stored user, so the reopen decisions they append name someone real."""
-    for user in users_service.list_users(ctx.store):
-        if user.name == CLI_ACTOR.name:
-            return user
-    return users_service.add_user(ctx.store, CLI_ACTOR.name, CLI_ACTOR.role)
 
 
 @main.command()
@@ -51,7 +40,7 @@ def audit(ctx: Context, html_file: str | None, predictions: str | None, reopen_s
         click.echo(f"curator: {exc}", err=True)
     if reopen_stale:
         ids = audit_service.stale_example_ids(report)
-        n = audit_service.reopen_stale(ctx.store, _actor(ctx), ids)
+        n = audit_service.reopen_stale(ctx.store, ctx.actor, ids)
         click.echo(f"reopened {n} examples with stale decisions", err=as_json)
     if bad:
         raise InvalidInputError(f"{len(bad)} bad line(s) in {predictions}; the other predictions were audited")

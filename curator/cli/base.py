@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from curator.errors import CuratorError
+from curator.models import User
 from curator.store import Store
 
 
@@ -44,6 +45,13 @@ class Context:
         if self._store is None:
             self._store = Store(self.db_url)
         return self._store
+
+    @property
+    def actor(self) -> User:
+        """Who the shell acts as (a stored admin named 'cli')."""
+        from curator.services.users import shell_actor
+
+        return shell_actor(self.store)
 
 
 pass_ctx = click.make_pass_decorator(Context)

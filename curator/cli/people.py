@@ -8,7 +8,7 @@ import click
 
 from curator.cli.base import Context, emit_json, json_option, main, pass_ctx, table
 from curator.errors import InvalidInputError
-from curator.models import User, UserRole
+from curator.models import UserRole
 from curator.services import decision_files
 from curator.services import users as users_service
 
@@ -45,11 +45,6 @@ def users_list(ctx: Context, as_json: bool) -> None:
         click.echo(table([[u.name, u.role.value, "yes" if u.active else "no"] for u in people], ["name", "role", "active"]))
 
 
-# Bulk decision files come from another tool or a script run by an engineer at the shell; the
-# shell user acts as an admin of their own database.
-CLI_ACTOR = User(id=0, name="cli", role=UserRole.ADMIN)
-
-
 @main.group()
 def decisions() -> None:
     """Import or export decisions as JSONL."""
@@ -63,7 +58,7 @@ def decisions_import(ctx: Context, file: str, as_json: bool) -> None:
     """Apply a decisions file; bad lines are reported, the others still apply."""
     from curator.services.guideline_sync import known_rule_ids
 
-    report = decision_files.import_decisions(ctx.store, CLI_ACTOR, file, known_rules=known_rule_ids(ctx.store))
+    report = decision_files.import_decisions(ctx.store, ctx.actor, file, known_rules=known_rule_ids(ctx.store))
     if as_json:
         emit_json(report.as_dict())
     else:

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from curator.cli.base import Context, emit_json, end_progress, json_option, main, pass_ctx, progress_printer, table
-from curator.cli.people import CLI_ACTOR
 from curator.errors import NotFoundError
 from curator.guidelines import GuidelineSet
 from curator.services import decisions as decisions_service
@@ -101,5 +100,5 @@ def guidelines_show(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def reopen(ctx: Context, example_ids: tuple[str, ...], note: str) -> None:
     """Send examples back to the review queue (their decisions stay in the log)."""
-    n = decisions_service.reopen(ctx.store, CLI_ACTOR, list(example_ids), note=note)
+    n = decisions_service.reopen(ctx.store, ctx.actor, list(example_ids), note=note)
     click.echo(f"reopened {n} examples")

@@ -84,3 +84,16 @@ def update_user(store: Store, actor: User, name: str, *, role: UserRole | None =
         if hashed:
             users_repo.set_password_hash(conn, user.id, hashed)
         return users_repo.get_by_name(conn, name)
+
+
+SHELL_USER = "cli"
+
+
+def shell_actor(store: Store) -> User:
+    """The person at the shell, as a stored admin without a password (it cannot sign in).
+
+    Commands act for whoever can open the database file or URL; a stored user gives the
+    decisions they append (reopen, adjudication) a real author in the log.
+    """
+    with store.write() as conn:
+        return users_repo.ensure(conn, SHELL_USER, UserRole.ADMIN)
