@@ -96,3 +96,15 @@ def test_missing_predictions_file_and_usage_errors(sqlite_url: str, tmp_path: Pa
     code, _, err = run(sqlite_url, "audit", "--predictions", str(tmp_path / "nope.jsonl"))
     assert code == 1 and "no such file" in err
     assert run(sqlite_url, "audit", "--no-such-option")[0] == 2
+
+
+def test_json_carries_the_reopen_command_and_bad_prediction_lines(sqlite_url: str, tmp_path: Path) -> None:
+    ids = _seed(sqlite_url)
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text(json.dumps({"example_id": ids[1], "reply": "Open Settings > Team."}) + "\n{broken\n", encoding="utf-8")
+    code, out, err = run(sqlite_url, "audit", "--json", "--predictions", str(preds))
+    report = json.loads(out)
+    assert code == 1 and f"{preds}:2" in err
+    assert report["predictions"]["predictions"] == 1
+    assert len(report["predictions"]["errors"]) == 1 and f"{preds}:2" in report["predictions"]["errors"][0]
+    assert report["reopen_command"] is None  # nothing is stale under the version in force

@@ -148,6 +148,7 @@ class PredictionAudit(BaseModel):
     closer_to_undesired: int = 0
     closer_to_desired: int = 0
     ties: int = 0
+    errors: list[str] = Field(default_factory=list)  # bad lines (file:line field: reason), skipped
 
 
 class AuditReport(BaseModel):
@@ -160,6 +161,7 @@ class AuditReport(BaseModel):
     summary: Summary = Field(default_factory=Summary)
     rules: list[RuleAudit] = Field(default_factory=list)
     stale: list[StaleDecision] = Field(default_factory=list)
+    reopen_command: str | None = None  # the shell command that sends the stale examples back
     coverage: Coverage = Field(default_factory=Coverage)
     agreement: AgreementSection | None = None
     reviewers: ReviewerSection | None = None

@@ -24,7 +24,7 @@ from curator.audit import (
     gold_summary,
     reviewer_stats,
 )
-from curator.errors import NotFoundError
+from curator.errors import InvalidInputError, NotFoundError
 from curator.guidelines import GuidelineSet, rule_hash
 from curator.models import Decision, User, utcnow
 from curator.services import decisions as decisions_service
@@ -212,7 +212,15 @@ def run_audit(store: Store, *, predictions: Path | None = None, on_error: OnErro
     if predictions is not None:
         if gs is None:
             raise NotFoundError("no guideline loaded, so no checks to run on predictions: run `curator guidelines load`")
-        report.predictions = audit_predictions(store, Path(predictions), gs, on_error=on_error or _raise)
+        errors: list[str] = []
+
+        def collect(exc: InvalidInputError) -> None:
+            errors.append(str(exc))
+            (on_error or _raise)(exc)
+
+        report.predictions = audit_predictions(store, Path(predictions), gs, on_error=collect)
+        report.predictions.errors = errors
+    report.reopen_command = reopen_command(report)
     return report
 
 
