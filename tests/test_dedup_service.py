@@ -7,8 +7,7 @@ from export_builders import add, approved, chat, decide, words
 
 from curator.models import Correction, Verdict
 from curator.services.dedup import example_cluster, run_dedup
-from curator.store import Store
-from curator.store import cluster_store
+from curator.store import Store, cluster_store
 
 
 def test_clusters_are_stored_with_their_representative(store: Store) -> None:
@@ -29,7 +28,7 @@ def test_clusters_are_stored_with_their_representative(store: Store) -> None:
 
     stored = example_cluster(store, pending)
     assert stored is not None and stored["id"] == cluster.id
-    assert [m["example_id"] for m in stored["members"]][0] == approve
+    assert stored["members"][0]["example_id"] == approve
     assert [m["is_representative"] for m in stored["members"]] == [True, False, False]
     assert example_cluster(store, add(store, chat(999), line=999)) is None
 

@@ -118,13 +118,12 @@ def lines(path: Path) -> list[dict]:
 
 
 def test_every_jsonl_loads_with_datasets(written: Path) -> None:
-    found = sorted(written.rglob("*.jsonl"))
-    assert len(found) == 2 * (len(EXPORT_FORMATS) - 1)
-    for path in found:
-        expected = len(lines(path))
-        if expected:
-            loaded = datasets.load_dataset("json", data_files=str(path), split="train")
-            assert loaded.num_rows == expected, path
+    folders = sorted(p.parent for p in written.rglob("train.jsonl"))
+    assert len(folders) == len(EXPORT_FORMATS) - 1  # hf is a saved DatasetDict, not JSONL
+    for folder in folders:
+        files = {s: str(folder / f"{s}.jsonl") for s in SPLITS}
+        loaded = datasets.load_dataset("json", data_files=files)
+        assert {s: loaded[s].num_rows for s in SPLITS} == {s: len(lines(folder / f"{s}.jsonl")) for s in SPLITS}, folder
 
 
 def test_openai_files_reimport_with_zero_problems(written: Path, tmp_path: Path) -> None:

@@ -174,11 +174,12 @@ def test_a_failing_writer_leaves_the_previous_export_untouched(sqlite_store: Sto
 
 def settle_sample(store: Store) -> set[str]:
     """Approve everything but the planted negatives; correct every other negative. Returns negative ids."""
+    from conftest import SAMPLE
+
     from curator.models import Decision
     from curator.services.decisions import append_in
     from curator.store import examples as examples_repo
     from curator.store import users as users_repo
-    from conftest import SAMPLE
 
     planted = json.loads((SAMPLE / "planted.json").read_text(encoding="utf-8"))
     places = {(p["file"], p["line"]) for p in planted if p["kind"] in ("negative", "ai-boilerplate")}

@@ -2,8 +2,20 @@
 
 from curator.export.base import SPLITS, FormatWriter, JsonlWriter, json_line
 from curator.export.manifest import MANIFEST_NAME, file_hashes, render, write_manifest
-from curator.export.records import ExportRecord, Pair, Unpaired, build_from_messages, build_record
-from curator.export.registry import DEFAULT_FORMATS, EXPORT_FORMATS, WRITERS, check_formats, open_writer
+from curator.export.records import (
+    ExportRecord,
+    Pair,
+    Unpaired,
+    build_from_messages,
+    build_record,
+)
+from curator.export.registry import (
+    DEFAULT_FORMATS,
+    EXPORT_FORMATS,
+    WRITERS,
+    check_formats,
+    open_writer,
+)
 
 __all__ = [
     "DEFAULT_FORMATS",

@@ -44,7 +44,9 @@ class JsonlWriter(FormatWriter):
         super().__init__(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self._files: dict[str, IO[str]] = {
-            split: open(folder / f"{split}.jsonl", "w", encoding="utf-8", newline="\n") for split in SPLITS
+            # Held open across the whole export (one add() per record); closed by close() or abort().
+            split: open(folder / f"{split}.jsonl", "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+            for split in SPLITS
         }
 
     def rows_for(self, record: ExportRecord) -> list[dict[str, Any]]:

@@ -122,13 +122,15 @@ class HfWriter(FormatWriter):
         )
         lines += ["", "| split | rows |", "| --- | --- |"]
         lines += [f"| {split} | {self.rows[split]} |" for split in SPLITS]
-        lines += ["", "Columns: `id` (curator's content hash), `verdict` (approve or negative), `corrected`, "
-                  "`messages`, `tools` (a JSON string, or null)."]
+        columns = ("Columns: `id` (curator's content hash), `verdict` (approve or negative), `corrected`, "
+                   "`messages`, `tools` (a JSON string, or null).")
+        lines += ["", columns]
         if self.card:
             lines += ["", "## How it was made", ""]
             lines += [f"- {key}: `{value}`" for key, value in sorted(self.card.items())]
-        lines += ["", "Load it with `datasets.load_from_disk(\"hf\")` or `datasets.load_dataset(\"parquet\", "
-                  "data_files={\"train\": \"hf/data/train-*.parquet\", \"test\": \"hf/data/test-*.parquet\"})`.", ""]
+        usage = ("Load it with `datasets.load_from_disk(\"hf\")` or `datasets.load_dataset(\"parquet\", "
+                 "data_files={\"train\": \"hf/data/train-*.parquet\", \"test\": \"hf/data/test-*.parquet\"})`.")
+        lines += ["", usage, ""]
         return "\n".join(lines)
 
 

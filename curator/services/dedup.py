@@ -9,17 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from curator.dedup import Cluster, DedupResult, Member, choose_representative, find_clusters
+from curator.dedup import (
+    Cluster,
+    DedupResult,
+    Member,
+    choose_representative,
+    find_clusters,
+)
 from curator.models import Correction, Outcome
 from curator.services.decisions import required_decisions
 from curator.services.outcomes import settle, settled_decision
-from curator.store import Store
-from curator.store import cluster_store
+from curator.store import Store, cluster_store
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 from curator.store.jsontext import loads
@@ -48,7 +53,7 @@ class Entry:
 
 def _aware(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything curator stores is UTC.
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 @dataclass

@@ -18,15 +18,35 @@ from pathlib import Path
 from typing import Any
 
 from curator.errors import ConflictError, InvalidInputError
-from curator.export import SPLITS, ExportRecord, build_record, check_formats, open_writer, write_manifest
+from curator.export import (
+    SPLITS,
+    ExportRecord,
+    build_record,
+    check_formats,
+    open_writer,
+    write_manifest,
+)
 from curator.export.base import FormatWriter
 from curator.export.linking import shared_ngram_links
 from curator.export.records import build_from_messages
 from curator.models import Correction, Verdict
 from curator.services.atomic import atomic_dir
-from curator.services.dedup import EXPORTABLE, Corpus, DedupReport, load_corpus, representative_among, run_dedup
+from curator.services.dedup import (
+    EXPORTABLE,
+    Corpus,
+    DedupReport,
+    load_corpus,
+    representative_among,
+    run_dedup,
+)
 from curator.services.guideline_sync import current_version
-from curator.split import ContaminationReport, SplitItem, SplitResult, check_contamination, split
+from curator.split import (
+    ContaminationReport,
+    SplitItem,
+    SplitResult,
+    check_contamination,
+    split,
+)
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store.jsontext import loads
@@ -62,7 +82,7 @@ def _select(corpus: Corpus, dedup: DedupReport) -> tuple[list[str], Counter[str]
     return chosen, left_out
 
 
-def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_size: float | int, seed: int, group_by: str, threshold: float, stratify_field: str | None) -> SplitResult:
+def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None) -> SplitResult:
     if len(chosen) < 2:
         raise InvalidInputError(
             f"only {len(chosen)} settled, non-duplicate example(s) to export; a train/test split needs "
@@ -108,7 +128,7 @@ def _link(linked: dict[str, str], report: ContaminationReport) -> None:
             linked[eid] = label
 
 
-def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float | int, seed: int, group_by: str, threshold: float, stratify_field: str | None) -> tuple[SplitResult, ContaminationReport, int]:
+def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None) -> tuple[SplitResult, ContaminationReport, int]:
     """Split and check; while the check still finds pairs, keep each pair together and split again.
 
     With group_by "none" nothing is grouped: the split is taken as it is and the check reports.
@@ -240,7 +260,7 @@ def export(
     out_dir: str | Path,
     *,
     formats: Sequence[str] = ("openai",),
-    test_size: float | int = 0.1,
+    test_size: float = 0.1,
     seed: int = 0,
     group_by: str = "prompt",
     threshold: float = 0.8,
