@@ -114,6 +114,7 @@ def decide(store: Store, actor: User, decision: Decision, *, known_rules: set[st
     if decision.reviewer != actor.name:
         raise PermissionDeniedError(f"{actor.name} cannot record a decision as {decision.reviewer}")
     with store.write() as conn:
+        claims_repo.lock_example(conn, decision.example_id)
         decision_id, settlement = decisions_service.append_in(conn, decision, actor, known_rules=known_rules)
         claims_repo.release(conn, decision.example_id, actor.id)
     return decision_id, settlement.outcome

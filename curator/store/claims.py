@@ -7,8 +7,10 @@ costs the rows it skips, never a scan of the whole table.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -39,28 +41,52 @@ def _filter_conds(flt: QueueFilter) -> list[sa.ColumnElement[bool]]:
     return conds
 
 
-def _decided_by(user_id: int, example_col: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+_D = decisions.alias("d")
+_R = decisions.alias("r")
+_O = decisions.alias("o")
+
+
+def _decided_by(user_id: Any, example_col: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
     """The user has a decision on the example that still counts (not retracted, not reopened)."""
-    d = decisions.alias("d")
-    r = decisions.alias("r")
-    o = decisions.alias("o")
-    retracted = sa.exists().where(r.c.example_id == d.c.example_id, r.c.kind == DecisionKind.RETRACTION.value, r.c.target_id == d.c.id)
-    reopened = sa.exists().where(o.c.example_id == d.c.example_id, o.c.kind == DecisionKind.REOPEN.value, o.c.id > d.c.id)
+    retracted = sa.exists().where(_R.c.example_id == _D.c.example_id, _R.c.kind == DecisionKind.RETRACTION.value, _R.c.target_id == _D.c.id)
+    reopened = sa.exists().where(_O.c.example_id == _D.c.example_id, _O.c.kind == DecisionKind.REOPEN.value, _O.c.id > _D.c.id)
     return sa.exists().where(
-        d.c.example_id == example_col,
-        d.c.reviewer_id == user_id,
-        d.c.kind == DecisionKind.DECISION.value,
+        _D.c.example_id == example_col,
+        # "+ 0" keeps SQLite on ix_decisions_example (a few rows per example) instead of the
+        # reviewer's index, which would read every decision the reviewer ever made, per row.
+        (_D.c.reviewer_id + 0) == user_id,
+        _D.c.kind == DecisionKind.DECISION.value,
         ~retracted,
         ~reopened,
     )
 
 
-def _holders(example_col: sa.ColumnElement[str], *, now: datetime, exclude_user: int | None = None) -> sa.ScalarSelect[int]:
+def _holders(example_col: sa.ColumnElement[str], *, now: Any, exclude_user: Any = None) -> sa.ScalarSelect[int]:
     """Live (unexpired, not skipped) claims on the example, by anyone but ``exclude_user``."""
     conds = [claims.c.example_id == example_col, claims.c.skipped.is_(False), claims.c.expires_at > now]
     if exclude_user is not None:
         conds.append(claims.c.user_id != exclude_user)
     return sa.select(sa.func.count()).select_from(claims).where(*conds).scalar_subquery()
+
+
+@functools.lru_cache(maxsize=64)
+def _candidates_stmt(flt: QueueFilter, limit: int, lock: bool) -> sa.Select[Any]:
+    # Built once per filter: constructing this statement costs more than running it.
+    uid, now = sa.bindparam("uid"), sa.bindparam("now", type_=claims.c.expires_at.type)
+    mine = sa.exists().where(claims.c.example_id == examples.c.id, claims.c.user_id == uid, claims.c.expires_at > now)
+    open_slots = sa.or_(
+        examples.c.outcome != Outcome.PENDING.value,
+        examples.c.n_decisions + _holders(examples.c.id, now=now, exclude_user=uid) < sa.bindparam("required"),
+    )
+    stmt = (
+        sa.select(examples.c.seq, examples.c.id)
+        .where(examples.c.seq > sa.bindparam("after"), *_filter_conds(flt), open_slots, ~mine, ~_decided_by(uid, examples.c.id))
+        .order_by(examples.c.seq)
+        .limit(limit)
+    )
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=True, of=examples)
+    return stmt
 
 
 def candidates(
@@ -80,20 +106,17 @@ def candidates(
     than ``required``; the user never gets an example they hold, skipped or already decided.
     With ``lock`` (PostgreSQL) the rows are locked FOR UPDATE SKIP LOCKED.
     """
-    mine = sa.exists().where(claims.c.example_id == examples.c.id, claims.c.user_id == user_id, claims.c.expires_at > now)
-    open_slots = sa.or_(
-        examples.c.outcome != Outcome.PENDING.value,
-        examples.c.n_decisions + _holders(examples.c.id, now=now, exclude_user=user_id) < required,
-    )
-    stmt = (
-        sa.select(examples.c.seq, examples.c.id)
-        .where(examples.c.seq > after_seq, *_filter_conds(flt), open_slots, ~mine, ~_decided_by(user_id, examples.c.id))
-        .order_by(examples.c.seq)
-        .limit(limit)
-    )
-    if lock:
-        stmt = stmt.with_for_update(skip_locked=True, of=examples)
-    return [(int(s), str(i)) for s, i in conn.execute(stmt)]
+    params = {"uid": user_id, "now": now, "required": required, "after": after_seq}
+    return [(int(s), str(i)) for s, i in conn.execute(_candidates_stmt(flt, limit, lock), params)]
+
+
+def lock_example(conn: Connection, example_id: str) -> None:
+    """Hold the example's row until commit (PostgreSQL; SQLite's write lock already covers it).
+
+    Deciding reads the example's history and writes its counters; without the lock two
+    reviewers deciding one example at once each count only their own decision.
+    """
+    conn.execute(sa.select(examples.c.seq).where(examples.c.id == example_id).with_for_update())
 
 
 def matches(conn: Connection, example_id: str, flt: QueueFilter) -> bool:

@@ -234,17 +234,23 @@ def _guidelines(gs: Any, flagged: set[str]) -> None:
     if gs is None:
         st.info("No guidelines loaded yet (a lead loads them with the guideline service).")
         return
-    st.caption(chat.plain(f"version {gs.version}"))
-    for rule in gs.rules:
-        mark = "⚑ " if rule.id in flagged else ""
-        with st.expander(f"{mark}**{rule.id}** · {chat.plain(rule.title)} · _{rule.severity}_"):
-            st.markdown(chat.plain(rule.text))
+    # Two elements however many rules: the page re-renders on every decision.
+    lines = [
+        f"{'⚑ ' if rule.id in flagged else ''}**{chat.plain(rule.id)}** · {chat.plain(rule.title)} · _{rule.severity}_"
+        for rule in gs.rules
+    ]
+    st.markdown("  \n".join(lines))
+    with st.expander("Full text of every rule", icon=":material/menu_book:"):
+        parts = []
+        for rule in gs.rules:
+            part = f"**{chat.plain(rule.id)} · {chat.plain(rule.title)}** (_{rule.severity}_)  \n{chat.plain(rule.text)}"
             if rule.good:
-                st.caption("Good")
-                st.markdown(chat.plain(rule.good))
+                part += f"  \n_Good:_ {chat.plain(rule.good)}"
             if rule.bad:
-                st.caption("Bad")
-                st.markdown(chat.plain(rule.bad))
+                part += f"  \n_Bad:_ {chat.plain(rule.bad)}"
+            parts.append(part)
+        st.markdown("\n\n".join(parts))
+    st.caption(chat.plain(f"version {gs.version}"))
 
 
 def render() -> None:
