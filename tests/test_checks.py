@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ from curator.guidelines import (
     token_jaccard,
     trigram_cosine,
 )
+from curator.formats import open_records
 from curator.guidelines.checks import build_params
+from curator.guidelines.checks.prefilter import CASE_HAZARDS, fast_paths, required_literals
 from curator.models import Example
 
 SHIPPED = Path(__file__).resolve().parent.parent / "guidelines"
@@ -425,3 +428,91 @@ def test_reply_closer_to_undesired() -> None:
     assert closer_to_undesired(model, desired=desired, undesired=undesired, method="jaccard")
     assert not closer_to_undesired("Your renewal is older than 30 days, so I can't refund it.", desired=desired, undesired=undesired)
     assert compare_reply("same", desired="same", undesired="same").closer == "tie"
+
+
+# --- pre-filters: the fast paths give exactly the flags of the plain path ------------------
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+def both_ways(ex: Example, guidelines: Any) -> list[Flag]:
+    """The example's flags with the pre-filters on, after checking they equal the plain path's."""
+    with fast_paths(False):
+        reference = run_checks(ex, guidelines)
+    fast_flags = run_checks(ex, guidelines)
+    assert fast_flags == reference
+    return fast_flags
+
+
+def test_case_hazards_are_every_character_that_breaks_lower_casing() -> None:
+    # Substring tests on text.lower() stand in for re.IGNORECASE and for per-token lower():
+    # that holds for every character outside CASE_HAZARDS, which this checks by brute force.
+    chars = "".join(chr(i) for i in range(128, 0x110000) if not 0xD800 <= i < 0xE000)
+    assert set(re.findall(r"[a-z0-9_'\-:=`\" ]", chars, re.IGNORECASE)) <= CASE_HAZARDS
+    classes = [re.compile(c) for c in (r"\w", r"\s", r"\d", r"[^\W\d_]")]
+    for c in chars:
+        low = c.lower()
+        if low == c or c in CASE_HAZARDS:
+            continue
+        assert len(low) == 1 and not low.isascii(), c
+        assert [bool(k.fullmatch(c)) for k in classes] == [bool(k.fullmatch(low)) for k in classes], c
+    assert "\u03a3" in CASE_HAZARDS  # the one character lower-cased by context (final sigma)
+
+
+def test_required_literals_of_known_patterns() -> None:
+    as_sets = lambda p: [set(c) for c in required_literals(re.compile(p, re.IGNORECASE))]  # noqa: E731
+    assert as_sets(r"\b(?:password|pwd|pin)\b\s*[:=]") == [{"password", "pwd", "pin"}, {":", "="}]
+    assert as_sets(r"\bgh[pou]_\w{36}|github_pat_") == [{"ghp_", "gho_", "ghu_", "github_pat_"}]
+    assert as_sets(r"refund\s+(?:within|for)?\s+\d+ days") == [{"refund"}, {" days"}]
+    assert as_sets(r"\w+\s*(?:|x)") == []  # an empty alternative needs nothing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AS AN AI LANGUAGE MODEL, I cannot browse the INTERNET.",
+        "I\u2019m just an AI, but I can give you a Full Refund For The Whole Year.",
+        "As an AI language model\u2014I can\u2019t browse the web.",
+        "As an A\u0130 language model I cannot help.",  # dotted capital I: slow path
+        "\u212aeep your pa\u017f\u017fword: Hunter2! and my \u212aey is " + "sk-" + "Ab3dEf6hIj9kLmN0pQr2StUv",
+        "PASSWORD = Tally2024! and Authorization: Bearer " + "aB3dE5gH7jK9mN1pQ3sT5vX7",
+        "Call me on +44 7700 900123 or 0044 20 7946 0958; card 4242 4242 4242 4242, IBAN DE89 3704 0044 0532 0130 00.",
+        "Mail maria.lopez@gmail.com or support@tallybook.com; phone \u0660\u0667\u0667\u0660\u0660 \u0669\u0660\u0660\u0661\u0662\u0663.",
+        "I'm sorry for the trouble. " * 4,
+        "Sorry sorry SORRY sorry Sorry sorry sorry sorry sorry sorry sorry sorry sorry sorry",
+        "Open   Invoices now.\nOpen invoices NOW.\n" * 3 + "Open Invoices now.",
+        "\u039f\u039b\u039f\u03a3 \u03bf\u03bb\u03bf\u03c2 " * 8,  # capital sigma: slow path
+        "Sie k\u00f6nnen die Rechnungsw\u00e4hrung unter Einstellungen \u00e4ndern, wenn Sie das m\u00f6chten.",
+        "Vous pouvez modifier la devise de la facture dans les param\u00e8tres si vous le souhaitez.",
+        "It\u2019s the one: it\u2019s in the app and it\u2019s free, you\u2019re set.",
+        "the the der die",
+        "```python\nrows = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]\n```\n| a | b |\n| --- | --- |\n| No | No |",
+        "Tallybook\u2019s payroll module lets you run payroll; you can accept bitcoin payments too.",
+        "We offer a 60-day money-back guarantee and will refund any time, or refund your last three months.",
+    ],
+)
+def test_fast_paths_match_the_plain_path_on_tricky_replies(text: str, shipped) -> None:
+    ex = example(SYSTEM, {"role": "user", "content": text}, {"role": "assistant", "content": text})
+    both_ways(ex, shipped)
+    for name in ("pii", "secrets", "repetition", "forbidden_phrases"):
+        params = {"phrases": ["as an AI language model", "payroll module"], "patterns": [r"refund\b.{0,20}\bany ?time"]} if name == "forbidden_phrases" else {}
+        with fast_paths(False):
+            reference = run(name, ex, **params)
+        assert run(name, ex, **params) == reference
+
+
+def test_fast_paths_flag_the_tricky_replies_the_plain_path_flags(shipped) -> None:
+    ex = reply("AS AN AI LANGUAGE MODEL, I\u2019m just an AI. Call +44 7700 900123. password: Hunter2!")
+    assert {f.rule_id for f in both_ways(ex, shipped)} == {"no-ai-boilerplate", "no-pii", "no-secrets"}
+
+
+def test_fast_paths_match_the_plain_path_on_every_sample_example(shipped) -> None:
+    examples = [
+        p.example.model_copy(update={"tokens": 1000})  # a stored count: no tokenizer in this test
+        for path in sorted(SAMPLE.glob("tallybook_*"))
+        for p in open_records(path)
+        if p.example is not None
+    ]
+    assert len(examples) > 300
+    flagged = [f for ex in examples for f in both_ways(ex, shipped)]
+    assert len({f.rule_id for f in flagged}) >= 6  # the sample data plants issues for many rules

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from pydantic import Field, field_validator
 
+from curator.guidelines.checks.prefilter import fast, lowered
 from curator.guidelines.checks.registry import CheckParams, Flag, check
 from curator.models import Example
 
@@ -55,6 +57,10 @@ for _word, _langs in _WEIGHTS.items():
     for _lang in _langs:
         _langs[_lang] = 1.0 / len(_langs)
 
+# The same weights as whole multiples of 1/420 (420 is divisible by 1 to 7, the most profiles a
+# word can share), so the pre-filter can compare scores exactly, with no rounding to worry about.
+_UNITS: dict[str, dict[str, int]] = {w: {lang: 420 // len(langs) for lang in langs} for w, langs in _WEIGHTS.items()}
+_NOISE_MARKS = ("`", "://", "@")  # _NOISE cannot match a text without one of these
 _NOISE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`|https?://\S+|\S+@\S+", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
@@ -82,6 +88,32 @@ def detect_language(text: str, *, min_words: int = 6) -> str:
     return best
 
 
+def _surely_in(text: str, language: str, min_words: int) -> bool:
+    """True only when detect_language(text) is certainly ``language`` or "unknown" (False: not sure).
+
+    Exact: the stop-word sums are counted in whole units, so "``language`` scores strictly
+    highest" holds for the float scores too (their rounding is far below one unit), and the
+    stable sort then ranks ``language`` first.
+    """
+    kept = _NOISE.sub(" ", text) if any(mark in text for mark in _NOISE_MARKS) else text
+    low = lowered(kept)
+    if low is None:
+        return False
+    scored = low.replace("\u2019", "'")
+    words = _WORD.findall(scored)
+    # Lower-casing keeps the words where they are (see prefilter), so this counts the words
+    # detect_language counts; only a curly apostrophe, made straight above, joins two of them.
+    count = len(words) if scored is low or scored == low else len(_WORD.findall(low))
+    if count < min_words:
+        return True
+    units = dict.fromkeys(_STOP_WORDS, 0)
+    for word, n in Counter(words).items():
+        for lang, unit in _UNITS.get(word, {}).items():
+            units[lang] += unit * n
+    best_other = max(v for lang, v in units.items() if lang != language)
+    return units[language] > best_other or units[language] == best_other == 0
+
+
 class ReplyLanguageParams(CheckParams):
     language: str  # filled from the guideline's language unless the rule names one
     min_words: int = Field(default=6, ge=1)
@@ -101,6 +133,8 @@ def reply_language(example: Example, params: ReplyLanguageParams) -> list[Flag]:
     if reply is None:
         return []
     index = max(i for i, m in enumerate(example.messages) if m is reply)
+    if fast() and _surely_in(reply.text, params.language, params.min_words):
+        return []
     found = detect_language(reply.text, min_words=params.min_words)
     if found in (UNKNOWN, params.language):
         return []

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from pydantic import field_validator, model_validator
 
+from curator.guidelines.checks.prefilter import Clause, fast, lowered, required_literals
 from curator.guidelines.checks.registry import (
     CheckParams,
     Flag,
@@ -70,6 +71,41 @@ def _compiled(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[tupl
     return tuple(found)
 
 
+@lru_cache(maxsize=64)
+def _needs(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[tuple[Clause, ...], ...]:
+    """For each compiled regex, the literal clauses a text must satisfy for it to match."""
+    return tuple(required_literals(regex) for _kind, regex in _compiled(phrases, patterns))
+
+
+@lru_cache(maxsize=256)
+def _presence(low: str) -> dict[str, bool]:
+    """Which literals occur in a lower-cased text, filled in as they are asked for."""
+    return {}
+
+
+def _active(params: ForbiddenPhrasesParams, text: str) -> tuple[tuple[str, re.Pattern[str]], ...] | list[tuple[str, re.Pattern[str]]]:
+    """The regexes that may match the (folded) text, in rule order; the others cannot match at all."""
+    compiled = _compiled(params.phrases, params.patterns)
+    low = lowered(text) if fast() else None
+    if low is None:
+        return compiled
+    found = _presence(low)  # shared by every rule that checks the same text
+    active = []
+    for entry, clauses in zip(compiled, _needs(params.phrases, params.patterns)):
+        for clause in clauses:
+            for literal in clause:
+                present = found.get(literal)
+                if present is None:
+                    present = found[literal] = literal in low
+                if present:
+                    break
+            else:
+                break  # no literal of this clause occurs: the regex cannot match
+        else:
+            active.append(entry)
+    return active
+
+
 def _quote(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return repr(text if len(text) <= limit else text[: limit - 1] + "\u2026")
@@ -78,13 +114,13 @@ def _quote(text: str, limit: int = 60) -> str:
 @check("forbidden_phrases", params=ForbiddenPhrasesParams)
 def forbidden_phrases(example: Example, params: ForbiddenPhrasesParams) -> list[Flag]:
     """No message of the given roles (the assistant's by default) uses a forbidden phrase or pattern."""
-    compiled = _compiled(params.phrases, params.patterns)
     flags = []
     for i, m in messages_with_roles(example, params.roles):
         original = m.text
         text = fold(original)
         seen: list[tuple[int, int]] = []
-        for kind, regex in compiled:
+        # Skipping a regex that cannot match leaves `seen` as it was, so the flags are unchanged.
+        for kind, regex in _active(params, text):
             for match in regex.finditer(text):
                 span = match.span()
                 if span[0] == span[1] or any(s <= span[0] < e for s, e in seen):

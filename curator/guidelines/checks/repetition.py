@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
+from functools import lru_cache
 
 from pydantic import Field
 
+from curator.guidelines.checks.prefilter import fast, lowered
 from curator.guidelines.checks.registry import (
     CheckParams,
     Flag,
@@ -44,6 +46,8 @@ def _blank(match: re.Match[str]) -> str:
 
 def _clean(text: str) -> str:
     """The text with fenced code and table rules blanked out; same length, so spans stay valid."""
+    if "```" not in text and "---" not in text:
+        return text  # neither a fence nor a table rule can match
     return _TABLE_RULE.sub(_blank, _FENCE.sub(_blank, text))
 
 
@@ -117,18 +121,54 @@ def compression_ratio(text: str) -> float:
     return len(zlib.compress(raw, 9)) / len(raw) if raw else 1.0
 
 
+@lru_cache(maxsize=64)
+def _shortest_loop_run(min_loop_repeats: int, min_loop_tokens: int, max_period: int) -> int:
+    """Fewest tokens any flagged loop repeats at a distance: min over periods of _loop's run bound."""
+    return min(max(1, (min_loop_repeats - 1) * p, min_loop_tokens - p) for p in range(1, max_period + 1))
+
+
+def _has_repeated_gram(items: list[str], size: int, times: int) -> bool:
+    """True when some run of ``size`` consecutive items occurs ``times`` times or more."""
+    if len(items) < size + times - 1:
+        return False
+    grams = list(zip(*(items[k:] for k in range(size))))
+    if len(set(grams)) == len(grams):
+        return False  # nothing occurs twice
+    return times <= 2 or Counter(grams).most_common(1)[0][1] >= times
+
+
+def _may_repeat(cleaned: str, params: RepetitionParams) -> tuple[bool, bool, bool]:
+    """Whether a loop, a repeated line, a repeated sentence can be there at all: (loop, line, sentence).
+
+    Each False is certain. A loop covers a run of at least ``_shortest_loop_run`` tokens that
+    recurs ``period`` tokens later, so some token n-gram that long occurs twice. A sentence of
+    4+ words that occurs k times puts its first four words (whitespace-split, lower case) k
+    times into the text's word sequence, since sentences are only ever split at whitespace.
+    """
+    low = lowered(cleaned)
+    if low is None:
+        return True, True, True
+    tokens = _TOKEN.findall(low)  # lower-casing first gives the same tokens, lower-cased (see prefilter)
+    shortest = _shortest_loop_run(params.min_loop_repeats, params.min_loop_tokens, params.max_period)
+    loop = _has_repeated_gram(tokens, shortest, 2)
+    line = len(cleaned.splitlines()) >= params.min_line_repeats
+    sentence = _has_repeated_gram(low.split(), 4, params.min_sentence_repeats)
+    return loop, line, sentence
+
+
 def find_repetition(text: str, params: RepetitionParams | None = None) -> tuple[str, tuple[int, int] | None] | None:
     """The strongest sign of degenerate repetition in a text, as (description, span), or None."""
     params = params or RepetitionParams()
     cleaned = _clean(text)
-    loop = _loop(cleaned, params)
+    may_loop, may_line, may_sentence = _may_repeat(cleaned, params) if fast() else (True, True, True)
+    loop = _loop(cleaned, params) if may_loop else None
     if loop is not None:
         block, repeats, span = loop
         return f"{_show(block)} repeated {repeats} times in a row", span
-    line = _repeated_line(cleaned, params)
+    line = _repeated_line(cleaned, params) if may_line else None
     if line is not None:
         return f"the line {_show(line[0])} appears {line[1]} times", None
-    sentence = _repeated_sentence(cleaned, params)
+    sentence = _repeated_sentence(cleaned, params) if may_sentence else None
     if sentence is not None:
         return f"the sentence {_show(sentence[0])} appears {sentence[1]} times", None
     prose = " ".join(cleaned.split())  # blanked code must not count as repetitive space
