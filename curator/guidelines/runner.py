@@ -18,7 +18,13 @@ def run_rule(example: Example, rule: Rule) -> list[Flag]:
 
 def run_checks(example: Example, guideline_set: GuidelineSet) -> list[Flag]:
     """Every rule's check on the example: flags in rule order, each naming its rule and severity."""
-    return [flag for rule in guideline_set.rules for flag in run_rule(example, rule)]
+    # guideline_set.rules builds a new tuple on every access; walking the guidelines is the same order.
+    flags: list[Flag] = []
+    for guideline in guideline_set.guidelines:
+        for rule in guideline.rules:
+            if rule.check is not None:
+                flags += run_rule(example, rule)
+    return flags
 
 
 def with_reply(example: Example, reply_text: str) -> tuple[Example, int]:

@@ -103,12 +103,14 @@ def _surely_in(text: str, language: str, min_words: int) -> bool:
     words = _WORD.findall(scored)
     # Lower-casing keeps the words where they are (see prefilter), so this counts the words
     # detect_language counts; only a curly apostrophe, made straight above, joins two of them.
-    count = len(words) if scored is low or scored == low else len(_WORD.findall(low))
+    count = len(words) if "\u2019" not in low else len(_WORD.findall(low))
     if count < min_words:
         return True
     units = dict.fromkeys(_STOP_WORDS, 0)
-    for word, n in Counter(words).items():
-        for lang, unit in _UNITS.get(word, {}).items():
+    counts = Counter(words)
+    for word in counts.keys() & _UNITS.keys():  # integer sums: the order of adding is free
+        n = counts[word]
+        for lang, unit in _UNITS[word].items():
             units[lang] += unit * n
     best_other = max(v for lang, v in units.items() if lang != language)
     return units[language] > best_other or units[language] == best_other == 0
