@@ -70,7 +70,8 @@ def build(path: Path, n: int) -> Store:
     return store
 
 
-def review_clicks(store: Store, clicks: int) -> list[float]:
+def review_app(store: Store):  # type: ignore[no-untyped-def]
+    """A signed-in review page on ``store``, warmed up (engine, caches, guidelines)."""
     from streamlit.testing.v1 import AppTest
 
     os.environ["CURATOR_DB"] = store.url
@@ -79,14 +80,21 @@ def review_clicks(store: Store, clicks: int) -> list[float]:
     at = AppTest.from_string(MAIN.read_text(encoding="utf-8"), default_timeout=60)
     at.session_state["curator.session_token"] = auth.create_session(store, user)
     at.run()
-    for _ in range(3):  # warm caches (engine, progress count, guidelines)
+    for _ in range(3):
         at.button(key="btn_approve").click().run()
-    times = []
+    return at
+
+
+def review_clicks(apps: dict[int, tuple[Store, object]], clicks: int) -> dict[int, list[float]]:
+    """Approve clicks, alternating between the databases so machine load hits each alike."""
+    times: dict[int, list[float]] = {n: [] for n in apps}
     for _ in range(clicks):
-        t0 = time.perf_counter()
-        at.button(key="btn_approve").click().run()
-        times.append((time.perf_counter() - t0) * 1000)
-        assert not at.exception, at.exception
+        for n, (store, at) in apps.items():
+            os.environ["CURATOR_DB"] = store.url  # the app reads its database from here
+            t0 = time.perf_counter()
+            at.button(key="btn_approve").click().run()  # type: ignore[attr-defined]
+            times[n].append((time.perf_counter() - t0) * 1000)
+            assert not at.exception, at.exception  # type: ignore[attr-defined]
     return times
 
 
@@ -118,10 +126,18 @@ def main() -> None:
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     results: dict[int, dict[str, dict[str, float]]] = {}
+    apps: dict[int, tuple[Store, object]] = {}
     for n in [int(s) for s in args.sizes.split(",")]:
         print(f"{n:,} examples", file=sys.stderr)
         store = build(work / f"review-{n}.db", n)
-        results[n] = {"review_click": summary(review_clicks(store, args.clicks)), "browse_first_page": summary(browse_first_page(store, 30))}
+        apps[n] = (store, review_app(store))
+    clicks = review_clicks(apps, args.clicks)
+    pages: dict[int, list[float]] = {n: [] for n in apps}
+    for _ in range(30):  # alternating too
+        for n, (store, _) in apps.items():
+            pages[n] += browse_first_page(store, 1)
+    for n, (store, _) in apps.items():
+        results[n] = {"review_click": summary(clicks[n]), "browse_first_page": summary(pages[n])}
         store.close()
     sizes = sorted(results)
     report: dict[str, object] = {"results": {f"{n:,}": r for n, r in results.items()}}
