@@ -29,7 +29,8 @@ def test_page_two_shows_the_next_fifty(sqlite_store: Store) -> None:
     assert [r["id"] for r in first.rows] == [e.id for e in exs[:50]]
     assert [r["id"] for r in second.rows] == [e.id for e in exs[50:100]]
     assert [r["id"] for r in third.rows] == [e.id for e in exs[100:]]
-    assert (second.total, second.more, second.pages, second.total_label) == (120, False, 3, "120")
+    assert (second.total, second.more, second.pages, second.total_label, second.has_next) == (120, False, 3, "120", True)
+    assert third.has_next is False
     assert "messages" not in second.rows[0]  # the bulky text never reaches the table
 
 
@@ -90,13 +91,35 @@ def test_sorting_by_tokens_and_decided_time(sqlite_store: Store) -> None:
         browse(store, sort="messages")
 
 
-def test_count_stops_at_the_cap(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    add_examples(sqlite_store, 40)
+def test_count_stops_at_the_cap_and_text_search_is_not_counted(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    exs = add_examples(sqlite_store, 40)
     monkeypatch.setattr(browse_service, "COUNT_CAP", 30)
     capped = browse(sqlite_store, page_size=10)
-    assert (capped.total, capped.more, capped.pages, capped.total_label) == (30, True, None, "30+")
-    narrow = browse(sqlite_store, make_filter(text="number 3"), page_size=10)
-    assert (narrow.total, narrow.more) == (11, False)  # 3 and 30-39
+    assert (capped.total, capped.more, capped.pages, capped.total_label, capped.has_next) == (30, True, None, "30+", True)
+    exact = browse(sqlite_store, make_filter(sources=["test.jsonl"]), page=3, page_size=10)
+    assert (exact.total, exact.more, exact.has_next) == (30, True, False)
+    text = browse(sqlite_store, make_filter(text="number 3"), page_size=10)
+    assert [r["id"] for r in text.rows] == [exs[3].id] + [e.id for e in exs[30:39]]
+    assert (text.total, text.pages, text.has_next) == (None, None, True)
+    last = browse(sqlite_store, make_filter(text="number 3"), page=1, page_size=10)
+    assert ([r["id"] for r in last.rows], last.has_next) == ([exs[39].id], False)
+
+
+def test_browse_filters_agree_with_the_store_filter(sqlite_store: Store) -> None:
+    exs = add_examples(sqlite_store, 12)
+    ana, bo = make_user(sqlite_store, "ana"), make_user(sqlite_store, "bo")
+    for i, ex in enumerate(exs[:8]):
+        _decide(sqlite_store, ana if i % 2 else bo, ex.id, [Verdict.APPROVE, Verdict.REJECT, Verdict.NEGATIVE][i % 3],
+                correction=Correction(reply="x") if i % 3 == 2 else None)
+    with sqlite_store.write() as conn:
+        conn.execute(flags.insert(), [{"example_id": exs[i].id, "rule_id": "R1", "check_name": "c", "message": "m", "guideline_version": "v"} for i in (1, 4, 9)])
+    for kw in [{"reviewer": "ana"}, {"verdict": "reject"}, {"reviewer": "bo", "verdict": "negative"}, {"rule": "R1"},
+               {"rule": "R1", "reviewer": "ana"}, {"outcomes": ["approve"], "text": "invoice"}]:
+        flt = make_filter(**kw)
+        with sqlite_store.read() as conn:
+            expected = [r["id"] for r in examples_repo.page(conn, flt, limit=100)]
+        assert [r["id"] for r in browse(sqlite_store, flt, page_size=100).rows] == expected, kw
+        assert expected  # each case matches something
 
 
 def test_detail_shows_the_whole_history_places_cluster_and_flags(store: Store) -> None:

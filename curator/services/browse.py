@@ -10,14 +10,14 @@ from curator.models import Decision, Example, Outcome
 from curator.services.outcomes import live_decisions
 from curator.store import Store
 from curator.store import decisions as decisions_repo
+from curator.store import browsing as browsing_repo
 from curator.store import examples as examples_repo
 from curator.store import gold_examples as gold_repo
 from curator.store import reports as reports_repo
 from curator.store.examples import ExampleFilter
 
 PAGE_SIZE = 50
-# Counting every match of an unindexed filter (text search) at 1,000,000 rows costs seconds;
-# past this many the page says "10,000+" and stops counting.
+# Past this many matches the page says "10,000+" and stops counting.
 COUNT_CAP = 10_000
 SORTS = tuple(examples_repo.SORTS)
 COLUMNS = ["id", "source_name", "source_line", "n_messages", "tokens", "outcome", "n_decisions", "decided_at"]
@@ -25,21 +25,26 @@ COLUMNS = ["id", "source_name", "source_line", "n_messages", "tokens", "outcome"
 
 @dataclass(frozen=True)
 class BrowsePage:
-    """One page of example rows (no message text) and how many match, capped."""
+    """One page of example rows (no message text) and how many match, when that is cheap to know."""
 
     rows: list[dict[str, Any]]
     page: int
     page_size: int
-    total: int  # exact when not ``more``; else COUNT_CAP
-    more: bool  # True when at least COUNT_CAP examples match
+    total: int | None  # exact, or COUNT_CAP when ``more``; None for a text search (not counted)
+    more: bool  # True when more than COUNT_CAP examples match
+    has_next: bool  # a next page exists
 
     @property
     def pages(self) -> int | None:
-        """How many pages there are, None when the count was capped."""
-        return None if self.more else max(1, -(-self.total // self.page_size))
+        """How many pages there are, None when the count was capped or skipped."""
+        if self.total is None or self.more:
+            return None
+        return max(1, -(-self.total // self.page_size))
 
     @property
     def total_label(self) -> str:
+        if self.total is None:
+            return "not counted (text search)"
         return f"{self.total:,}+" if self.more else f"{self.total:,}"
 
 
@@ -96,16 +101,22 @@ def browse(
         raise InvalidInputError("page must be >= 0 and page size 1-500", field="page")
     flt = flt or ExampleFilter()
     with store.read() as conn:
-        rows = examples_repo.page(conn, flt, offset=page * page_size, limit=page_size, sort=sort, descending=descending)
-        # Probe one row past the cap before counting, so an unindexed filter never counts 1M rows.
-        more = bool(examples_repo.page(conn, flt, offset=COUNT_CAP, limit=1))
-        total = COUNT_CAP if more else examples_repo.count(conn, flt)
+        rows = browsing_repo.page(conn, flt, offset=page * page_size, limit=page_size + 1, sort=sort, descending=descending)
+        total: int | None = None
+        more = False
+        # Counting a text search reads every conversation; other filters are counted by index,
+        # and never past the cap.
+        if not browsing_repo.scans_text(flt):
+            counted = browsing_repo.count_upto(conn, flt, COUNT_CAP + 1)
+            more = counted > COUNT_CAP
+            total = min(counted, COUNT_CAP)
     return BrowsePage(
-        rows=[{c: r[c] for c in COLUMNS} for r in rows],
+        rows=[{c: r[c] for c in COLUMNS} for r in rows[:page_size]],
         page=page,
         page_size=page_size,
         total=total,
         more=more,
+        has_next=len(rows) > page_size,
     )
 
 

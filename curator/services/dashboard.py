@@ -17,9 +17,10 @@ from curator.store import reports as reports_repo
 # Above this many examples with a token count, the histogram is drawn from a sample picked by
 # primary key instead of a full-table GROUP BY (which reads every row of a 1M table).
 EXACT_HISTOGRAM_LIMIT = 200_000
-SAMPLE_SIZE = 20_000
+SAMPLE_SIZE = 10_000
 BINS = 30
 CLIP_QUANTILE = 0.99
+CLIP_SAMPLE = 5_000  # examples read to estimate where the long tail starts
 AGREEMENT_LIMIT = 20_000  # examples with >= 2 live decisions read for the agreement summary
 
 
@@ -141,15 +142,16 @@ def token_histogram(store: Store, *, bins: int = BINS, exact_limit: int = EXACT_
 
     One 150,000-token outlier would squeeze every other example into the first bar, so the
     range ends at the 99th percentile (estimated from a sample picked by primary key) and the
-    last bar holds the longer tail.
+    last bar holds the longer tail. Above ``exact_limit`` rows, the bars come from the sample.
     """
     with store.read() as conn:
+        # The highest seq bounds the table size without counting it (a count reads every row).
+        if reports_repo.max_seq(conn) > exact_limit:
+            return bin_values(reports_repo.token_sample(conn, size=sample_size), bins=bins)
         n, low, high = reports_repo.token_range(conn)
         if n == 0:
             return Histogram(starts=[], counts=[], width=1, sampled=False, n=0)
-        sample = reports_repo.token_sample(conn, size=sample_size)
-        if n > exact_limit:
-            return bin_values(sample, bins=bins)
+        sample = reports_repo.token_sample(conn, size=CLIP_SAMPLE)
         top = min(high, max(_clip(sample), low)) if sample else high
         width = _width(low, top, bins)
         counts = reports_repo.token_bins(conn, width=width, low=low, high=top)

@@ -41,10 +41,13 @@ def _table(store: Store, flt: ExampleFilter, sort: str, descending: bool) -> str
     page_no = int(st.columns([1, 5])[0].number_input("Page", min_value=1, value=1, step=1, key="browse_page"))
     result = browse_service.browse(store, flt, page=page_no - 1, sort=sort, descending=descending)
     if not result.rows and page_no > 1:
-        st.info(f"Page {page_no} is past the end; {result.total_label} examples match.")
+        st.info(f"Page {page_no} is past the end; {result.total_label} examples match.")  # no untrusted text
         return None
-    last = result.pages or "…"
-    st.caption(f"{result.total_label} examples match · page {page_no} of {last} · {result.page_size} per page")
+    if result.pages is not None:
+        where = f"page {page_no} of {result.pages}"
+    else:
+        where = f"page {page_no}" + (" · more pages follow" if result.has_next else " · last page")
+    st.caption(f"{result.total_label} examples match · {where} · {result.page_size} per page")
     # Only this page's rows ever become a DataFrame.
     frame = pd.DataFrame(result.rows, columns=browse_service.COLUMNS)
     event = st.dataframe(
