@@ -166,8 +166,12 @@ def test_detail_shows_the_whole_history_places_cluster_and_flags(store: Store) -
         example_detail(store, "nope")
 
 
-def test_filter_choices_list_sources_and_flagged_rules(sqlite_store: Store) -> None:
-    exs = add_examples(sqlite_store, 2, source="b.jsonl") + add_examples(sqlite_store, 1, source="a.jsonl", start=5)
-    with sqlite_store.write() as conn:
-        conn.execute(flags.insert(), [{"example_id": exs[0].id, "rule_id": "R9", "check_name": "x", "message": "m", "guideline_version": "v"}])
-    assert filter_choices(sqlite_store) == {"sources": ["a.jsonl", "b.jsonl"], "rules": ["R9"]}
+def test_filter_choices_list_sources_and_flagged_rules(store: Store) -> None:
+    exs = add_examples(store, 2, source="b.jsonl") + add_examples(store, 1, source="a.jsonl", start=5)
+    assert filter_choices(store) == {"sources": ["a.jsonl", "b.jsonl"], "rules": []}
+    with store.write() as conn:
+        conn.execute(flags.insert(), [
+            {"example_id": exs[i].id, "rule_id": r, "check_name": "x", "message": "m", "guideline_version": "v"}
+            for i, r in [(0, "R9"), (1, "R9"), (2, "R10")]
+        ])
+    assert filter_choices(store) == {"sources": ["a.jsonl", "b.jsonl"], "rules": ["R10", "R9"]}

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from curator.models import DecisionKind, Outcome
-from curator.store.schema import clusters, decisions, examples, flags, imports, users
+from curator.store.schema import clusters, decisions, examples, flags, users
 
 _JUDGEMENTS = [DecisionKind.DECISION.value, DecisionKind.ADJUDICATION.value]
 
@@ -151,13 +151,17 @@ def flags_of(conn: Connection, example_id: str) -> list[dict[str, Any]]:
 
 def flagged_rules(conn: Connection) -> list[str]:
     """Every rule id with at least one flag (for filter choices)."""
-    return [str(r) for r in conn.scalars(sa.select(flags.c.rule_id).distinct().order_by(flags.c.rule_id))]
+    return distinct_values(conn, flags.c.rule_id)
 
 
 def source_names(conn: Connection) -> list[str]:
-    """Every source name: from the import log (small), else from the examples themselves."""
-    names = list(conn.scalars(sa.select(imports.c.source_name).distinct().order_by(imports.c.source_name)))
-    if not names:
-        # Examples stored without an import run (tests, scripts): the indexed column will do.
-        names = list(conn.scalars(sa.select(examples.c.source_name).distinct().order_by(examples.c.source_name)))
-    return [str(s) for s in names]
+    """Every source name of a stored example."""
+    return distinct_values(conn, examples.c.source_name)
+
+
+def distinct_values(conn: Connection, column: sa.Column[Any]) -> list[str]:
+    """Sorted distinct values of an indexed column, one index probe per value (not per row)."""
+    walk = sa.select(sa.func.min(column).label("v")).cte("walk", recursive=True)
+    nxt = sa.select(sa.select(sa.func.min(column)).where(column > walk.c.v).scalar_subquery().label("v")).where(walk.c.v.isnot(None))
+    walk = walk.union_all(nxt)
+    return [str(v) for v in conn.scalars(sa.select(walk.c.v).where(walk.c.v.isnot(None)).order_by(walk.c.v))]
