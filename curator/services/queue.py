@@ -10,6 +10,7 @@ the lock is held.
 from __future__ import annotations
 
 import random
+import time as _clock
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
@@ -69,21 +70,35 @@ def claim_next(
     """The example this reviewer holds, else the next open one after ``after_seq`` (wrapping)."""
     require(actor, UserRole.REVIEWER)
     flt = flt or QueueFilter()
-    now = now or utcnow()
-    lock = store.dialect == "postgresql"
+    gold = gold_rate > 0 and (rng or random).random() < gold_rate
+    for _ in range(_BUSY_RETRIES):
+        got = _claim_once(store, actor, flt, after_seq=after_seq, ttl=ttl, gold=gold, now=now or utcnow())
+        if got is not _BUSY:
+            return got  # type: ignore[return-value]
+        # Every open example was locked by another reviewer's claim or decision: once they
+        # commit a slot may open, so "queue empty" must not be answered while they are busy.
+        _clock.sleep(0.02)
+    return None
+
+
+_BUSY = object()
+_BUSY_RETRIES = 200
+
+
+def _claim_once(store: Store, actor: User, flt: QueueFilter, *, after_seq: int, ttl: timedelta, gold: bool, now: datetime) -> object:
+    lock = "skip" if store.dialect == "postgresql" else None
     with store.write() as conn:
         claims_repo.purge_expired(conn, now=now)
         for example_id, seq in claims_repo.held_by(conn, actor.id, now=now):
             if claims_repo.matches(conn, example_id, flt) or claims_repo.is_gold(conn, example_id):
                 return _claim(conn, actor, example_id, seq, now=now, ttl=ttl)
         claims_repo.release_live(conn, actor.id)
-        if gold_rate > 0 and (rng or random).random() < gold_rate:
+        if gold:
             gold_id = claims_repo.gold_candidate(conn, actor.id, now=now)
             if gold_id is not None:
                 return _claim(conn, actor, gold_id, int(examples_repo.get_row(conn, gold_id)["seq"]), now=now, ttl=ttl)
         required = decisions_service.required_decisions(conn)
-        starts = [after_seq, 0] if after_seq > 0 else [0]
-        for start in starts:
+        for start in [after_seq, 0] if after_seq > 0 else [0]:
             cursor = start
             while True:
                 found = claims_repo.candidates(conn, actor.id, required=required, now=now, flt=flt, after_seq=cursor, limit=_BATCH, lock=lock)
@@ -94,6 +109,8 @@ def claim_next(
                 if len(found) < _BATCH:
                     break
                 cursor = found[-1][0]
+        if lock and claims_repo.candidates(conn, actor.id, required=required, now=now, flt=flt, limit=1):
+            return _BUSY
     return None
 
 

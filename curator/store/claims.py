@@ -70,7 +70,7 @@ def _holders(example_col: sa.ColumnElement[str], *, now: Any, exclude_user: Any 
 
 
 @functools.lru_cache(maxsize=64)
-def _candidates_stmt(flt: QueueFilter, limit: int, lock: bool) -> sa.Select[Any]:
+def _candidates_stmt(flt: QueueFilter, limit: int, lock: str | None) -> sa.Select[Any]:
     # Built once per filter: constructing this statement costs more than running it.
     uid, now = sa.bindparam("uid"), sa.bindparam("now", type_=claims.c.expires_at.type)
     mine = sa.exists().where(claims.c.example_id == examples.c.id, claims.c.user_id == uid, claims.c.expires_at > now)
@@ -85,7 +85,7 @@ def _candidates_stmt(flt: QueueFilter, limit: int, lock: bool) -> sa.Select[Any]
         .limit(limit)
     )
     if lock:
-        stmt = stmt.with_for_update(skip_locked=True, of=examples)
+        stmt = stmt.with_for_update(skip_locked=lock == "skip", of=examples)
     return stmt
 
 
@@ -98,13 +98,13 @@ def candidates(
     flt: QueueFilter,
     after_seq: int = 0,
     limit: int = 1,
-    lock: bool = False,
+    lock: str | None = None,
 ) -> list[tuple[int, str]]:
     """(seq, id) of the next examples this user may claim, in import order after ``after_seq``.
 
     An example is open while its counted decisions plus other reviewers' live claims are fewer
     than ``required``; the user never gets an example they hold, skipped or already decided.
-    With ``lock`` (PostgreSQL) the rows are locked FOR UPDATE SKIP LOCKED.
+    ``lock`` (PostgreSQL): "skip" locks the rows FOR UPDATE SKIP LOCKED, "wait" FOR UPDATE.
     """
     params = {"uid": user_id, "now": now, "required": required, "after": after_seq}
     return [(int(s), str(i)) for s, i in conn.execute(_candidates_stmt(flt, limit, lock), params)]
