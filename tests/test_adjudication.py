@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from curator.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from curator.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from curator.models import Correction, Decision, DecisionKind, UserRole, Verdict
 from curator.services import adjudication, gold
 from curator.services import decisions as decisions_service

@@ -11,8 +11,21 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from curator.app.chat import plain
-from curator.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from curator.models import Correction, Decision, DecisionKind, Example, Source, UserRole, Verdict
+from curator.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from curator.models import (
+    Correction,
+    Decision,
+    DecisionKind,
+    Example,
+    Source,
+    UserRole,
+    Verdict,
+)
 from curator.services import admin as admin_service
 from curator.services import decisions as decisions_service
 from curator.services import gold

@@ -5,10 +5,24 @@ from __future__ import annotations
 import pytest
 
 from curator.errors import InvalidInputError, NotFoundError
-from curator.models import Correction, Decision, DecisionKind, Example, Source, UserRole, Verdict
+from curator.models import (
+    Correction,
+    Decision,
+    DecisionKind,
+    Example,
+    Source,
+    UserRole,
+    Verdict,
+)
 from curator.services import browse as browse_service
 from curator.services import decisions as decisions_service
-from curator.services.browse import browse, example_detail, filter_choices, history_rows, make_filter
+from curator.services.browse import (
+    browse,
+    example_detail,
+    filter_choices,
+    history_rows,
+    make_filter,
+)
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store.schema import clusters, flags

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,7 +18,7 @@ TOKENS = [10, 20, 20, 35, 50, 69]
 
 
 def _at(day: int, hour: int) -> datetime:
-    return datetime(2024, 5, day, hour, 0, tzinfo=timezone.utc)
+    return datetime(2024, 5, day, hour, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -7,7 +7,16 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from curator.errors import ConflictError, InvalidInputError
-from curator.models import Correction, Decision, DecisionKind, Example, Outcome, User, UserRole, Verdict
+from curator.models import (
+    Correction,
+    Decision,
+    DecisionKind,
+    Example,
+    Outcome,
+    User,
+    UserRole,
+    Verdict,
+)
 from curator.services import decisions as decisions_service
 from curator.services.outcomes import live_decisions
 from curator.services.users import require

@@ -104,7 +104,7 @@ class ExportBundle:
     files: list[str]
 
 
-def export_zip(store: Store, actor: User, *, formats: list[str] | None = None, test_size: float | int | None = None, seed: int | None = None) -> ExportBundle:
+def export_zip(store: Store, actor: User, *, formats: list[str] | None = None, test_size: float | None = None, seed: int | None = None) -> ExportBundle:
     """Run the export into a temporary folder and return its files as one zip (admins only)."""
     require(actor, UserRole.ADMIN)
     export = export_function()

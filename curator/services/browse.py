@@ -9,8 +9,8 @@ from curator.errors import InvalidInputError
 from curator.models import Decision, Example, Outcome
 from curator.services.outcomes import live_decisions
 from curator.store import Store
-from curator.store import decisions as decisions_repo
 from curator.store import browsing as browsing_repo
+from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 from curator.store import gold_examples as gold_repo
 from curator.store import reports as reports_repo

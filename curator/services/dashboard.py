@@ -177,7 +177,7 @@ def agreement(store: Store, *, limit: int = AGREEMENT_LIMIT) -> AgreementSummary
     with store.read() as conn:
         ids = reports_repo.multi_decided_ids(conn, minimum=2, limit=limit)
         histories = decisions_repo.for_examples(conn, ids)
-    ratings = []
+    ratings: list[tuple[str, str, str]] = []
     for eid, history in histories.items():
         live, _ = live_decisions(history)
         ratings.extend((eid, d.reviewer, d.verdict.value) for d in live if d.verdict is not None)

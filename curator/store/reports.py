@@ -75,7 +75,7 @@ def _day(value: Any) -> str:
 
 def decisions_per_day(conn: Connection, *, since: datetime | None = None) -> list[tuple[str, str, int]]:
     """(day, reviewer, judgements that day), oldest day first; retracted ones still count as work."""
-    created = decisions.c.created_at
+    created: sa.ColumnElement[Any] = decisions.c.created_at
     if conn.dialect.name == "postgresql":
         # date() of a timestamptz follows the session's time zone; days are UTC days everywhere.
         created = sa.func.timezone("UTC", created)

@@ -11,7 +11,7 @@ from curator.app import deps
 from curator.app.chat import plain
 from curator.app.pages._conversation import conversation
 from curator.errors import CuratorError
-from curator.models import Correction, Decision, User, UserRole, Verdict
+from curator.models import Correction, Decision, Message, Role, User, UserRole, Verdict
 from curator.services import adjudication, gold
 from curator.services import decisions as decisions_service
 from curator.store import Store
@@ -95,7 +95,7 @@ def _conflicts(store: Store, lead: User) -> None:
         reply = st.text_area("Corrected final reply (optional; for a negative, the desired reply)", key="lead_adj_reply")
         submitted = st.form_submit_button("Adjudicate", key="lead_adj_submit", type="primary")
     if submitted:
-        correction = Correction(reply=reply) if reply.strip() else None
+        correction = Correction(reply=Message(role=Role.ASSISTANT, content=reply)) if reply.strip() else None
         try:
             outcome = adjudication.adjudicate(store, lead, item.example.id, verdict, rules=_rules(rules), note=note,
                                               correction=correction, known_rules=_known_rules(store),
