@@ -12,7 +12,7 @@ from helpers import add_examples
 from curator.errors import PermissionDeniedError
 from curator.models import Decision, Example, Message, Outcome, Source, UserRole, Verdict, utcnow
 from curator.services import decisions as decisions_service
-from curator.services import queue
+from curator.services import gold, queue
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store.claims import QueueFilter
@@ -117,7 +117,7 @@ def test_gold_examples_are_slipped_in_for_reviewers_who_have_not_decided_them(st
     lead, ana = make_user(store, "lee", UserRole.LEAD), make_user(store, "ana")
     queue.claim_next(store, lead, gold_rate=0)
     approve(store, lead, exs[2].id)  # settled, so the normal queue would never show it again
-    queue.mark_gold(store, lead, exs[2].id, Verdict.APPROVE)
+    gold.mark_gold(store, lead, exs[2].id, Verdict.APPROVE)
     always = random.Random(0)
     got = queue.claim_next(store, ana, gold_rate=1.0, rng=always)
     assert got is not None and got.example.id == exs[2].id and got.gold
@@ -125,7 +125,7 @@ def test_gold_examples_are_slipped_in_for_reviewers_who_have_not_decided_them(st
     got = queue.claim_next(store, ana, gold_rate=1.0, rng=always)
     assert got is not None and not got.gold  # decided once, never offered again
     with pytest.raises(PermissionDeniedError):
-        queue.mark_gold(store, ana, exs[0].id, Verdict.APPROVE)
+        gold.mark_gold(store, ana, exs[0].id, Verdict.APPROVE)
 
 
 def test_decide_releases_the_claim_and_refuses_deciding_as_someone_else(store: Store) -> None:

@@ -58,7 +58,7 @@ def check_rules(rules: list[str], known_rules: Collection[str] | None) -> None:
 
 def append_in(conn: Connection, decision: Decision, reviewer: User, *, known_rules: Collection[str] | None = None) -> tuple[int, Settlement]:
     """Append within an open transaction; returns the decision id and the new settlement."""
-    examples_repo.get_row(conn, decision.example_id)  # NotFoundError if unknown
+    examples_repo.lock(conn, decision.example_id)  # NotFoundError if unknown
     check_rules(decision.rules, known_rules)
     if decision.kind == DecisionKind.DECISION and decision.verdict == Verdict.NEGATIVE:
         if decision.correction is not None and decision.correction.reply is None and decision.correction.messages is None:
@@ -86,6 +86,7 @@ def undo_last(store: Store, actor: User) -> Decision | None:
         last = decisions_repo.last_by_reviewer(conn, actor.id)
         if last is None:
             return None
+        examples_repo.lock(conn, last.example_id)
         retraction = Decision(example_id=last.example_id, reviewer=actor.name, kind=DecisionKind.RETRACTION, target_id=last.id)
         decisions_repo.append(conn, retraction, reviewer_id=actor.id)
         _resettle(conn, last.example_id, required_decisions(conn))
@@ -98,7 +99,7 @@ def reopen(store: Store, actor: User, example_ids: list[str], *, note: str = "")
     with store.write() as conn:
         required = required_decisions(conn)
         for eid in example_ids:
-            examples_repo.get_row(conn, eid)
+            examples_repo.lock(conn, eid)
             decisions_repo.append(conn, Decision(example_id=eid, reviewer=actor.name, kind=DecisionKind.REOPEN, note=note), reviewer_id=actor.id)
             _resettle(conn, eid, required)
     return len(example_ids)

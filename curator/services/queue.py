@@ -25,13 +25,12 @@ from curator.store import claims as claims_repo
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 from curator.store.claims import QueueFilter
-from curator.store.jsontext import dumps
 
 CLAIM_TTL = timedelta(minutes=30)
 GOLD_RATE = 1 / 20  # how often a gold example is slipped into a reviewer's queue
 _BATCH = 8  # candidates read per query; more than one so a lost race costs no extra round trip
 
-__all__ = ["CLAIM_TTL", "GOLD_RATE", "Claim", "Progress", "QueueFilter", "claim_example", "claim_next", "decide", "mark_gold", "progress", "release", "skip", "undo"]
+__all__ = ["CLAIM_TTL", "GOLD_RATE", "Claim", "Progress", "QueueFilter", "claim_example", "claim_next", "decide", "progress", "release", "skip", "undo"]
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,6 @@ def decide(store: Store, actor: User, decision: Decision, *, known_rules: set[st
     if decision.reviewer != actor.name:
         raise PermissionDeniedError(f"{actor.name} cannot record a decision as {decision.reviewer}")
     with store.write() as conn:
-        claims_repo.lock_example(conn, decision.example_id)
         decision_id, settlement = decisions_service.append_in(conn, decision, actor, known_rules=known_rules)
         claims_repo.release(conn, decision.example_id, actor.id)
     return decision_id, settlement.outcome
@@ -178,11 +176,3 @@ def today_count(store: Store, actor: User, *, now: datetime | None = None) -> in
     midnight = datetime.combine(now.astimezone(timezone.utc).date(), time(0), tzinfo=timezone.utc)
     with store.read() as conn:
         return decisions_repo.count_by_reviewer_since(conn, actor.id, midnight)
-
-
-def mark_gold(store: Store, actor: User, example_id: str, verdict: Verdict, *, rules: list[str] | None = None, note: str = "") -> None:
-    """Mark an example gold with the lead's reference verdict (leads only)."""
-    require(actor, UserRole.LEAD)
-    with store.write() as conn:
-        examples_repo.get_row(conn, example_id)
-        claims_repo.add_gold(conn, example_id, verdict.value, created_by=actor.id if actor.id > 0 else None, now=utcnow(), rules=dumps(rules or []), note=note)

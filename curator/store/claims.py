@@ -110,15 +110,6 @@ def candidates(
     return [(int(s), str(i)) for s, i in conn.execute(_candidates_stmt(flt, limit, lock), params)]
 
 
-def lock_example(conn: Connection, example_id: str) -> None:
-    """Hold the example's row until commit (PostgreSQL; SQLite's write lock already covers it).
-
-    Deciding reads the example's history and writes its counters; without the lock two
-    reviewers deciding one example at once each count only their own decision.
-    """
-    conn.execute(sa.select(examples.c.seq).where(examples.c.id == example_id).with_for_update())
-
-
 def matches(conn: Connection, example_id: str, flt: QueueFilter) -> bool:
     """Whether one example passes the queue filter."""
     stmt = sa.select(examples.c.seq).where(examples.c.id == example_id, *_filter_conds(flt))
@@ -190,16 +181,6 @@ def gold_candidate(conn: Connection, user_id: int, *, now: datetime) -> str | No
 
 def is_gold(conn: Connection, example_id: str) -> bool:
     return conn.scalar(sa.select(gold.c.example_id).where(gold.c.example_id == example_id)) is not None
-
-
-def add_gold(conn: Connection, example_id: str, verdict: str, *, created_by: int | None, now: datetime, rules: str = "[]", note: str = "") -> None:
-    """Mark an example gold (the lead's reference answer)."""
-    upsert(
-        conn,
-        gold,
-        ["example_id"],
-        {"example_id": example_id, "verdict": verdict, "rules": rules, "note": note, "created_by": created_by, "created_at": now},
-    )
 
 
 def progress(conn: Connection, flt: QueueFilter) -> tuple[int, int]:

@@ -130,6 +130,16 @@ def get_row(conn: Connection, example_id: str) -> sa.RowMapping:
     return row
 
 
+def lock(conn: Connection, example_id: str) -> sa.RowMapping:
+    """The example's row, held until commit (FOR UPDATE on PostgreSQL; on SQLite the write
+    transaction's lock already covers it). Deciding reads an example's history and writes its
+    counters: without the lock, two reviewers deciding at once each count only their own."""
+    row = conn.execute(sa.select(examples).where(examples.c.id == example_id).with_for_update()).mappings().first()
+    if row is None:
+        raise NotFoundError(f"no example {example_id!r}")
+    return row
+
+
 def find_by_place(conn: Connection, source: str, line: int) -> list[str]:
     """Ids of the examples imported from ``source`` at ``line`` (usually one)."""
     stmt = (
