@@ -9,7 +9,6 @@ from curator.errors import InvalidInputError
 from curator.models import Decision, Example, Outcome
 from curator.services.outcomes import live_decisions
 from curator.store import Store
-from curator.store import browsing as browsing_repo
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 from curator.store import gold_examples as gold_repo
@@ -101,13 +100,13 @@ def browse(
         raise InvalidInputError("page must be >= 0 and page size 1-500", field="page")
     flt = flt or ExampleFilter()
     with store.read() as conn:
-        rows = browsing_repo.page(conn, flt, offset=page * page_size, limit=page_size + 1, sort=sort, descending=descending)
+        rows = examples_repo.page(conn, flt, offset=page * page_size, limit=page_size + 1, sort=sort, descending=descending)
         total: int | None = None
         more = False
         # Counting a text search reads every conversation; other filters are counted by index,
         # and never past the cap.
-        if not browsing_repo.scans_text(flt):
-            counted = browsing_repo.count_upto(conn, flt, COUNT_CAP + 1)
+        if not examples_repo.scans_text(flt):
+            counted = examples_repo.count_upto(conn, flt, COUNT_CAP + 1)
             more = counted > COUNT_CAP
             total = min(counted, COUNT_CAP)
     return BrowsePage(

@@ -35,6 +35,8 @@ examples = sa.Table(
     sa.Index("ix_examples_outcome_seq", "outcome", "seq"),
     sa.Index("ix_examples_source_seq", "source_name", "seq"),
     sa.Index("ix_examples_ndecisions_seq", "n_decisions", "seq"),
+    sa.Index("ix_examples_tokens_seq", "tokens", "seq"),  # 0005
+    sa.Index("ix_examples_decided_seq", "decided_at", "seq"),  # 0005
 )
 
 imports = sa.Table(
