@@ -9,7 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curator.errors import InvalidInputError
-from curator.split import SplitItem, prompt_messages, resolve_test_size, split
+from curator.export.linking import shared_ngram_links
+from curator.split import (
+    SplitFeatures,
+    SplitItem,
+    check_contamination,
+    prompt_messages,
+    resolve_test_size,
+    split,
+)
+from curator.split.grouping import group_indices
 
 SYSTEM = {"role": "system", "content": "You are a helpful assistant for the ACME store. " * 8}
 
@@ -201,3 +210,126 @@ def test_long_shared_system_prompt_with_short_turns_does_not_group() -> None:
     for group_by in ("prompt", "conversation"):
         result = split(items, test_size=0.3, seed=0, group_by=group_by)
         assert result.groups == [] and len(result.test) == 3
+
+
+# --- SplitFeatures: hashing once gives exactly what grouping, linking and the check compute ----
+
+FEATURE_SYSTEM = {"role": "system", "content": "You are the ACME assistant. Be brief and kind to customers."}
+
+
+def words(rng: random.Random, n: int) -> str:
+    return " ".join(f"w{rng.randrange(3000)}" for _ in range(n))
+
+
+def messy_corpus(seed: int = 0) -> list[tuple[str, list[dict]]]:
+    """Near-duplicate conversations and prompts, copied passages, exact twins, odd shapes."""
+    rng = random.Random(seed)
+    items: list[tuple[str, list[dict]]] = []
+    passages = [words(rng, 30) for _ in range(6)]
+    turns: list[tuple[str, str]] = []
+    for i in range(160):
+        user, reply = words(rng, rng.randint(3, 25)), words(rng, rng.randint(5, 60))
+        if i % 9 == 0 and turns:  # near-duplicate conversation: one word of the reply changed
+            user, base = turns[rng.randrange(len(turns))]
+            tokens = base.split()
+            tokens[rng.randrange(len(tokens))] = "changed"
+            reply = " ".join(tokens)
+        elif i % 7 == 0:  # a copied passage inside a different conversation
+            reply = f"{reply} {rng.choice(passages)}"
+        elif i % 11 == 0 and turns:  # same prompt, different reply
+            user = turns[-1][0]
+        turns.append((user, reply))
+        messages = [FEATURE_SYSTEM, {"role": "user", "content": user.upper() if i % 5 == 0 else user},
+                    {"role": "assistant", "content": reply}]
+        if i % 13 == 0:
+            messages = [{"role": "user", "content": "   "}, {"role": "assistant", "content": reply}]  # no prompt text
+        if i % 17 == 0:
+            messages.append({"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": "{\"q\": 1}"}}]})
+        if i % 19 == 0:
+            messages[-1] = {"role": "assistant", "content": "東京の天気は晴れです。明日も晴れるでしょう。" * 3}
+        items.append((f"ex{i:04d}", messages))
+    items.append(("twin", [dict(m) for m in items[3][1]]))
+    return items
+
+
+@pytest.mark.parametrize("group_by", ["prompt", "conversation", "none"])
+def test_grouping_with_features_is_grouping_without(group_by: str) -> None:
+    items = messy_corpus()
+    ids = sorted(i for i, _ in items)
+    by_id = dict(items)
+    features = SplitFeatures(list(reversed(items)), seed=5, threshold=0.7)
+    plain = group_indices(ids, [by_id[i] for i in ids], [None] * len(ids), group_by=group_by, threshold=0.7, seed=5)
+    shared = group_indices(ids, [by_id[i] for i in ids], [None] * len(ids), group_by=group_by, threshold=0.7, seed=5, features=features)
+    assert shared == plain
+    assert group_by == "none" or any(len(g) > 1 for g in plain)  # the corpus does group
+
+
+def test_features_that_do_not_fit_are_not_used() -> None:
+    items = messy_corpus()
+    ids = sorted(i for i, _ in items)
+    by_id = dict(items)
+    other_seed = SplitFeatures(items, seed=1, threshold=0.7)
+    fewer = SplitFeatures(items[:-40], seed=5, threshold=0.7)
+    plain = group_indices(ids, [by_id[i] for i in ids], [None] * len(ids), threshold=0.7, seed=5)
+    for features in (other_seed, fewer):
+        assert group_indices(ids, [by_id[i] for i in ids], [None] * len(ids), threshold=0.7, seed=5, features=features) == plain
+
+
+def test_linking_with_features_is_linking_without() -> None:
+    items = messy_corpus()
+    features = SplitFeatures(items, ngram=13)
+    plain = shared_ngram_links(items)
+    assert shared_ngram_links(list(reversed(items)), features=features) == plain
+    assert len(set(plain.values())) >= 3
+
+
+@pytest.mark.parametrize("common_fraction", [0.01, 0.05, 1.0])
+@pytest.mark.parametrize("min_overlap", [0.0, 0.2])
+def test_contamination_with_features_is_contamination_without(common_fraction: float, min_overlap: float) -> None:
+    items = messy_corpus()
+    rng = random.Random(3)
+    shuffled = items[:]
+    rng.shuffle(shuffled)
+    train, test = shuffled[:120], shuffled[120:]
+    for extra in ([], [("outsider", [{"role": "user", "content": "only in the features " * 5}])]):
+        features = SplitFeatures(items + extra, seed=2, threshold=0.7, ngram=8)
+        kwargs = {"seed": 2, "threshold": 0.7, "ngram": 8, "common_fraction": common_fraction, "min_overlap": min_overlap}
+        plain = check_contamination(train, test, **kwargs)
+        shared = check_contamination(train, test, features=features, **kwargs)
+        assert shared.pairs == plain.pairs
+        assert (shared.stats.common_ngrams, shared.stats.short_test, shared.stats.minhash_candidates) == (
+            plain.stats.common_ngrams, plain.stats.short_test, plain.stats.minhash_candidates)
+    assert {p.kind for p in plain.pairs} == {"ngram", "minhash"}  # both signals were exercised
+
+
+def test_split_with_features_is_split_without() -> None:
+    items = messy_corpus()
+    split_items = [SplitItem(id=i, messages=m, verdict="negative" if n % 6 == 0 else "approve") for n, (i, m) in enumerate(items)]
+    features = SplitFeatures(items, seed=9, threshold=0.8)
+    plain = split(split_items, test_size=0.2, seed=9)
+    shared = split(split_items, test_size=0.2, seed=9, features=features)
+    assert (shared.train, shared.test, shared.groups, shared.stats) == (plain.train, plain.test, plain.groups, plain.stats)
+
+
+def test_one_pass_texts_equal_the_general_functions() -> None:
+    from curator.dedup.canonical import canonical_text
+    from curator.split.contamination import ngram_text
+    from curator.split.features import conversation_text, example_texts
+    from curator.split.grouping import has_prompt_text, prompt_messages
+
+    odd = [
+        [{"role": "user", "content": "Hi,  THERE!!  (ok?)\n\tnext-line"}, {"role": "assistant", "content": "a--b ... c"}],
+        [{"role": "assistant", "content": "reply first"}, {"role": "user", "content": "then a question?"}],
+        [{"role": "user", "content": ""}, {"role": "assistant", "content": "x"}, {"role": "user", "content": "late"}],
+        [{"role": "developer", "content": None}, {"role": "tool", "content": "42"}, {"role": "assistant", "content": "y"}],
+        [{"role": "user", "content": "Ünïcode ＦＵＬＬ width"}, {"role": "assistant", "content": "ok"}],
+        [{"role": "user", "content": [{"type": "text", "text": "parts"}]}, {"role": "assistant", "content": "ok"}],
+        [{"role": "system", "content": "only system"}],
+        [],
+    ]
+    for messages in [m for _, m in messy_corpus(1)] + odd:
+        prompt = prompt_messages(messages)
+        expected_prompt = canonical_text(prompt, casefold=True) if prompt and has_prompt_text(prompt) else None
+        assert example_texts(messages) == (conversation_text(messages), expected_prompt, ngram_text(messages))
+        assert example_texts(messages, prompts=False)[1] is None

@@ -107,12 +107,22 @@ def _tool_lines(role: str, message: Mapping[str, Any], casefold: bool) -> list[s
 
 def canonical_lines(messages: Messages, *, casefold: bool = False) -> list[str]:
     """One line per message, "role: text", then one per tool call; each line normalised."""
-    if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
+    if type(messages) is not list and (isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence)):
         raise InvalidInputError(
             f"messages must be a list of messages, not {type(messages).__name__}", field="messages"
         )
     lines = []
     for index, raw in enumerate(messages):
+        if type(raw) is dict:
+            # The common shape (stored JSON): a known role, string content, no tool calls.
+            # The same line as the general path below, without its checks.
+            role = raw.get("role")
+            role = _ROLES.get(role) if type(role) is str else None
+            content = raw.get("content")
+            if role is not None and type(content) is str and not raw.get("tool_calls") and not raw.get("function_call"):
+                text = normalize_text(content, casefold=casefold)
+                lines.append(f"{role}: {text}" if text else f"{role}:")
+                continue
         message = _as_mapping(raw, index)
         role = message.get("role")
         if not isinstance(role, str) or not role:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,7 +17,7 @@ from curator.dedup.canonical import (
 )
 from curator.dedup.exact import ExactShingles
 from curator.dedup.hashing import shingle_hashes
-from curator.dedup.minhash import LshParams, MinHasher, candidate_pairs, lsh_params
+from curator.dedup.minhash import MinHasher, candidate_pairs, lsh_params
 from curator.errors import InvalidInputError
 
 Kind = Literal["exact", "near"]
@@ -133,6 +133,48 @@ def _exact_groups(digests: np.ndarray, ids: list[str]) -> list[list[int]]:
     return groups
 
 
+@dataclass(frozen=True)
+class Signatures:
+    """What clustering needs of each text: its digest, its LSH band keys, whether it has shingles."""
+
+    digests: np.ndarray  # (n, 2) uint64: the 128-bit digest of the canonical text
+    keys: np.ndarray  # (n, bands) uint64
+    has_shingles: np.ndarray  # (n,) bool
+
+
+def hash_texts(texts: Sequence[str], hasher: MinHasher) -> Signatures:
+    """Signatures of a few canonical texts at once (feed about _CHUNK at a time: memory is per call)."""
+    digests = np.frombuffer(b"".join(map(text_digest, texts)), dtype=np.uint64).reshape(-1, 2)
+    hashes, docs = shingle_hashes(texts, [uses_char_shingles(t) for t in texts])
+    keys = hasher.band_keys(hasher.signatures(hashes, docs, len(texts)))
+    has_shingles = np.bincount(docs, minlength=len(texts)) > 0
+    return Signatures(digests=digests, keys=keys, has_shingles=has_shingles)
+
+
+def join_signatures(parts: Sequence[Signatures], bands: int) -> Signatures:
+    """The signatures of several hash_texts calls, in order."""
+    if not parts:
+        return Signatures(np.zeros((0, 2), np.uint64), np.zeros((0, bands), np.uint64), np.zeros(0, bool))
+    return Signatures(
+        digests=np.concatenate([p.digests for p in parts]),
+        keys=np.concatenate([p.keys for p in parts]),
+        has_shingles=np.concatenate([p.has_shingles for p in parts]),
+    )
+
+
+def text_signatures(texts: Iterable[str], n: int, hasher: MinHasher) -> Signatures:
+    """Digests and band keys of n canonical texts, hashed _CHUNK at a time (bounded memory)."""
+    digests = np.zeros((n, 2), dtype=np.uint64)
+    keys = np.zeros((n, hasher.params.bands), dtype=np.uint64)
+    has_shingles = np.zeros(n, dtype=bool)
+    source = iter(texts)
+    for lo in range(0, n, _CHUNK):
+        part = hash_texts(list(itertools.islice(source, _CHUNK)), hasher)
+        hi = lo + len(part.digests)
+        digests[lo:hi], keys[lo:hi], has_shingles[lo:hi] = part.digests, part.keys, part.has_shingles
+    return Signatures(digests=digests, keys=keys, has_shingles=has_shingles)
+
+
 def find_clusters(
     items: Iterable[tuple[str, Sequence[dict[str, Any]]]],
     *,
@@ -151,32 +193,33 @@ def find_clusters(
     skip = frozenset(exclude_roles)
     started = time.perf_counter()
     seq: Sequence[tuple[str, Any]] = items if isinstance(items, Sequence) else list(items)
-    params: LshParams = lsh_params(threshold, num_perm=num_perm)
-    hasher = MinHasher(params, seed=seed)
-    n = len(seq)
-    ids: list[str] = []
-    digests = np.zeros((n, 2), dtype=np.uint64)
-    keys = np.zeros((n, params.bands), dtype=np.uint64)
-    has_shingles = np.zeros(n, dtype=bool)
-    for lo in range(0, n, _CHUNK):
-        chunk = seq[lo : lo + _CHUNK]
-        texts = []
-        for offset, item in enumerate(chunk):
-            ids.append(_item_id(item, lo + offset))
-            texts.append(_text(item[1], casefold, skip))
-        raw = b"".join(map(text_digest, texts))
-        digests[lo : lo + len(texts)] = np.frombuffer(raw, dtype=np.uint64).reshape(-1, 2)
-        modes = [uses_char_shingles(t) for t in texts]
-        hashes, docs = shingle_hashes(texts, modes)
-        keys[lo : lo + len(texts)] = hasher.band_keys(hasher.signatures(hashes, docs, len(texts)))
-        has_shingles[lo : lo + len(texts)] = np.bincount(docs, minlength=len(texts)) > 0
+    hasher = MinHasher(lsh_params(threshold, num_perm=num_perm), seed=seed)
+    ids = [_item_id(item, i) for i, item in enumerate(seq)]
     _check_unique(ids)
+    signatures = text_signatures((_text(item[1], casefold, skip) for item in seq), len(seq), hasher)
+    return cluster_signatures(
+        ids, signatures, lambda i: _text(seq[i][1], casefold, skip), hasher=hasher, started=started
+    )
 
+
+def cluster_signatures(
+    ids: list[str],
+    signatures: Signatures,
+    text_of: Callable[[int], str],
+    *,
+    hasher: MinHasher,
+    started: float | None = None,
+) -> DedupResult:
+    """find_clusters on texts already hashed: text_of(i) gives text i again to confirm candidates."""
+    started = time.perf_counter() if started is None else started
+    params = hasher.params
+    threshold = params.threshold
+    n = len(ids)
     forest = UnionFind(n)
     pairs: list[Pair] = []
     is_rep = np.ones(n, dtype=bool)
     exact_members = 0
-    for group in _exact_groups(digests, ids):
+    for group in _exact_groups(signatures.digests, ids):
         head = group[0]
         for other in group[1:]:
             forest.union(head, other)
@@ -184,8 +227,8 @@ def find_clusters(
             pairs.append(Pair(ids[head], ids[other], 1.0, "exact"))
         exact_members += len(group) - 1
 
-    shingles = ExactShingles(lambda i: _text(seq[i][1], casefold, skip))
-    candidates = candidate_pairs(keys, is_rep & has_shingles)
+    shingles = ExactShingles(text_of)
+    candidates = candidate_pairs(signatures.keys, is_rep & signatures.has_shingles)
     confirmed = 0
     for i, j in candidates.tolist():
         similarity = shingles.similarity(i, j)

@@ -12,7 +12,7 @@ have avoided. Pure logic, vectorised: memory is one uint64 hash and one int32 in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,10 @@ from curator.dedup import UnionFind
 from curator.dedup.canonical import uses_char_shingles
 from curator.dedup.hashing import shingle_hashes
 from curator.split.contamination import ngram_text
+from curator.split.features import repeated_positions
+
+if TYPE_CHECKING:
+    from curator.split.features import SplitFeatures
 
 _CHUNK = 2048
 
@@ -46,15 +50,29 @@ def shared_ngram_links(
     *,
     ngram: int = 13,
     common_fraction: float = 0.01,
+    features: SplitFeatures | None = None,
 ) -> dict[str, str]:
-    """Each example that shares an uncommon n-gram with another, mapped to its group's smallest id."""
-    hashes, docs = _hashes(items, ngram)
+    """Each example that shares an uncommon n-gram with another, mapped to its group's smallest id.
+
+    features (SplitFeatures made over exactly these items with this ngram) spare the hashing.
+    """
+    ids = [ident for ident, _ in items]
+    if features is not None and features.ngram == ngram and features.covers(ids):
+        # Rows are the features' own: the groups, and so the mapping, are the same.
+        hashes, docs, names = features.gram_hashes, features.gram_docs, features.ids
+        repeated = features.repeated_grams()
+    else:
+        hashes, docs = _hashes(items, ngram)
+        order = np.argsort(hashes, kind="stable")
+        hashes, docs = hashes[order], docs[order]
+        del order
+        names = ids
+        repeated = repeated_positions(hashes)
+    # An n-gram held by one example links nothing: only the repeated ones are looked at.
+    hashes, docs = hashes[repeated], docs[repeated]
     if not len(hashes):
         return {}
     limit = max(2, int(common_fraction * len(items)))
-    order = np.argsort(hashes, kind="stable")
-    hashes, docs = hashes[order], docs[order]
-    del order
     boundary = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1], True])
     run_len = np.diff(boundary)
     # Chaining each member of a run to the next links the whole run: n-1 edges, not n^2.
@@ -64,10 +82,10 @@ def shared_ngram_links(
     edge_from = np.flatnonzero(in_rare & same_run)
     left, right = docs[edge_from], docs[edge_from + 1]
     pairs = np.unique(np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1), axis=0) if len(left) else np.zeros((0, 2), np.int32)
-    forest = UnionFind(len(items))
+    forest = UnionFind(len(names))
     for a, b in pairs.tolist():
         forest.union(a, b)
     members: dict[int, list[str]] = {}
     for index in np.unique(pairs).tolist():
-        members.setdefault(forest.find(index), []).append(items[index][0])
+        members.setdefault(forest.find(index), []).append(names[index])
     return {eid: min(group) for group in members.values() for eid in group}

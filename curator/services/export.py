@@ -42,6 +42,7 @@ from curator.services.dedup import (
 from curator.services.guideline_sync import current_version
 from curator.split import (
     ContaminationReport,
+    SplitFeatures,
     SplitItem,
     SplitResult,
     check_contamination,
@@ -82,7 +83,7 @@ def _select(corpus: Corpus, dedup: DedupReport) -> tuple[list[str], Counter[str]
     return chosen, left_out
 
 
-def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None) -> SplitResult:
+def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None, features: SplitFeatures | None = None) -> SplitResult:
     if len(chosen) < 2:
         raise InvalidInputError(
             f"only {len(chosen)} settled, non-duplicate example(s) to export; a train/test split needs "
@@ -100,14 +101,14 @@ def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_si
         )
         for eid in chosen
     ]
-    return split(items, test_size=test_size, seed=seed, group_by=group_by, stratify_field=stratify_field, threshold=threshold)
+    return split(items, test_size=test_size, seed=seed, group_by=group_by, stratify_field=stratify_field, threshold=threshold, features=features)
 
 
-def _contamination(corpus: Corpus, parts: SplitResult, *, threshold: float, seed: int) -> ContaminationReport:
+def _contamination(corpus: Corpus, parts: SplitResult, *, threshold: float, seed: int, features: SplitFeatures | None = None) -> ContaminationReport:
     messages = dict(corpus.items)
     train = [(eid, messages[eid]) for eid in parts.train]
     test = [(eid, messages[eid]) for eid in parts.test]
-    return check_contamination(train, test, ngram=CONTAMINATION_NGRAM, threshold=threshold, seed=seed)
+    return check_contamination(train, test, ngram=CONTAMINATION_NGRAM, threshold=threshold, seed=seed, features=features)
 
 
 def _link(linked: dict[str, str], report: ContaminationReport) -> None:
@@ -132,15 +133,19 @@ def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float, seed: i
     """Split and check; while the check still finds pairs, keep each pair together and split again.
 
     With group_by "none" nothing is grouped: the split is taken as it is and the check reports.
-    Returns the split, the final check and the number of splits made.
+    Returns the split, the final check and the number of splits made. Each example's text is
+    normalised and hashed once (SplitFeatures) for the linking, every grouping and every check.
     """
     linked: dict[str, str] = {}
+    messages = dict(corpus.items)
+    items = [(eid, messages[eid]) for eid in chosen]
+    del messages
+    features = SplitFeatures(items, seed=seed, threshold=threshold, ngram=CONTAMINATION_NGRAM, prompts=group_by == "prompt")
     if group_by != "none":
-        messages = dict(corpus.items)
-        linked = shared_ngram_links([(eid, messages[eid]) for eid in chosen], ngram=CONTAMINATION_NGRAM)
+        linked = shared_ngram_links(items, ngram=CONTAMINATION_NGRAM, features=features)
     for rounds in range(1, REGROUP_ROUNDS + 1):
-        parts = _split(corpus, chosen, linked, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold, stratify_field=stratify_field)
-        report = _contamination(corpus, parts, threshold=threshold, seed=seed)
+        parts = _split(corpus, chosen, linked, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold, stratify_field=stratify_field, features=features)
+        report = _contamination(corpus, parts, threshold=threshold, seed=seed, features=features)
         if not report.pairs or group_by == "none":
             break
         if rounds < REGROUP_ROUNDS:

@@ -5,6 +5,7 @@ from curator.split.contamination import (
     ContaminationReport,
     check_contamination,
 )
+from curator.split.features import SplitFeatures
 from curator.split.grouping import GROUP_BY, prompt_messages
 from curator.split.split import (
     SplitItem,
@@ -18,6 +19,7 @@ __all__ = [
     "GROUP_BY",
     "Contamination",
     "ContaminationReport",
+    "SplitFeatures",
     "SplitItem",
     "SplitResult",
     "SplitStats",

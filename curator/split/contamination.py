@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -34,6 +34,9 @@ from curator.dedup.exact import ExactShingles
 from curator.dedup.hashing import shingle_hashes
 from curator.dedup.minhash import MinHasher, lsh_params
 from curator.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from curator.split.features import SplitFeatures
 
 _CHUNK = 1024
 _SHARED_ROLES = frozenset({"system", "developer"})
@@ -216,6 +219,27 @@ def _minhash_pairs(
     return found, len(candidates)
 
 
+def _feature_rows(
+    features: SplitFeatures | None,
+    train_ids: list[str],
+    test_ids: list[str],
+    *,
+    ngram: int,
+    seed: int,
+    threshold: float,
+    num_perm: int,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The features' rows of both sides, when the features fit (else None: compute as usual)."""
+    if features is None or features.ngram != ngram or not features.matches(seed=seed, threshold=threshold, num_perm=num_perm):
+        return None
+    if len(set(train_ids) | set(test_ids)) != len(train_ids) + len(test_ids):
+        return None  # an id on both sides or twice: the general path counts each occurrence
+    train_rows, test_rows = features.rows(train_ids), features.rows(test_ids)
+    if train_rows is None or test_rows is None:
+        return None
+    return train_rows, test_rows
+
+
 def check_contamination(
     train: Pairs,
     test: Pairs,
@@ -227,8 +251,13 @@ def check_contamination(
     include_system: bool = False,
     seed: int = 0,
     num_perm: int = 128,
+    features: SplitFeatures | None = None,
 ) -> ContaminationReport:
-    """Every (test, train) pair sharing an uncommon n-gram, or near-duplicate conversations."""
+    """Every (test, train) pair sharing an uncommon n-gram, or near-duplicate conversations.
+
+    features (SplitFeatures over the same items: both sides, or more) spare the hashing when
+    they were made with this seed, threshold, num_perm and ngram; the result is the same.
+    """
     started = time.perf_counter()
     train_ids, test_ids = _ids(train, "train"), _ids(test, "test")
     if ngram < 1:
@@ -241,7 +270,19 @@ def check_contamination(
     limit = max(2, int(common_fraction * (len(train_ids) + len(test_ids))))
     pairs: list[Contamination] = []
     common = short = candidates = 0
-    if train_ids and test_ids:
+    rows = _feature_rows(features, train_ids, test_ids, ngram=ngram, seed=seed, threshold=threshold, num_perm=num_perm)
+    if train_ids and test_ids and rows is not None and not include_system:
+        # Imported here: shared_check builds on this module's Contamination.
+        from curator.split import shared_check
+
+        assert features is not None
+        found, common, short = shared_check.ngram_pairs(
+            features, train_ids, test_ids, *rows, limit=limit, min_overlap=min_overlap
+        )
+        pairs.extend(found)
+        near, candidates = shared_check.minhash_pairs(features, train_ids, test_ids, *rows, threshold=threshold)
+        pairs.extend(near)
+    elif train_ids and test_ids:
         found, common, short = _ngram_pairs(
             train, test, n=ngram, limit=limit, min_overlap=min_overlap, include_system=include_system
         )

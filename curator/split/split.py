@@ -8,10 +8,13 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curator.errors import InvalidInputError
 from curator.split.grouping import group_indices
+
+if TYPE_CHECKING:
+    from curator.split.features import SplitFeatures
 
 # Verdicts that must appear on both sides when there are at least two of them.
 BOTH_SIDES = ("approve", "negative")
@@ -202,8 +205,12 @@ def split(
     group_by: str = "prompt",
     stratify_field: str | None = None,
     threshold: float = 0.8,
+    features: SplitFeatures | None = None,
 ) -> SplitResult:
-    """Split items into train and test ids: no group straddles, strata keep their shares."""
+    """Split items into train and test ids: no group straddles, strata keep their shares.
+
+    features (SplitFeatures over these items) spare grouping the hashing; same result without.
+    """
     ordered = sorted(items, key=lambda it: it.id)
     names = [it.id for it in ordered]
     for a, b in itertools.pairwise(names):
@@ -217,6 +224,7 @@ def split(
         group_by=group_by,
         threshold=threshold,
         seed=seed,
+        features=features,
     )
     verdicts = [str(it.verdict) for it in ordered]
     strata = [

@@ -1,0 +1,231 @@
+"""Hashes of each example that grouping, linking and the contamination check share: made once.
+
+An export groups near-duplicate conversations and prompts, links examples sharing an uncommon
+n-gram, splits, checks the split for contamination, and may link and split again. Each step
+used to normalise and hash every conversation itself, every round. SplitFeatures does it once:
+- the MinHash band keys of each conversation, case-folded, without system and developer
+  messages: the text grouping compares and the text of the check's MinHash signal;
+- those of each prompt (the turns before the final reply) that has text;
+- every distinct word n-gram hash of each example's n-gram text, sorted by hash.
+Functions that accept ``features=`` use them only when they were made with the same
+parameters over exactly the items given, and compute everything themselves otherwise, so the
+result never depends on whether features were passed. Pure logic, vectorised.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from curator.dedup.canonical import canonical_text, uses_char_shingles
+from curator.dedup.clusters import (
+    DedupResult,
+    Signatures,
+    cluster_signatures,
+    hash_texts,
+    join_signatures,
+)
+from curator.dedup.hashing import shingle_hashes
+from curator.dedup.minhash import MinHasher, lsh_params
+from curator.errors import InvalidInputError
+from curator.split.contamination import ngram_text
+from curator.split.grouping import has_prompt_text, prompt_messages
+
+_CHUNK = 1024
+_SHARED_ROLES = frozenset({"system", "developer"})
+Items = Sequence[tuple[str, Sequence[Any]]]
+
+
+def _role(message: Any) -> Any:
+    return message.get("role") if isinstance(message, Mapping) else getattr(message, "role", None)
+
+
+def conversation_text(messages: Sequence[Any]) -> str:
+    """The conversation as grouping and the MinHash check compare it: case-folded, no system turns."""
+    return canonical_text([m for m in messages if _role(m) not in _SHARED_ROLES], casefold=True)
+
+
+_LINE_ROLES = frozenset({"user", "assistant", "tool", "function"})  # canonical_lines keeps these as they are
+_PUNCTUATION = re.compile(r"[^\w\s]+")  # as in contamination.ngram_text
+
+
+def example_texts(messages: Sequence[Any], *, prompts: bool = True) -> tuple[str, str | None, str]:
+    """conversation_text, the prompt's text (None where grouping leaves the prompt out) and ngram_text.
+
+    One pass over the messages, each normalised once, when they are plain: dicts with a user,
+    assistant, tool or function role, ASCII string content and no tool calls (system and
+    developer turns are left out of all three). Anything else takes the general functions.
+    """
+    plain = type(messages) is list
+    kept: list[tuple[str, str]] = []  # (role, case-folded normalised content)
+    last_assistant = -1
+    if plain:
+        for index, m in enumerate(messages):
+            role = m.get("role") if type(m) is dict else None
+            if type(role) is not str:
+                plain = False
+                break
+            if role in _SHARED_ROLES:
+                continue
+            content = m.get("content")
+            if role not in _LINE_ROLES or type(content) is not str or not content.isascii() or m.get("tool_calls") or m.get("function_call"):
+                plain = False
+                break
+            if role == "assistant":
+                last_assistant, before_last = index, len(kept)
+            kept.append((role, " ".join(content.lower().split())))
+    if not plain:
+        prompt = prompt_messages(messages) if prompts else None
+        prompt_text = canonical_text(prompt, casefold=True) if prompt and has_prompt_text(prompt) else None
+        return conversation_text(messages), prompt_text, ngram_text(messages)
+    lines = [f"{role}: {text}" if text else f"{role}:" for role, text in kept]
+    prompt_text = None
+    if prompts:
+        # The prompt: the kept turns before the last assistant reply (all of them without one).
+        end = before_last if last_assistant >= 0 else len(kept)
+        if any(text for _, text in kept[:end]):
+            prompt_text = "\n".join(lines[:end])
+    # A run of punctuation never spans the joining space, so one substitution over the joined
+    # text equals one per message.
+    grams = " ".join(_PUNCTUATION.sub(" ", " ".join(text for _, text in kept)).split())
+    return "\n".join(lines), prompt_text, grams
+
+
+def _unique_per_doc(hashes: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.lexsort((hashes, docs))
+    hashes, docs = hashes[order], docs[order]
+    keep = np.r_[True, (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])]
+    return hashes[keep], docs[keep]
+
+
+def ngram_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct word (or, for unspaced text, character) n-gram hashes of each text, by text."""
+    modes = [uses_char_shingles(t) for t in texts]
+    hashes, docs = shingle_hashes(texts, modes, word_n=n, char_n=n, short=False)
+    if len(hashes) == 0:
+        return hashes, docs
+    return _unique_per_doc(hashes, docs)
+
+
+def repeated_positions(hashes: np.ndarray) -> np.ndarray:
+    """Positions, in sorted hashes, of the hashes that occur more than once."""
+    same = hashes[1:] == hashes[:-1]
+    repeated = np.zeros(len(hashes), dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    return np.flatnonzero(repeated)
+
+
+class SplitFeatures:
+    """Conversation and prompt band keys and n-gram hashes of (id, messages) items, made once."""
+
+    def __init__(
+        self,
+        items: Items,
+        *,
+        seed: int = 0,
+        threshold: float = 0.8,
+        num_perm: int = 128,
+        ngram: int = 13,
+        prompts: bool = True,
+    ) -> None:
+        self.items = items
+        self.ids = [ident for ident, _ in items]
+        self.index = {ident: i for i, ident in enumerate(self.ids)}
+        if len(self.index) != len(self.ids):
+            raise InvalidInputError("an example id appears more than once", field="id")
+        self.seed, self.threshold, self.num_perm, self.ngram = seed, threshold, num_perm, ngram
+        self.hasher = MinHasher(lsh_params(threshold, num_perm=num_perm), seed=seed)
+        conv_parts: list[Signatures] = []
+        prompt_parts: list[Signatures] = []
+        prompt_rows: list[int] = []
+        gram_hashes: list[np.ndarray] = []
+        gram_docs: list[np.ndarray] = []
+        for lo in range(0, len(items), _CHUNK):
+            chunk = items[lo : lo + _CHUNK]
+            texts_of = [example_texts(m, prompts=prompts) for _, m in chunk]
+            conv_parts.append(hash_texts([conv for conv, _, _ in texts_of], self.hasher))
+            if prompts:
+                prompt_texts = []
+                for offset, (_, prompt, _) in enumerate(texts_of):
+                    if prompt is not None:
+                        prompt_rows.append(lo + offset)
+                        prompt_texts.append(prompt)
+                prompt_parts.append(hash_texts(prompt_texts, self.hasher))
+            texts = [grams for _, _, grams in texts_of]
+            del texts_of
+            hashes, docs = shingle_hashes(texts, [uses_char_shingles(t) for t in texts], word_n=ngram, char_n=ngram, short=False)
+            gram_hashes.append(hashes)
+            gram_docs.append((docs + lo).astype(np.int32))
+        bands = self.hasher.params.bands
+        self.conversations = join_signatures(conv_parts, bands)
+        self.prompts = join_signatures(prompt_parts, bands) if prompts else None
+        self.prompt_rows = np.asarray(prompt_rows, dtype=np.int64)
+        hashes = np.concatenate(gram_hashes) if gram_hashes else np.zeros(0, np.uint64)
+        docs = np.concatenate(gram_docs) if gram_docs else np.zeros(0, np.int32)
+        del gram_hashes, gram_docs
+        # Linking and the check both look at the examples holding each n-gram: sorted by hash
+        # once, ties by row (the rows were in order and the sort is stable), each (n-gram,
+        # example) once.
+        order = np.argsort(hashes, kind="stable")
+        hashes = hashes[order]
+        docs = docs[order]
+        del order
+        keep = np.ones(len(hashes), dtype=bool)
+        np.logical_or(hashes[1:] != hashes[:-1], docs[1:] != docs[:-1], out=keep[1:])
+        self.gram_hashes = hashes[keep]
+        del hashes
+        self.gram_docs = docs[keep]
+        del docs, keep
+        self._clusters: dict[str, DedupResult] = {}
+        self._repeated: np.ndarray | None = None
+
+    def repeated_grams(self) -> np.ndarray:
+        """Positions in gram_hashes of the n-grams held by two examples or more (computed once)."""
+        if self._repeated is None:
+            self._repeated = repeated_positions(self.gram_hashes)
+        return self._repeated
+
+    def matches(self, *, seed: int, threshold: float, num_perm: int = 128) -> bool:
+        """Whether the band keys were made with these MinHash parameters."""
+        return (seed, threshold, num_perm) == (self.seed, self.threshold, self.num_perm)
+
+    def covers(self, ids: Sequence[str]) -> bool:
+        """Whether ids are exactly the features' items, in any order, each once."""
+        return len(ids) == len(self.ids) and len(set(ids)) == len(ids) and all(i in self.index for i in ids)
+
+    def rows(self, ids: Sequence[str]) -> np.ndarray | None:
+        """The rows of ids, or None when one is missing."""
+        index = self.index
+        if not all(i in index for i in ids):
+            return None
+        return np.fromiter((index[i] for i in ids), dtype=np.int64, count=len(ids))
+
+    def conversation_text(self, row: int) -> str:
+        return conversation_text(self.items[row][1])
+
+    def conversation_clusters(self) -> DedupResult:
+        """find_clusters over the conversations, as grouping runs it (computed once)."""
+        if "conversation" not in self._clusters:
+            self._clusters["conversation"] = cluster_signatures(
+                self.ids, self.conversations, self.conversation_text, hasher=self.hasher
+            )
+        return self._clusters["conversation"]
+
+    def prompt_clusters(self) -> DedupResult:
+        """find_clusters over the prompts that have text, as grouping runs it (computed once)."""
+        if self.prompts is None:
+            raise InvalidInputError("these features were made without prompts", field="features")
+        if "prompt" not in self._clusters:
+            rows = self.prompt_rows.tolist()
+
+            def text_of(i: int) -> str:
+                return canonical_text(prompt_messages(self.items[rows[i]][1]), casefold=True)
+
+            self._clusters["prompt"] = cluster_signatures(
+                [self.ids[r] for r in rows], self.prompts, text_of, hasher=self.hasher
+            )
+        return self._clusters["prompt"]
