@@ -52,10 +52,13 @@ class ExportRecord:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+_ASSISTANT = Role.ASSISTANT.value  # an enum's .value is a property lookup: read once
+
+
 def _split_final(messages: Messages) -> tuple[Messages, dict[str, Any] | None]:
     """The turns before the last assistant message, and that message (None when there is none)."""
     for i in range(len(messages) - 1, -1, -1):
-        if messages[i].get("role") == Role.ASSISTANT.value:
+        if messages[i].get("role") == _ASSISTANT:
             return messages[:i], messages[i]
     return list(messages), None
 

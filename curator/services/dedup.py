@@ -86,26 +86,28 @@ def load_corpus(
     with store.read() as conn:
         required = required_decisions(conn)
         corrected_ids = cluster_store.corrected_example_ids(conn)
-        pending: list[dict[str, Any]] = []  # settled rows whose correction is still to be read
+        pending: list[tuple[str, int]] = []  # settled examples whose correction is still to be read
 
         def flush() -> None:
-            corrections = _corrections_of(conn, [r["id"] for r in pending], required)
-            for r in pending:
-                correction = corrections.get(r["id"])
+            corrections = _corrections_of(conn, [eid for eid, _ in pending], required)
+            rows = cluster_store.full_rows(conn, [eid for eid, _ in pending if eid in corrections])
+            for eid, index in pending:
+                correction = corrections.get(eid)
                 if correction is not None:
-                    example = examples_repo.row_to_example(r)
-                    corpus.corrections[r["id"]] = correction
-                    corpus.entries[r["id"]].corrected = True
-                    corpus.items[r["_index"]] = (r["id"], [m.dump() for m in correction.apply(example)])
+                    example = examples_repo.row_to_example(rows[eid])
+                    corpus.corrections[eid] = correction
+                    corpus.entries[eid].corrected = True
+                    corpus.items[index] = (eid, [m.dump() for m in correction.apply(example)])
             pending.clear()
 
-        for n, row in enumerate(examples_repo.iter_rows(conn, batch=READ_BATCH), start=1):
-            eid = row["id"]
-            metadata = loads(row["metadata"], {}) if stratify_field else {}
-            corpus.entries[eid] = Entry(eid, row["seq"], row["outcome"], False, row["decided_at"], metadata.get(stratify_field) if stratify_field else None)
-            corpus.items.append((eid, loads(row["messages"])))
-            if eid in corrected_ids and row["outcome"] in SETTLED:
-                pending.append({**row, "_index": len(corpus.items) - 1})
+        entries, items = corpus.entries, corpus.items
+        for n, row in enumerate(cluster_store.corpus_rows(conn, metadata=bool(stratify_field), batch=READ_BATCH), start=1):
+            seq, eid, outcome, decided_at, messages = row[:5]
+            stratum = loads(row[5], {}).get(stratify_field) if stratify_field else None
+            entries[eid] = Entry(eid, seq, outcome, False, decided_at, stratum)
+            items.append((eid, loads(messages)))
+            if eid in corrected_ids and outcome in SETTLED:
+                pending.append((eid, len(items) - 1))
                 if len(pending) >= HISTORY_BATCH:
                     flush()
             if progress and n % READ_BATCH == 0:

@@ -17,6 +17,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from curator.errors import ConflictError, InvalidInputError
 from curator.export import (
     SPLITS,
@@ -48,7 +50,7 @@ from curator.split import (
     check_contamination,
     split,
 )
-from curator.store import Store
+from curator.store import Store, cluster_store
 from curator.store import examples as examples_repo
 from curator.store.jsontext import loads
 from curator.tokens import DEFAULT_MODEL, count_many, known_models, model_info
@@ -182,36 +184,37 @@ class _Tally:
             self.to_count[split], self.to_count_tools[split] = [], []
 
 
-def _record(row: Any, verdict: Verdict, correction: Correction | None) -> ExportRecord:
-    """The row's record; only corrected rows pay for building (and validating) an Example."""
+def _record(conn: Connection, row: Any, messages: list[dict[str, Any]], verdict: Verdict, correction: Correction | None) -> ExportRecord:
+    """The record of an export_rows row; only corrected rows pay for building (and validating) an Example.
+
+    messages: the stored conversation as load_corpus parsed it (not parsed again here).
+    """
+    _, eid, tools, rejected, metadata, _ = row
     if correction is not None:
-        return build_record(examples_repo.row_to_example(row), verdict, correction)
-    return build_from_messages(
-        row["id"],
-        loads(row["messages"]),
-        verdict,
-        tools=loads(row["tools"]),
-        rejected=loads(row["rejected"]),
-        metadata=loads(row["metadata"], {}),
-    )
+        full = cluster_store.full_rows(conn, [eid])[eid]
+        return build_record(examples_repo.row_to_example(full), verdict, correction)
+    return build_from_messages(eid, messages, verdict, tools=loads(tools), rejected=loads(rejected), metadata=loads(metadata, {}))
 
 
 def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: list[str], card: dict[str, Any]) -> _Tally:
+    """Stream the chosen rows into every writer; takes (and empties) corpus.items."""
     side = {eid: "train" for eid in parts.train} | {eid: "test" for eid in parts.test}
+    messages_of = {eid: messages for eid, messages in corpus.items if eid in side}
+    corpus.items = []  # each conversation is released once written
     tally = _Tally(names)
     writers: dict[str, FormatWriter] = {}
     try:
         for name in names:
             writers[name] = open_writer(name, root, card=card)
-        flt = examples_repo.ExampleFilter(outcomes=sorted(EXPORTABLE))
         with store.read() as conn:
-            for row in examples_repo.iter_rows(conn, batch=WRITE_BATCH, flt=flt):
-                where = side.get(row["id"])
+            for row in cluster_store.export_rows(conn, EXPORTABLE, batch=WRITE_BATCH):
+                eid = row[1]
+                where = side.get(eid)
                 if where is None:
                     continue
-                entry = corpus.entries[row["id"]]
+                entry = corpus.entries[eid]
                 verdict = Verdict(entry.outcome)
-                record = _record(row, verdict, corpus.corrections.get(row["id"]))
+                record = _record(conn, row, messages_of.pop(eid), verdict, corpus.corrections.get(eid))
                 tally.by_split[where][verdict.value] += 1
                 for name, writer in writers.items():
                     added = writer.add(where, record)
@@ -221,8 +224,8 @@ def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: 
                         counts[verdict.value] += 1
                 if record.messages is not None:
                     tally.sft[where] += 1
-                    if not record.corrected and row["tokens"] is not None:
-                        tally.tokens[where].append(int(row["tokens"]))
+                    if not record.corrected and row[5] is not None:
+                        tally.tokens[where].append(int(row[5]))
                     else:
                         tally.to_count[where].append(record.messages)
                         tally.to_count_tools[where].append(record.tools)
@@ -289,7 +292,6 @@ def export(
     parts, report, rounds = _split_clean(corpus, chosen, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold, stratify_field=stratify_field)
     if report.pairs and not allow_contamination:
         raise _refuse(report)
-    corpus.items = []  # the text is no longer needed; the writing pass streams it from the store
     version = current_version(store)
     card = {"seed": seed, "test_size": test_size, "group_by": group_by, "threshold": threshold, "guideline_version": version}
     out = Path(out_dir)

@@ -98,7 +98,8 @@ class _Assignment:
         self.count = 0
         self.total = Counter[str]()
         for v in verdicts:
-            self.total.update(v)
+            for verdict, k in v.items():
+                self.total[verdict] += k
         self.on_test = Counter[str]()
 
     def move(self, group: int, to_test: bool) -> None:
@@ -135,10 +136,15 @@ def _assign(
     names: list[str],
 ) -> tuple[_Assignment, list[str]]:
     sizes = [len(g) for g in groups]
-    state = _Assignment(sizes, [Counter(verdicts[i] for i in g) for g in groups])
+    # Most groups are one example: they share one read-only Counter per verdict.
+    alone = {v: Counter({v: 1}) for v in set(verdicts)}
+    state = _Assignment(sizes, [alone[verdicts[g[0]]] if len(g) == 1 else Counter(verdicts[i] for i in g) for g in groups])
     # A seeded shuffle keyed by group id: independent of input order.
     order = sorted(range(len(groups)), key=lambda g: _order_key(seed, names[groups[g][0]]))
-    primary = [min(Counter(strata[i] for i in g).items(), key=lambda kv: (-kv[1], kv[0]))[0] for g in groups]
+    primary = [
+        strata[g[0]] if len(g) == 1 else min(Counter(strata[i] for i in g).items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        for g in groups
+    ]
     mass: Counter[str] = Counter()
     for g, stratum in enumerate(primary):
         mass[stratum] += sizes[g]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from curator.models import utcnow
 from curator.store.jsontext import dumps, loads
-from curator.store.schema import clusters, decisions, dedup_runs
+from curator.store.schema import clusters, decisions, dedup_runs, examples
 
 _INSERT_BATCH = 5000
 
@@ -94,3 +94,47 @@ def corrected_example_ids(conn: Connection) -> set[str]:
     stmt = sa.select(decisions.c.example_id).where(decisions.c.correction.isnot(None)).distinct()
     return set(conn.scalars(stmt))
 
+
+
+def _batches(conn: Connection, columns: list[Any], conds: list[Any], batch: int) -> Iterator[Any]:
+    """Rows of ``columns`` (seq first) in import order, read in keyset batches as plain tuples."""
+    last = 0
+    while True:
+        stmt = sa.select(*columns).where(examples.c.seq > last, *conds).order_by(examples.c.seq).limit(batch)
+        rows = conn.execute(stmt).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
+
+
+def corpus_rows(conn: Connection, *, metadata: bool = False, batch: int = 5000) -> Iterator[Any]:
+    """(seq, id, outcome, decided_at, messages[, metadata]) of every example, in import order.
+
+    Only what dedup and the split read: no datetime or JSON column is decoded that is not used.
+    """
+    c = examples.c
+    columns = [c.seq, c.id, c.outcome, c.decided_at, c.messages]
+    if metadata:
+        columns.append(c.metadata)
+    return _batches(conn, columns, [], batch)
+
+
+def export_rows(conn: Connection, outcomes: Collection[str], *, batch: int = 5000) -> Iterator[Any]:
+    """(seq, id, tools, rejected, metadata, tokens) of the examples with these outcomes, in import order.
+
+    No messages: the export holds them already (full_rows has them for the few that need more).
+    """
+    c = examples.c
+    columns = [c.seq, c.id, c.tools, c.rejected, c.metadata, c.tokens]
+    return _batches(conn, columns, [c.outcome.in_(sorted(outcomes))], batch)
+
+
+def full_rows(conn: Connection, ids: Collection[str]) -> dict[str, Any]:
+    """The whole stored rows of these examples (for store.examples.row_to_example), by id."""
+    found: dict[str, Any] = {}
+    wanted = sorted(ids)
+    for lo in range(0, len(wanted), 500):
+        stmt = sa.select(examples).where(examples.c.id.in_(wanted[lo : lo + 500]))
+        found.update((row["id"], row) for row in conn.execute(stmt).mappings())
+    return found
