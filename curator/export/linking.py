@@ -20,7 +20,6 @@ from curator.dedup import UnionFind
 from curator.dedup.canonical import uses_char_shingles
 from curator.dedup.hashing import shingle_hashes
 from curator.split.contamination import ngram_text
-from curator.split.features import repeated_positions
 
 if TYPE_CHECKING:
     from curator.split.features import SplitFeatures
@@ -59,17 +58,19 @@ def shared_ngram_links(
     ids = [ident for ident, _ in items]
     if features is not None and features.ngram == ngram and features.covers(ids):
         # Rows are the features' own: the groups, and so the mapping, are the same.
-        hashes, docs, names = features.gram_hashes, features.gram_docs, features.ids
-        repeated = features.repeated_grams()
+        hashes, docs, names = features.shared_hashes, features.shared_docs, features.ids
     else:
         hashes, docs = _hashes(items, ngram)
         order = np.argsort(hashes, kind="stable")
         hashes, docs = hashes[order], docs[order]
         del order
         names = ids
-        repeated = repeated_positions(hashes)
+        same = hashes[1:] == hashes[:-1]
+        repeated = np.zeros(len(hashes), dtype=bool)
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        hashes, docs = hashes[repeated], docs[repeated]
     # An n-gram held by one example links nothing: only the repeated ones are looked at.
-    hashes, docs = hashes[repeated], docs[repeated]
     if not len(hashes):
         return {}
     limit = max(2, int(common_fraction * len(items)))

@@ -6,7 +6,9 @@ used to normalise and hash every conversation itself, every round. SplitFeatures
 - the MinHash band keys of each conversation, case-folded, without system and developer
   messages: the text grouping compares and the text of the check's MinHash signal;
 - those of each prompt (the turns before the final reply) that has text;
-- every distinct word n-gram hash of each example's n-gram text, sorted by hash.
+- the word n-gram hashes of each example's n-gram text that another example also holds,
+  sorted by hash, and how many distinct n-grams each example holds alone (nothing else about
+  those is ever needed: they link nothing and pair with nothing).
 Functions that accept ``features=`` use them only when they were made with the same
 parameters over exactly the items given, and compute everything themselves otherwise, so the
 result never depends on whether features were passed. Pure logic, vectorised.
@@ -35,6 +37,8 @@ from curator.split.contamination import ngram_text
 from curator.split.grouping import has_prompt_text, prompt_messages
 
 _CHUNK = 1024
+_BUCKET_BITS = 4  # n-gram hashes are sorted in 16 buckets by their top bits: 1/16 of the memory
+_BUCKETS = 1 << _BUCKET_BITS
 _SHARED_ROLES = frozenset({"system", "developer"})
 Items = Sequence[tuple[str, Sequence[Any]]]
 
@@ -94,29 +98,50 @@ def example_texts(messages: Sequence[Any], *, prompts: bool = True) -> tuple[str
     return "\n".join(lines), prompt_text, grams
 
 
-def _unique_per_doc(hashes: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.lexsort((hashes, docs))
+def _to_buckets(buckets: list[list[tuple[np.ndarray, np.ndarray]]], hashes: np.ndarray, docs: np.ndarray) -> None:
+    """Append (hash, row) pairs to the bucket of their hash's top bits, keeping row order."""
+    which = (hashes >> np.uint64(64 - _BUCKET_BITS)).astype(np.int64)
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(_BUCKETS + 1))
     hashes, docs = hashes[order], docs[order]
-    keep = np.r_[True, (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])]
-    return hashes[keep], docs[keep]
+    for b in range(_BUCKETS):
+        if bounds[b + 1] > bounds[b]:
+            buckets[b].append((hashes[bounds[b] : bounds[b + 1]], docs[bounds[b] : bounds[b + 1]]))
 
 
-def ngram_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct word (or, for unspaced text, character) n-gram hashes of each text, by text."""
-    modes = [uses_char_shingles(t) for t in texts]
-    hashes, docs = shingle_hashes(texts, modes, word_n=n, char_n=n, short=False)
-    if len(hashes) == 0:
-        return hashes, docs
-    return _unique_per_doc(hashes, docs)
+def _shared_grams(buckets: list[list[tuple[np.ndarray, np.ndarray]]], n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The n-grams held by two rows or more as (hashes, rows) sorted by hash (ties by row), and
+    how many distinct n-grams each row holds alone.
 
-
-def repeated_positions(hashes: np.ndarray) -> np.ndarray:
-    """Positions, in sorted hashes, of the hashes that occur more than once."""
-    same = hashes[1:] == hashes[:-1]
-    repeated = np.zeros(len(hashes), dtype=bool)
-    repeated[1:] |= same
-    repeated[:-1] |= same
-    return np.flatnonzero(repeated)
+    Bucket by bucket, each emptied as it goes: memory is one bucket's sort, not the corpus's.
+    """
+    shared_hashes: list[np.ndarray] = []
+    shared_docs: list[np.ndarray] = []
+    single = np.zeros(n_rows, dtype=np.int64)
+    for b in range(_BUCKETS):
+        parts, buckets[b] = buckets[b], []
+        if not parts:
+            continue
+        hashes = np.concatenate([h for h, _ in parts])
+        docs = np.concatenate([d for _, d in parts])
+        del parts
+        # Stable: the rows were appended in order, so equal hashes keep their rows ascending.
+        order = np.argsort(hashes, kind="stable")
+        hashes, docs = hashes[order], docs[order]
+        del order
+        fresh = np.ones(len(hashes), dtype=bool)  # each (n-gram, row) once
+        np.logical_or(hashes[1:] != hashes[:-1], docs[1:] != docs[:-1], out=fresh[1:])
+        hashes, docs = hashes[fresh], docs[fresh]
+        same = hashes[1:] == hashes[:-1]
+        repeated = np.zeros(len(hashes), dtype=bool)
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        single += np.bincount(docs[~repeated], minlength=n_rows)
+        shared_hashes.append(hashes[repeated])
+        shared_docs.append(docs[repeated])
+    if not shared_hashes:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int32), single
+    return np.concatenate(shared_hashes), np.concatenate(shared_docs), single
 
 
 class SplitFeatures:
@@ -142,8 +167,7 @@ class SplitFeatures:
         conv_parts: list[Signatures] = []
         prompt_parts: list[Signatures] = []
         prompt_rows: list[int] = []
-        gram_hashes: list[np.ndarray] = []
-        gram_docs: list[np.ndarray] = []
+        buckets: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(_BUCKETS)]
         for lo in range(0, len(items), _CHUNK):
             chunk = items[lo : lo + _CHUNK]
             texts_of = [example_texts(m, prompts=prompts) for _, m in chunk]
@@ -158,36 +182,13 @@ class SplitFeatures:
             texts = [grams for _, _, grams in texts_of]
             del texts_of
             hashes, docs = shingle_hashes(texts, [uses_char_shingles(t) for t in texts], word_n=ngram, char_n=ngram, short=False)
-            gram_hashes.append(hashes)
-            gram_docs.append((docs + lo).astype(np.int32))
+            _to_buckets(buckets, hashes, (docs + lo).astype(np.int32))
         bands = self.hasher.params.bands
         self.conversations = join_signatures(conv_parts, bands)
         self.prompts = join_signatures(prompt_parts, bands) if prompts else None
         self.prompt_rows = np.asarray(prompt_rows, dtype=np.int64)
-        hashes = np.concatenate(gram_hashes) if gram_hashes else np.zeros(0, np.uint64)
-        docs = np.concatenate(gram_docs) if gram_docs else np.zeros(0, np.int32)
-        del gram_hashes, gram_docs
-        # Linking and the check both look at the examples holding each n-gram: sorted by hash
-        # once, ties by row (the rows were in order and the sort is stable), each (n-gram,
-        # example) once.
-        order = np.argsort(hashes, kind="stable")
-        hashes = hashes[order]
-        docs = docs[order]
-        del order
-        keep = np.ones(len(hashes), dtype=bool)
-        np.logical_or(hashes[1:] != hashes[:-1], docs[1:] != docs[:-1], out=keep[1:])
-        self.gram_hashes = hashes[keep]
-        del hashes
-        self.gram_docs = docs[keep]
-        del docs, keep
+        self.shared_hashes, self.shared_docs, self.single_grams = _shared_grams(buckets, len(items))
         self._clusters: dict[str, DedupResult] = {}
-        self._repeated: np.ndarray | None = None
-
-    def repeated_grams(self) -> np.ndarray:
-        """Positions in gram_hashes of the n-grams held by two examples or more (computed once)."""
-        if self._repeated is None:
-            self._repeated = repeated_positions(self.gram_hashes)
-        return self._repeated
 
     def matches(self, *, seed: int, threshold: float, num_perm: int = 128) -> bool:
         """Whether the band keys were made with these MinHash parameters."""

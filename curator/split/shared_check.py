@@ -13,7 +13,7 @@ import numpy as np
 
 from curator.dedup.exact import ExactShingles
 from curator.split.contamination import Contamination
-from curator.split.features import SplitFeatures, repeated_positions
+from curator.split.features import SplitFeatures
 
 _NONE, _TRAIN, _TEST = 0, 1, 2
 
@@ -42,23 +42,14 @@ def ngram_pairs(
     position = np.zeros(n_rows, dtype=np.int64)
     position[train_rows] = np.arange(len(train_rows))
     position[test_rows] = np.arange(len(test_rows))
-    hashes, docs = features.gram_hashes, features.gram_docs
+    # N-grams one example holds alone count for it (one example is never more than the limit
+    # of at least 2) and pair with nothing; only the shared ones need their runs.
+    per_test = features.single_grams[test_rows].copy()
+    hashes, docs = features.shared_hashes, features.shared_docs
     where = side[docs]
-    if np.all(where):
-        repeated = features.repeated_grams()
-    else:  # features over more examples than the two sides: drop the others
+    if not np.all(where):  # features over more examples than the two sides: drop the others
         keep = where != _NONE
         hashes, docs, where = hashes[keep], docs[keep], where[keep]
-        repeated = repeated_positions(hashes)
-    if len(hashes) == 0:
-        return [], 0, len(test_ids)
-    # Most n-grams are held by one example: counted for it (one example is never more than the
-    # limit of at least 2) and paired with nothing. Only the repeated ones need their runs.
-    single_test = where == _TEST
-    single_test[repeated] = False
-    per_test = np.bincount(position[docs[single_test]], minlength=len(test_ids))
-    del single_test
-    hashes, docs, where = hashes[repeated], docs[repeated], where[repeated]
     if len(hashes) == 0:
         return [], 0, int(np.sum(per_test == 0))
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
