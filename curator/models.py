@@ -153,8 +153,8 @@ class Example(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     # Plain-dict messages and their canonical JSON, cached: an import computes them once for
     # the id and reuses them for token counts and storage.
-    _plain: list[dict[str, Any]] | None = PrivateAttr(default=None)
-    _messages_json: str | None = PrivateAttr(default=None)
+    _plain: list[dict[str, Any]] | None = PrivateAttr()
+    _messages_json: str | None = PrivateAttr()
 
     def __eq__(self, other: object) -> bool:
         # Equal content is equal examples, whichever caches either side has filled.
@@ -162,17 +162,23 @@ class Example(BaseModel):
 
     __hash__ = None  # type: ignore[assignment]
 
+    # The caches are read from __pydantic_private__ directly: pydantic's attribute hook costs
+    # more than the lookup itself on the import's hot path.
     def plain_messages(self) -> list[dict[str, Any]]:
         """The messages as plain dicts (Nones dropped), as stored and counted."""
-        if self._plain is None:
-            self._plain = [m.dump() for m in self.messages]
-        return self._plain
+        private = self.__pydantic_private__
+        plain = private.get("_plain")  # type: ignore[union-attr]
+        if plain is None:
+            plain = private["_plain"] = [m.dump() for m in self.messages]  # type: ignore[index]
+        return plain
 
     def messages_json(self) -> str:
         """The messages' canonical JSON (what the id hashes and the store keeps)."""
-        if self._messages_json is None:
-            self._messages_json = canonical_json(self.plain_messages())
-        return self._messages_json
+        private = self.__pydantic_private__
+        text = private.get("_messages_json")  # type: ignore[union-attr]
+        if text is None:
+            text = private["_messages_json"] = canonical_json(self.plain_messages())  # type: ignore[index]
+        return text
 
     def remember_plain(self, plain: list[dict[str, Any]], messages_json: str) -> None:
         """Seed the caches from a reader that already built both (they must match the messages)."""

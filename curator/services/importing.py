@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -78,13 +80,14 @@ def import_file(
     warnings: Counter[str] = Counter()
     # tiktoken releases the GIL: count one batch's tokens on a worker thread while this thread
     # parses and validates the next one, then store the counted batch.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-tokens") as counter:
+    with _young_gc_only(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-tokens") as counter:
         pending: tuple[list[Parsed], Future[list[int]]] | None = None
         for batch in _batches(reader, batch_size):
             valid = [p.example for p in batch if p.example is not None]
             future = counter.submit(count_many, [ex.plain_messages() for ex in valid], model=model, tools=[ex.tools for ex in valid])
             if pending is not None:
                 _store_batch(store, *pending, import_id, limit, summary, problem_codes, warnings)
+                gc.collect(1)
                 if progress:
                     progress(summary.records)
             pending = (batch, future)
@@ -98,6 +101,23 @@ def import_file(
         imports_repo.finish(conn, import_id, records=summary.records, examples=summary.examples, duplicates=summary.duplicates, problems=summary.problems)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+@contextmanager
+def _young_gc_only() -> Iterator[None]:
+    """Collect only young objects (after each batch) while importing.
+
+    The import allocates millions of short-lived dicts; the automatic collector keeps walking
+    every long-lived object of the process (SQLAlchemy, pydantic, tiktoken) on their account,
+    which cost about a fifth of the import's time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _peek_source(reader: Any) -> str:

@@ -24,14 +24,15 @@ def _row_values(ex: Example, now: datetime) -> dict[str, Any]:
         "messages": ex.messages_json(),
         "tools": dumps(ex.tools) if ex.tools else None,
         "rejected": dumps(ex.rejected.dump()) if ex.rejected else None,
-        "metadata": dumps(ex.metadata),
+        # Most examples have neither: skip the encoder on the import's hot path.
+        "metadata": dumps(ex.metadata) if ex.metadata else "{}",
         "source_name": src.name,
         "source_file": src.file,
         "source_line": src.line,
         "source_format": src.format,
         "n_messages": len(ex.messages),
         "tokens": ex.tokens,
-        "warnings": dumps(ex.warnings),
+        "warnings": dumps(ex.warnings) if ex.warnings else "[]",
         "created_at": now,
     }
 
