@@ -217,6 +217,7 @@ def cluster_signatures(
     n = len(ids)
     forest = UnionFind(n)
     pairs: list[Pair] = []
+    touched: list[int] = []  # an index of each pair's member, for _collect
     is_rep = np.ones(n, dtype=bool)
     exact_members = 0
     for group in _exact_groups(signatures.digests, ids):
@@ -225,6 +226,7 @@ def cluster_signatures(
             forest.union(head, other)
             is_rep[other] = False
             pairs.append(Pair(ids[head], ids[other], 1.0, "exact"))
+            touched.append(head)
         exact_members += len(group) - 1
 
     shingles = ExactShingles(text_of)
@@ -237,8 +239,9 @@ def cluster_signatures(
             forest.union(i, j)
             a, b = sorted((ids[i], ids[j]))
             pairs.append(Pair(a, b, similarity, "near"))
+            touched.append(i)
 
-    clusters = _collect(forest, ids, pairs)
+    clusters = _collect(forest, pairs, touched)
     stats = DedupStats(
         n=n,
         exact_duplicates=exact_members,
@@ -269,19 +272,17 @@ def _pair_key(pair: Pair) -> tuple[str, str]:
     return (pair.a, pair.b)
 
 
-def _collect(forest: UnionFind, ids: list[str], pairs: list[Pair]) -> list[Cluster]:
-    index = {ident: i for i, ident in enumerate(ids)} if pairs else {}
+def _collect(forest: UnionFind, pairs: list[Pair], touched: list[int]) -> list[Cluster]:
+    """Clusters from the forest; touched[k] is the index of a member of pairs[k].
+
+    Each member of a cluster is in one of its pairs: no need to look at every example.
+    """
     by_root: dict[int, list[Pair]] = {}
-    for pair in pairs:
-        by_root.setdefault(forest.find(index[pair.a]), []).append(pair)
-    members: dict[int, list[str]] = {root: [] for root in by_root}
-    for i, ident in enumerate(ids):
-        root = forest.find(i)
-        if root in members:
-            members[root].append(ident)
+    for pair, i in zip(pairs, touched, strict=True):
+        by_root.setdefault(forest.find(i), []).append(pair)
     clusters = []
-    for root, group_pairs in by_root.items():
-        names = sorted(members[root])
+    for group_pairs in by_root.values():
+        names = sorted({member for p in group_pairs for member in (p.a, p.b)})
         kind: Kind = "exact" if all(p.kind == "exact" for p in group_pairs) else "near"
         clusters.append(Cluster(id=names[0], members=names, kind=kind, pairs=sorted(group_pairs, key=_pair_key)))
     return sorted(clusters, key=lambda c: c.id)
