@@ -333,3 +333,16 @@ def test_one_pass_texts_equal_the_general_functions() -> None:
         expected_prompt = canonical_text(prompt, casefold=True) if prompt and has_prompt_text(prompt) else None
         assert example_texts(messages) == (conversation_text(messages), expected_prompt, ngram_text(messages))
         assert example_texts(messages, prompts=False)[1] is None
+
+
+def test_one_pass_texts_equal_the_general_functions_on_every_ascii_character() -> None:
+    from curator.split.contamination import ngram_text
+    from curator.split.features import example_texts
+
+    rng = random.Random(4)
+    alphabet = [chr(c) for c in range(128)]
+    for _ in range(300):
+        user = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        reply = "".join(rng.choice(alphabet + [" "] * 20) for _ in range(rng.randint(0, 60)))
+        messages = [{"role": "user", "content": user}, {"role": "assistant", "content": reply}]
+        assert example_texts(messages)[2] == ngram_text(messages)

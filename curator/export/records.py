@@ -90,12 +90,12 @@ def build_from_messages(
     """build_record on messages already in their JSON shape (the export's fast path: no re-validation)."""
     if verdict not in (Verdict.APPROVE, Verdict.NEGATIVE):
         raise ValueError(f"only approved and negative examples are exported, not {verdict.value}")
-    _, original_reply = _split_final(original)
+    original_prompt, original_reply = _split_final(original)
     pair: Pair | None = None
     unpaired: list[Unpaired] = []
     if verdict == Verdict.APPROVE:
         effective = edited or original
-        prompt, reply = _split_final(effective)
+        prompt, reply = (original_prompt, original_reply) if effective is original else _split_final(effective)
         sft: Messages | None = effective
         if reply is not None:
             unpaired.append(Unpaired(prompt, reply, True))
@@ -107,7 +107,7 @@ def build_from_messages(
                 unpaired.append(Unpaired(pair.prompt, pair.rejected, False))
     else:
         sft = edited
-        prompt, _ = _split_final(edited or original)
+        prompt = _split_final(edited)[0] if edited else original_prompt
         if original_reply is not None:
             unpaired.append(Unpaired(prompt, original_reply, False))
         if edited is not None:
