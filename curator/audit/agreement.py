@@ -130,6 +130,16 @@ def _table(ratings: Iterable[Sequence[Any]]) -> dict[str, dict[str, str]]:
     return units
 
 
+def _patterns(counts: list[Counter[str]]) -> list[tuple[Counter[str], int]]:
+    """Distinct label counts per item, with how many items share each.
+
+    An audit's 10^5 items fall into a handful of patterns (two raters, three verdicts), so the
+    per-item sums are computed once per pattern.
+    """
+    seen: Counter[tuple[tuple[str, int], ...]] = Counter(tuple(sorted(c.items())) for c in counts)
+    return [(Counter(dict(key)), times) for key, times in seen.items()]
+
+
 def _pairable(units: Mapping[str, Mapping[str, str]]) -> list[Counter[str]]:
     return [Counter(unit.values()) for unit in units.values() if len(unit) >= 2]
 
@@ -205,14 +215,15 @@ def pairwise_cohen(ratings: Iterable[Sequence[Any]]) -> list[PairAgreement]:
 def _fleiss(counts: list[Counter[str]]) -> Score:
     if not counts:
         return Score(value=None, n_items=0, reason=_NO_PAIRS)
-    per_item = []
+    agreement_sum = 0.0
     category_totals: Counter[str] = Counter()
-    for c in counts:
+    for c, times in _patterns(counts):
         n_i = sum(c.values())
-        per_item.append(sum(n * (n - 1) for n in c.values()) / (n_i * (n_i - 1)))
-        category_totals.update(c)
+        agreement_sum += times * sum(n * (n - 1) for n in c.values()) / (n_i * (n_i - 1))
+        for label, n in c.items():
+            category_totals[label] += n * times
     total = sum(category_totals.values())
-    p_bar = sum(per_item) / len(per_item)
+    p_bar = agreement_sum / len(counts)
     p_e = sum((n / total) ** 2 for n in category_totals.values())
     if 1.0 - p_e < _EPS:
         return Score(value=None, n_items=len(counts), reason=_only_label(counts))
@@ -227,12 +238,12 @@ def fleiss_kappa(ratings: Iterable[Sequence[Any]]) -> Score:
 def _coincidences(counts: list[Counter[str]], labels: Sequence[str]) -> list[list[float]]:
     index = {label: i for i, label in enumerate(labels)}
     matrix = [[0.0] * len(labels) for _ in labels]
-    for c in counts:
+    for c, times in _patterns(counts):
         m_u = sum(c.values())
         for a, n_a in c.items():
             for b, n_b in c.items():
                 pairs = n_a * (n_b - 1) if a == b else n_a * n_b
-                matrix[index[a]][index[b]] += pairs / (m_u - 1)
+                matrix[index[a]][index[b]] += times * pairs / (m_u - 1)
     return matrix
 
 
@@ -388,16 +399,23 @@ def decision_agreement(
     decisions: Iterable[Any], *, rule_ids: Sequence[str] | None = None
 ) -> AgreementSection:
     """Agreement on the verdict and, per rule (default: every cited rule), on present/absent."""
-    rows = [_decision(d) for d in decisions]
+    # Normalise every decision once; each rule's present/absent table reuses it.
+    rows = []
+    for d in decisions:
+        item, rater, verdict, rules = _decision(d)
+        rows.append((_text(item), _text(rater), _text(verdict), frozenset(_text(r) for r in rules)))
     if rule_ids is None:
-        rule_ids = sorted({_text(r) for _, _, _, rules in rows for r in rules})
-    verdicts = verdict_ratings(rows)
+        rule_ids = sorted({r for *_, rules in rows for r in rules})
+    verdicts = [(item, rater, verdict) for item, rater, verdict, _ in rows]
     known = [v.value for v in Verdict]
     labels = known if {label for _, _, label in verdicts} <= set(known) else None
     return AgreementSection(
         verdict=agreement_report(verdicts, labels=labels),
         rules={
-            rule: agreement_report(rule_ratings(rows, rule), labels=[PRESENT, ABSENT])
+            rule: agreement_report(
+                [(item, rater, PRESENT if rule in cited else ABSENT) for item, rater, _, cited in rows],
+                labels=[PRESENT, ABSENT],
+            )
             for rule in rule_ids
         },
     )
