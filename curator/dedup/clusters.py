@@ -18,6 +18,7 @@ from curator.dedup.canonical import (
 from curator.dedup.exact import ExactShingles
 from curator.dedup.hashing import shingle_hashes
 from curator.dedup.minhash import MinHasher, candidate_pairs, lsh_params
+from curator.dedup.overlap import overlapped
 from curator.errors import InvalidInputError
 
 Kind = Literal["exact", "near"]
@@ -168,8 +169,9 @@ def text_signatures(texts: Iterable[str], n: int, hasher: MinHasher) -> Signatur
     keys = np.zeros((n, hasher.params.bands), dtype=np.uint64)
     has_shingles = np.zeros(n, dtype=bool)
     source = iter(texts)
-    for lo in range(0, n, _CHUNK):
-        part = hash_texts(list(itertools.islice(source, _CHUNK)), hasher)
+    chunks = (list(itertools.islice(source, _CHUNK)) for _ in range(0, n, _CHUNK))
+    parts = overlapped(chunks, lambda chunk: hash_texts(chunk, hasher))
+    for lo, part in zip(range(0, n, _CHUNK), parts, strict=True):
         hi = lo + len(part.digests)
         digests[lo:hi], keys[lo:hi], has_shingles[lo:hi] = part.digests, part.keys, part.has_shingles
     return Signatures(digests=digests, keys=keys, has_shingles=has_shingles)

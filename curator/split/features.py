@@ -31,6 +31,7 @@ from curator.dedup.clusters import (
 )
 from curator.dedup.hashing import shingle_hashes
 from curator.dedup.minhash import MinHasher, lsh_params
+from curator.dedup.overlap import overlapped
 from curator.errors import InvalidInputError
 from curator.split.contamination import ngram_text
 from curator.split.grouping import has_prompt_text, prompt_messages
@@ -169,21 +170,25 @@ class SplitFeatures:
         prompt_parts: list[Signatures] = []
         prompt_rows: list[int] = []
         buckets: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(_BUCKETS)]
-        for lo in range(0, len(items), _CHUNK):
-            chunk = items[lo : lo + _CHUNK]
-            texts_of = [example_texts(m, prompts=prompts) for _, m in chunk]
-            conv_parts.append(hash_texts([conv for conv, _, _ in texts_of], self.hasher))
-            if prompts:
-                prompt_texts = []
-                for offset, (_, prompt, _) in enumerate(texts_of):
-                    if prompt is not None:
-                        prompt_rows.append(lo + offset)
-                        prompt_texts.append(prompt)
-                prompt_parts.append(hash_texts(prompt_texts, self.hasher))
-            texts = [grams for _, _, grams in texts_of]
-            del texts_of
-            hashes, docs = shingle_hashes(texts, [uses_char_shingles(t) for t in texts], word_n=ngram, char_n=ngram, short=False)
-            _to_buckets(buckets, hashes, (docs + lo).astype(np.int32))
+        def texts(lo: int) -> tuple[int, list[tuple[str, str | None, str]]]:
+            return lo, [example_texts(m, prompts=prompts) for _, m in items[lo : lo + _CHUNK]]
+
+        def hashed(chunk: tuple[int, list[tuple[str, str | None, str]]]) -> tuple[Any, ...]:
+            lo, texts_of = chunk
+            conv = hash_texts([c for c, _, _ in texts_of], self.hasher)
+            rows = [lo + k for k, (_, p, _) in enumerate(texts_of) if p is not None]
+            prompt = hash_texts([p for _, p, _ in texts_of if p is not None], self.hasher) if prompts else None
+            grams = [g for _, _, g in texts_of]
+            hashes, docs = shingle_hashes(grams, [uses_char_shingles(g) for g in grams], word_n=ngram, char_n=ngram, short=False)
+            return conv, prompt, rows, hashes, (docs + lo).astype(np.int32)
+
+        # Python builds a chunk's texts while the helper thread hashes the previous chunk.
+        for conv, prompt, rows, hashes, docs in overlapped(map(texts, range(0, len(items), _CHUNK)), hashed):
+            conv_parts.append(conv)
+            if prompt is not None:
+                prompt_parts.append(prompt)
+                prompt_rows.extend(rows)
+            _to_buckets(buckets, hashes, docs)
         bands = self.hasher.params.bands
         self.conversations = join_signatures(conv_parts, bands)
         self.prompts = join_signatures(prompt_parts, bands) if prompts else None
