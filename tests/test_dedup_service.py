@@ -59,3 +59,35 @@ def test_the_corrected_conversation_is_what_is_compared(sqlite_store: Store) -> 
     decide(store, ana, b, Verdict.NEGATIVE, correction=Correction(reply="Something else entirely."))
     assert run_dedup(store).result.clusters == []
     assert example_cluster(store, a) is None
+
+
+def test_lean_reads_match_the_full_rows(store: Store) -> None:
+    """load_corpus and the export read only some columns: the same values as the full rows."""
+    from curator.services.dedup import load_corpus
+    from curator.store import examples as examples_repo
+    from curator.store.jsontext import loads
+
+    ana = make_user(store, "ana")
+    approved(store, ana, 4)
+    fixed = add(store, chat(600), line=600)
+    decide(store, ana, fixed, Verdict.NEGATIVE, correction=Correction(reply="The desired reply."))
+    pending = add(store, chat(601), line=601)
+    corpus = load_corpus(store)
+    with store.read() as conn:
+        full = list(examples_repo.iter_rows(conn))
+        exported = list(cluster_store.export_rows(conn, {"approve", "negative"}, batch=2))
+        by_id = cluster_store.full_rows(conn, [fixed, pending])
+    assert [eid for eid, _ in corpus.items] == [r["id"] for r in full]
+    for (eid, messages), row in zip(corpus.items, full, strict=True):
+        entry = corpus.entries[eid]
+        assert (entry.seq, entry.outcome, entry.corrected) == (row["seq"], row["outcome"], eid == fixed)
+        if eid == fixed:
+            assert messages[-1]["content"] == "The desired reply."
+        else:
+            assert messages == loads(row["messages"])
+    settled = [r for r in full if r["outcome"] in ("approve", "negative")]
+    assert [tuple(r) for r in exported] == [
+        (r["seq"], r["id"], r["tools"], r["rejected"], r["metadata"], r["tokens"]) for r in settled
+    ]
+    assert pending not in {r[1] for r in exported}
+    assert dict(by_id[fixed]) == dict(next(r for r in full if r["id"] == fixed))
