@@ -17,7 +17,7 @@ from curator.store.examples import ExampleFilter
 
 PAGE_SIZE = 50
 # Past this many matches the page says "10,000+" and stops counting.
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000  # "1,000+ examples": counting further costs more than it tells a reviewer
 SORTS = tuple(examples_repo.SORTS)
 COLUMNS = ["id", "source_name", "source_line", "n_messages", "tokens", "outcome", "n_decisions", "decided_at"]
 
