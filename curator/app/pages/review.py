@@ -147,7 +147,8 @@ def _progress_line(store: Store, user: User, flt: QueueFilter) -> None:
 
 def _header(claim: queue.Claim) -> None:
     ex = claim.example
-    where = ex.source.file or ex.source.name if ex.source else "unknown source"
+    # The source name is what a decisions file names (source + line), and no server path leaks.
+    where = ex.source.name if ex.source else "unknown source"
     line = f":{ex.source.line}" if ex.source and ex.source.line else ""
     tokens = f"{ex.tokens:,} tokens" if ex.tokens is not None else "tokens not counted"
     st.caption(chat.plain(f"Example {claim.seq} · {where}{line} · {tokens} · id {ex.id}"))
