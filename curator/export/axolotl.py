@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from curator.export.base import JsonlWriter
+from curator.export.base import ConversationWriter
 from curator.export.messages import plain_messages
 from curator.export.records import ExportRecord
 
@@ -30,20 +30,13 @@ def config_snippet(folder: str = "axolotl") -> dict[str, Any]:
     return {"chat_template": "tokenizer_default", "datasets": [dataset("train")], "test_datasets": [dataset("test")]}
 
 
-class AxolotlWriter(JsonlWriter):
+class AxolotlWriter(ConversationWriter):
     """{"messages": [{"role", "content"}...]} rows for type: chat_template, and axolotl.yaml beside them."""
 
     name = "axolotl"
     kind = "sft"
     description = "Axolotl chat_template JSONL with a config snippet (axolotl.yaml)"
 
-    def rows_for(self, record: ExportRecord) -> list[dict[str, Any]]:
-        if record.messages is None:
-            return []
-        row: dict[str, Any] = {"messages": plain_messages(record.messages)}
-        if record.tools:
-            row["tools"] = record.tools
-        return [row]
 
     def close(self) -> None:
         super().close()

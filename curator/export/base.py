@@ -65,3 +65,23 @@ class JsonlWriter(FormatWriter):
 
     def abort(self) -> None:
         self.close()
+
+
+class ConversationWriter(JsonlWriter):
+    """SFT rows {"messages", "tools"?}: one per record that has training messages.
+
+    ``plain`` flattens content to text and drops OpenAI-only keys, for trainers other than
+    OpenAI's (``datasets`` needs one type per column).
+    """
+
+    plain: ClassVar[bool] = True
+
+    def rows_for(self, record: ExportRecord) -> list[dict[str, Any]]:
+        if record.messages is None:
+            return []
+        from curator.export.messages import plain_messages
+
+        row: dict[str, Any] = {"messages": plain_messages(record.messages) if self.plain else record.messages}
+        if record.tools:
+            row["tools"] = record.tools
+        return [row]

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from curator.export.base import JsonlWriter
+from curator.export.base import ConversationWriter, JsonlWriter
 from curator.export.records import ExportRecord
 
 
-class OpenAIChatWriter(JsonlWriter):
+class OpenAIChatWriter(ConversationWriter):
     """{"messages": [...], "tools"?: [...]}: approved and corrected negative conversations."""
 
     name = "openai"
     kind = "sft"
     description = "OpenAI chat fine-tuning (SFT) JSONL"
-
-    def rows_for(self, record: ExportRecord) -> list[dict[str, Any]]:
-        if record.messages is None:
-            return []
-        row: dict[str, Any] = {"messages": record.messages}
-        if record.tools:
-            row["tools"] = record.tools
-        return [row]
+    plain = False  # OpenAI takes its own message shape as it is (parts, weight)
 
 
 class OpenAIPreferenceWriter(JsonlWriter):

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from curator.export.base import JsonlWriter
+from curator.export.base import ConversationWriter, JsonlWriter
 from curator.export.messages import plain_message, plain_messages
 from curator.export.records import ExportRecord
 
 
-class TrlSftWriter(JsonlWriter):
+class TrlSftWriter(ConversationWriter):
     """SFTTrainer's conversational language modelling: {"messages": [...]} (+ "tools")."""
 
     name = "trl-sft"
     kind = "sft"
     description = "TRL SFTTrainer conversational JSONL (messages)"
 
-    def rows_for(self, record: ExportRecord) -> list[dict[str, Any]]:
-        if record.messages is None:
-            return []
-        row: dict[str, Any] = {"messages": plain_messages(record.messages)}
-        if record.tools:
-            row["tools"] = record.tools
-        return [row]
 
 
 class TrlDpoWriter(JsonlWriter):
