@@ -7,8 +7,6 @@ from typing import Any
 import yaml
 
 from curator.export.base import ConversationWriter
-from curator.export.messages import plain_messages
-from curator.export.records import ExportRecord
 
 CONFIG_NAME = "axolotl.yaml"
 
