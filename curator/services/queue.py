@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy.engine import Connection
 
 from curator.errors import PermissionDeniedError
-from curator.models import Decision, DecisionKind, Example, Outcome, User, UserRole, Verdict, utcnow
+from curator.models import Decision, DecisionKind, Example, Outcome, User, UserRole, utcnow
 from curator.services import decisions as decisions_service
 from curator.services.users import require
 from curator.store import Store
