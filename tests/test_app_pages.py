@@ -101,10 +101,6 @@ def test_export_zip_offers_every_exported_file(sqlite_store: Store, tmp_path: Pa
     root = make_user(store, "root", UserRole.ADMIN)
     with pytest.raises(PermissionDeniedError):
         admin_service.export_zip(store, make_user(store, "ana"))
-    if admin_service.export_function() is None:
-        with pytest.raises(InvalidInputError, match="not available yet"):
-            admin_service.export_zip(store, root)
-        return
     _approve_all(store, add_examples(store, 10))
     bundle = admin_service.export_zip(store, root, formats=["openai", "sharegpt"], test_size=2, seed=1)
     names = zipfile.ZipFile(io.BytesIO(bundle.zip_bytes)).namelist()
@@ -322,12 +318,9 @@ def test_admin_upload_handler_reports_an_unreadable_file(app_store: Store) -> No
     assert len(at.error) == 1
 
 
-def test_admin_export_offers_a_download_when_export_exists(app_store: Store) -> None:
+def test_admin_export_offers_a_download(app_store: Store) -> None:
     at = _app(app_store, "admin", "root")
     _ok(at)
-    if admin_service.export_function() is None:
-        assert any("Export not available yet" in i.value for i in at.info)
-        return
     _approve_all(app_store, add_examples(app_store, 10))
     at.button(key="admin_export_go").click().run()
     _ok(at)

@@ -13,10 +13,7 @@ from curator.models import User, UserRole
 from curator.services import auth
 from curator.store import Store, resolve_url
 
-try:  # the guideline service may land after the app; the page says so instead of failing
-    from curator.services import guideline_sync
-except ImportError:  # pragma: no cover - depends on another engineer's work
-    guideline_sync = None  # type: ignore[assignment]
+from curator.services import guideline_sync
 
 
 @st.cache_resource(show_spinner=False)
@@ -74,10 +71,9 @@ def require_role(role: UserRole) -> User:
 
 @st.cache_resource(ttl=30, show_spinner=False)
 def _guidelines(url: str) -> Any:
-    if guideline_sync is not None:
-        found = guideline_sync.current(_store(url))
-        if found is not None:
-            return found
+    found = guideline_sync.current(_store(url))
+    if found is not None:
+        return found
     folder = Path("guidelines")
     if folder.is_dir():
         from curator.guidelines import load_guidelines
@@ -101,7 +97,5 @@ def guideline_version() -> str | None:
 
 
 def flags_for(example_id: str) -> list[dict[str, Any]]:
-    """The automated guideline flags stored for an example (empty before the service exists)."""
-    if guideline_sync is None or not hasattr(guideline_sync, "flags_for"):
-        return []
+    """The automated guideline flags stored for an example."""
     return list(guideline_sync.flags_for(get_store(), example_id))

@@ -14,7 +14,7 @@ if user is None:
     st.navigation([st.Page(signin.render, title="Sign in", icon=":material/login:", url_path="signin", default=True)], position="hidden").run()
 else:
     signin.hand_off_cookie()
-    pages, missing = load_pages()
+    pages = load_pages()
     allowed = [
         st.Page(module.render, title=module.TITLE, icon=module.ICON, url_path=name, default=(i == 0))
         for i, (name, module) in enumerate((n, m) for n, m in pages if user.role.at_least(m.MIN_ROLE))
@@ -24,6 +24,4 @@ else:
         if st.button("Sign out", key="btn_signout", icon=":material/logout:"):
             signin.sign_out(user)
             st.rerun()
-        if missing:
-            st.caption(f"Not available yet: {', '.join(missing)}")
     st.navigation(allowed).run()

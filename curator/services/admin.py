@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
 from curator.errors import InvalidInputError, PermissionDeniedError
 from curator.models import Problem, User, UserRole
+from curator.export.registry import EXPORT_FORMATS
 from curator.services import importing
+from curator.services.export import export
 from curator.services import users as users_service
 from curator.services.users import require
 from curator.store import Store
@@ -79,21 +79,8 @@ def import_upload(store: Store, actor: User, file_name: str, data: bytes, *, for
     return UploadResult(summary=summary, problems=problems)
 
 
-def export_function() -> Callable[..., dict[str, Any]] | None:
-    """curator.services.export.export, or None while that module has not landed."""
-    try:
-        module = importlib.import_module("curator.services.export")
-    except ImportError:
-        return None
-    return getattr(module, "export", None)
-
-
 def export_formats() -> tuple[str, ...]:
-    """The formats the export can write (empty while the export package has not landed)."""
-    try:
-        from curator.export.registry import EXPORT_FORMATS
-    except ImportError:
-        return ()
+    """The formats the export can write."""
     return tuple(EXPORT_FORMATS)
 
 
@@ -107,9 +94,6 @@ class ExportBundle:
 def export_zip(store: Store, actor: User, *, formats: list[str] | None = None, test_size: float | None = None, seed: int | None = None) -> ExportBundle:
     """Run the export into a temporary folder and return its files as one zip (admins only)."""
     require(actor, UserRole.ADMIN)
-    export = export_function()
-    if export is None:
-        raise InvalidInputError("export is not available yet in this version of curator", field="export")
     kwargs: dict[str, Any] = {}
     if formats:
         kwargs["formats"] = formats

@@ -11,6 +11,7 @@ from curator.services.outcomes import live_decisions
 from curator.store import Store
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
+from curator.store import guideline_store
 from curator.store import gold_examples as gold_repo
 from curator.store import reports as reports_repo
 from curator.store.examples import ExampleFilter
@@ -134,7 +135,7 @@ def example_detail(store: Store, example_id: str) -> ExampleDetail:
         history = decisions_repo.for_example(conn, example_id)
         places = examples_repo.places(conn, example_id)
         cluster = reports_repo.cluster_of(conn, example_id)
-        flags = reports_repo.flags_of(conn, example_id)
+        flags = guideline_store.flags_for(conn, example_id)
         gold = gold_repo.get(conn, example_id)
     live, adjudication = live_decisions(history)
     live_ids = {d.id for d in live if d.id is not None}

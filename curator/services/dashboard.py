@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from curator.audit.agreement import agreement_report
 from curator.models import Outcome, Verdict, utcnow
 from curator.services.outcomes import live_decisions
 from curator.store import Store
@@ -69,7 +70,6 @@ class AgreementSummary:
     krippendorff_alpha: float | None
     reason: str | None = None
     pairs: list[dict[str, Any]] = field(default_factory=list)
-    available: bool = True  # False when curator.audit.agreement is missing
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,6 @@ def throughput(store: Store, *, days: int | None = 30, now: datetime | None = No
 
 def agreement(store: Store, *, limit: int = AGREEMENT_LIMIT) -> AgreementSummary:
     """Percent agreement (and kappa, alpha) on the verdicts of examples with >= 2 live decisions."""
-    try:
-        from curator.audit.agreement import agreement_report
-    except ImportError:
-        return AgreementSummary(0, 0, None, None, None, reason="agreement statistics not available", available=False)
     with store.read() as conn:
         ids = reports_repo.multi_decided_ids(conn, minimum=2, limit=limit)
         histories = decisions_repo.for_examples(conn, ids)

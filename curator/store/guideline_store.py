@@ -46,16 +46,3 @@ def replace_flags(conn: Connection, example_ids: Sequence[str], rows: Sequence[d
 def flags_for(conn: Connection, example_id: str) -> list[dict[str, Any]]:
     stmt = sa.select(flags.c.rule_id, flags.c.check_name, flags.c.message, flags.c.guideline_version).where(flags.c.example_id == example_id).order_by(flags.c.id)
     return [dict(r) for r in conn.execute(stmt).mappings()]
-
-
-def flagged_by_rule(conn: Connection) -> dict[str, set[str]]:
-    """Example ids flagged by each rule."""
-    out: dict[str, set[str]] = {}
-    for rule_id, example_id in conn.execute(sa.select(flags.c.rule_id, flags.c.example_id)):
-        out.setdefault(rule_id, set()).add(example_id)
-    return out
-
-
-def flag_rules(conn: Connection) -> list[str]:
-    """Rule ids that flag at least one example."""
-    return list(conn.scalars(sa.select(flags.c.rule_id).distinct().order_by(flags.c.rule_id)))

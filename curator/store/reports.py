@@ -139,16 +139,6 @@ def cluster_of(conn: Connection, example_id: str) -> dict[str, Any] | None:
     }
 
 
-def flags_of(conn: Connection, example_id: str) -> list[dict[str, Any]]:
-    """Automated guideline flags on the example."""
-    stmt = (
-        sa.select(flags.c.rule_id, flags.c.check_name, flags.c.message, flags.c.guideline_version)
-        .where(flags.c.example_id == example_id)
-        .order_by(flags.c.id)
-    )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
-
-
 def flagged_rules(conn: Connection) -> list[str]:
     """Every rule id with at least one flag (for filter choices)."""
     return distinct_values(conn, flags.c.rule_id)

@@ -9,13 +9,6 @@ from types import ModuleType
 PAGE_MODULES = ("review", "browse", "dashboard", "lead", "admin")
 
 
-def load_pages() -> tuple[list[tuple[str, ModuleType]], list[str]]:
-    """(name, module) of every page that imports, and the names of those that do not (yet)."""
-    found: list[tuple[str, ModuleType]] = []
-    missing: list[str] = []
-    for name in PAGE_MODULES:
-        try:
-            found.append((name, importlib.import_module(f"curator.app.pages.{name}")))
-        except ImportError:
-            missing.append(name)
-    return found, missing
+def load_pages() -> list[tuple[str, ModuleType]]:
+    """(name, module) of every page, in navigation order."""
+    return [(name, importlib.import_module(f"curator.app.pages.{name}")) for name in PAGE_MODULES]

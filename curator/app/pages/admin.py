@@ -94,9 +94,6 @@ def _upload(store: Store, admin: User) -> None:
 
 
 def _export(store: Store, admin: User) -> None:
-    if admin_service.export_function() is None:
-        st.info("Export not available yet in this version of curator; use `curator export OUT_DIR` once it lands.")
-        return
     known = list(admin_service.export_formats())
     formats = st.multiselect("Formats", known, default=known[:1], key="admin_export_formats")
     test_size = st.number_input("Test split (fraction)", min_value=0.0, max_value=0.9, value=0.1, step=0.05, key="admin_export_test")

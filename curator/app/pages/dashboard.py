@@ -117,26 +117,23 @@ def render() -> None:
 
     st.subheader("Agreement")
     a = data.agreement
-    if not a.available:
-        st.caption("Agreement statistics are not available in this version of curator.")
-    else:
-        cols = st.columns(4)
-        cols[0].metric("Examples with ≥ 2 decisions", f"{a.n_items:,}")
-        cols[1].metric("Percent agreement", _pct(a.percent))
-        cols[2].metric("Fleiss' kappa", _num(a.fleiss_kappa))
-        cols[3].metric("Krippendorff's alpha", _num(a.krippendorff_alpha))
-        if a.reason:
-            st.caption(a.reason)
-        if a.pairs:
-            pairs = pd.DataFrame(a.pairs)
-            chart = (
-                alt.Chart(pairs)
-                .mark_bar(size=20)
-                .encode(
-                    x=alt.X("percent:Q", title="percent agreement", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-                    y=alt.Y("reviewers:N", title=None),
-                    tooltip=["reviewers", "examples", alt.Tooltip("percent:Q", format=".1%"), alt.Tooltip("kappa:Q", format=".3f")],
-                )
-                .properties(height=40 + 32 * len(pairs))
+    cols = st.columns(4)
+    cols[0].metric("Examples with ≥ 2 decisions", f"{a.n_items:,}")
+    cols[1].metric("Percent agreement", _pct(a.percent))
+    cols[2].metric("Fleiss' kappa", _num(a.fleiss_kappa))
+    cols[3].metric("Krippendorff's alpha", _num(a.krippendorff_alpha))
+    if a.reason:
+        st.caption(a.reason)
+    if a.pairs:
+        pairs = pd.DataFrame(a.pairs)
+        chart = (
+            alt.Chart(pairs)
+            .mark_bar(size=20)
+            .encode(
+                x=alt.X("percent:Q", title="percent agreement", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+                y=alt.Y("reviewers:N", title=None),
+                tooltip=["reviewers", "examples", alt.Tooltip("percent:Q", format=".1%"), alt.Tooltip("kappa:Q", format=".3f")],
             )
-            st.altair_chart(chart, width="stretch", key="dash_pairs")
+            .properties(height=40 + 32 * len(pairs))
+        )
+        st.altair_chart(chart, width="stretch", key="dash_pairs")

@@ -14,6 +14,7 @@ from curator.errors import CuratorError
 from curator.models import Correction, Decision, Message, Role, User, UserRole, Verdict
 from curator.services import adjudication, gold
 from curator.services import decisions as decisions_service
+from curator.services.guideline_sync import known_rule_ids
 from curator.store import Store
 
 TITLE = "Lead"
@@ -24,10 +25,6 @@ VERDICTS = [v.value for v in Verdict]
 
 
 def _known_rules(store: Store) -> Collection[str] | None:
-    try:
-        from curator.services.guideline_sync import known_rule_ids
-    except ImportError:
-        return None
     return known_rule_ids(store)
 
 
