@@ -20,6 +20,9 @@ from curator.audit.agreement import (
 from curator.audit.html import render_html
 from curator.audit.report import (
     AuditReport,
+    BenchmarkFile,
+    BenchmarkHit,
+    BenchmarkOverlap,
     Coverage,
     PredictionAudit,
     RuleAudit,
@@ -36,6 +39,9 @@ __all__ = [
     "AgreementReport",
     "AgreementSection",
     "AuditReport",
+    "BenchmarkFile",
+    "BenchmarkHit",
+    "BenchmarkOverlap",
     "Confusion",
     "Coverage",
     "GoldSummary",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from curator.errors import InvalidInputError
-from curator.formats.reading import iter_json_records
+from curator.formats.reading import iter_json_records, sniff_layout
 
 PROMPT_FIELDS = ("prompt", "question", "input", "messages")
 _PARQUET_MAGIC = b"PAR1"
@@ -27,7 +27,7 @@ _BATCH = 1024
 
 @dataclass(frozen=True)
 class BenchmarkItem:
-    key: str  # where the item is: "line 12" (JSONL), "item 3" (JSON array, Parquet), 1-based
+    key: str  # where the item is: "line 12" (JSONL), "item 3" (JSON array or objects, Parquet), 1-based
     messages: list[dict[str, Any]]
 
 
@@ -68,8 +68,9 @@ def _records(path: Path) -> Iterator[tuple[str, Any]]:
         except (OSError, ValueError) as exc:
             raise InvalidInputError(f"not a readable Parquet file: {exc}", file=str(path)) from exc
         return
+    lines = sniff_layout(path) == "jsonl"
     for number, record in enumerate(iter_json_records(path), start=1):
-        key = f"line {record.line}" if record.line is not None else f"item {number}"
+        key = f"line {record.line}" if lines and record.line is not None else f"item {number}"
         if record.issue is not None:
             raise InvalidInputError(record.issue.message, file=str(path), line=record.line, code=record.issue.code)
         yield key, record.value
