@@ -34,7 +34,7 @@ def test_clean_sides_report_nothing_despite_a_shared_system_prompt() -> None:
     report = check_contamination(train, test)
     assert report.clean and report.pairs == [] and report.contaminated == []
     assert report.stats.common_limit == 2 and report.stats.coverage_limit == 50  # max(2, 1% of 180)
-    assert report.stats.by_kind == dict.fromkeys(("ngram", "coverage", "minhash", "prompt-exact", "prompt-coverage", "prompt-minhash"), 0)
+    assert report.stats.by_kind == dict.fromkeys(("ngram", "coverage", "minhash", "prompt-exact", "first-turn", "prompt-coverage", "prompt-minhash"), 0)
 
 
 def test_planted_leak_is_found_through_case_and_punctuation() -> None:
@@ -58,7 +58,7 @@ def test_copied_conversation_is_found_by_every_signal() -> None:
     test.append(("copy", train[3][1]))
     report = check_contamination(train, test)
     kinds = {(p.test_id, p.train_id, p.kind): p.score for p in report.pairs}
-    assert kinds == {("copy", "tr003", kind): 1.0 for kind in ("ngram", "coverage", "minhash", "prompt-exact", "prompt-coverage", "prompt-minhash")}
+    assert kinds == {("copy", "tr003", kind): 1.0 for kind in ("ngram", "coverage", "minhash", "prompt-exact", "first-turn", "prompt-coverage", "prompt-minhash")}
     assert report.stats.minhash_candidates >= 1
 
 
@@ -119,7 +119,17 @@ def test_short_prompt_with_a_paraphrased_reply_is_an_exact_prompt_match() -> Non
     test.append(("te-who", chat("what are you", "My name is Quill; Lantern trained me.", "Have a nice day.", "Thanks, you too!")))
     report = check_contamination(train, test)
     assert [(p.test_id, p.train_id, p.kind) for p in report.pairs] == [
-        ("te-who", "tr-who", "prompt-exact"), ("te-who", "tr-who", "prompt-minhash")]
+        ("te-who", "tr-who", "prompt-exact"), ("te-who", "tr-who", "first-turn"), ("te-who", "tr-who", "prompt-minhash")]
+
+
+def test_the_same_opening_turn_is_a_match_unless_very_common() -> None:
+    train, test = sides(50, 5, seed=9)
+    train.append(("tr-who", chat("What are you?", "I am Quill.", "Have a nice day!", "You too!")))
+    test.append(("te-who", chat("WHAT are you", "Quill, made by Lantern.")))
+    train += [(f"tr-hi{i}", chat("Hello!", f"Hi {i}.", f"Tell me about {i}.", f"{i} is a number.")) for i in range(21)]
+    test.append(("te-hi", chat("hello", "Hi there.")))
+    report = check_contamination(train, test)
+    assert [(p.test_id, p.train_id, p.kind) for p in report.pairs] == [("te-who", "tr-who", "first-turn")]
 
 
 def test_tool_results_are_input_and_system_turns_are_not() -> None:

@@ -12,6 +12,8 @@ its prompt (the user-side turns and tool results: what the model is asked), all 
 - "minhash", "prompt-minhash": MinHash near duplicates at >= threshold Jaccard, confirmed exactly.
 - "prompt-exact": the same normalised prompt text; prompts shorter than an n-gram are compared
   here, exactly.
+- "first-turn": the same normalised first user-side turn, unless it is very common (opens more
+  than FIRST_TURN_COMMON of the examples, and more than FIRST_TURN_COMMON_MIN of them).
 Text in scripts without spaces uses character n-grams. Every example is normalised and hashed
 once (SplitFeatures); passing features made over the same items spares even that.
 """
@@ -29,11 +31,13 @@ from curator.errors import InvalidInputError
 from curator.split import signals
 from curator.split.features import SplitFeatures
 
-Kind = Literal["ngram", "coverage", "minhash", "prompt-exact", "prompt-coverage", "prompt-minhash"]
-KINDS: tuple[Kind, ...] = ("ngram", "coverage", "minhash", "prompt-exact", "prompt-coverage", "prompt-minhash")
-PROMPT_KINDS: tuple[Kind, ...] = ("prompt-exact", "prompt-coverage", "prompt-minhash")
+Kind = Literal["ngram", "coverage", "minhash", "prompt-exact", "first-turn", "prompt-coverage", "prompt-minhash"]
+KINDS: tuple[Kind, ...] = ("ngram", "coverage", "minhash", "prompt-exact", "first-turn", "prompt-coverage", "prompt-minhash")
+PROMPT_KINDS: tuple[Kind, ...] = ("prompt-exact", "first-turn", "prompt-coverage", "prompt-minhash")
 NGRAM = 8  # words per n-gram, as in Tülu 3's decontamination
 COVERAGE_COMMON_MIN = 50  # coverage counts n-grams held by up to this many examples, whatever the size
+FIRST_TURN_COMMON = 0.01  # a first turn opening more than this share of the examples is very common...
+FIRST_TURN_COMMON_MIN = 20  # ...and more than this many of them
 Pairs = Sequence[tuple[str, Sequence[Mapping[str, Any]]]]
 
 
@@ -95,6 +99,11 @@ def limits(examples: int, common_fraction: float) -> tuple[int, int]:
     return limit, max(COVERAGE_COMMON_MIN, limit)
 
 
+def first_turn_limit(examples: int) -> int:
+    """A first turn opening more conversations than this is very common: no leak, no group."""
+    return max(FIRST_TURN_COMMON_MIN, int(FIRST_TURN_COMMON * examples))
+
+
 def _features_and_rows(
     train: Pairs, test: Pairs, train_ids: list[str], test_ids: list[str], features: SplitFeatures | None, **params: Any
 ) -> tuple[SplitFeatures, np.ndarray, np.ndarray]:
@@ -148,6 +157,8 @@ def check_contamination(
                 f.conversations.keys, f.conversations.has_shingles, f.conversation_text, tr, te, threshold=threshold)
         if "prompt-exact" in wanted:
             found["prompt-exact"] = signals.prompt_exact_pairs(f, tr, te)
+        if "first-turn" in wanted:
+            found["first-turn"] = signals.first_turn_pairs(f, tr, te, limit=first_turn_limit(len(train_ids) + len(test_ids)))
         if "prompt-coverage" in wanted:
             found["prompt-coverage"] = signals.coverage_pairs(f.prompt_grams, f.prompt_text, tr, te, limit=coverage_limit)
         if "prompt-minhash" in wanted:

@@ -9,8 +9,8 @@ Rules, by group_by:
 - "prompt" also: identical or near-identical prompt texts, i.e. the user-side turns and tool
   results whatever the assistant said in between ("prompt"), prompts more than half covered by
   another's n-grams ("prompt-coverage"), and conversations opening with the same user-side turn
-  ("first-turn") unless more than FIRST_TURN_COMMON of the examples (at least
-  FIRST_TURN_COMMON_MIN) open with it: a greeting that opens hundreds of chats is no leak.
+  ("first-turn") unless it is very common (contamination.first_turn_limit): a greeting that
+  opens hundreds of chats is no leak.
 Compared case-folded, without system or developer turns: for leaks, more grouping is the safe side.
 """
 
@@ -24,14 +24,12 @@ import numpy as np
 
 from curator.dedup.clusters import UnionFind
 from curator.errors import InvalidInputError
-from curator.split.contamination import NGRAM, limits
+from curator.split.contamination import NGRAM, first_turn_limit, limits
 from curator.split.features import SplitFeatures, features_for
 from curator.split.ngrams import covered_pairs, shared_pairs
 
 GROUP_BY = ("prompt", "conversation", "none")
 RULES = ("cluster", "conversation", "shared-ngram", "coverage", "prompt", "prompt-coverage", "first-turn")
-FIRST_TURN_COMMON = 0.01
-FIRST_TURN_COMMON_MIN = 20
 
 
 @dataclass(frozen=True)
@@ -41,10 +39,6 @@ class Grouping:
     first_turn_limit: int  # a first turn opening more conversations than this groups nothing
     common_first_turns: int  # distinct first turns over that limit
     common_first_turn_examples: int  # the conversations opening with one of them
-
-
-def first_turn_limit(n: int) -> int:
-    return max(FIRST_TURN_COMMON_MIN, int(FIRST_TURN_COMMON * n))
 
 
 def _first_turn_groups(features: SplitFeatures, limit: int) -> tuple[list[np.ndarray], int, int]:

@@ -10,7 +10,9 @@ conversation text) and prompts (the user-side text) each have their signals:
 - minhash / prompt-minhash: Jaccard similarity of the two texts' shingle sets >= threshold,
   found by MinHash LSH and confirmed exactly;
 - prompt-exact: the same normalised prompt text (short prompts, with fewer tokens than an
-  n-gram, are caught here).
+  n-gram, are caught here);
+- first-turn: the same normalised first user-side turn, unless more than `limit` examples of
+  both sides open with it (a greeting is no leak).
 """
 
 from __future__ import annotations
@@ -152,6 +154,29 @@ def prompt_exact_pairs(features: SplitFeatures, train_rows: np.ndarray, test_row
     same = sorted_lo[at] == probe[tests, 1]  # the other 64 bits agree too
     pairs = sorted(zip(test_at[tests[same]].tolist(), train_at[order[at[same]]].tolist()))
     return [(ti, tr, 1.0, 0) for ti, tr in pairs]
+
+
+def first_turn_pairs(features: SplitFeatures, train_rows: np.ndarray, test_rows: np.ndarray, *, limit: int) -> Found:
+    """Test and training examples opening with the same user-side turn, when at most limit examples do."""
+    test_at, test_of = prompt_rows_of(features, test_rows)
+    train_at, train_of = prompt_rows_of(features, train_rows)
+    if not len(test_at) or not len(train_at):
+        return []
+    of = np.concatenate([test_of, train_of])
+    at = np.concatenate([test_at, train_at])
+    is_test = np.r_[np.ones(len(test_of), bool), np.zeros(len(train_of), bool)]
+    digests = features.first_turns[of]
+    order = np.lexsort((digests[:, 1], digests[:, 0]))
+    ordered = digests[order]
+    bounds = np.flatnonzero(np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1), True])
+    found = []
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        if end - start < 2 or end - start > limit:
+            continue
+        members = order[start:end]
+        tests, trains = members[is_test[members]], members[~is_test[members]]
+        found += [(int(at[t]), int(at[r]), 1.0, 0) for t in tests.tolist() for r in trains.tolist()]
+    return sorted(found)
 
 
 def prompt_minhash_pairs(features: SplitFeatures, train_rows: np.ndarray, test_rows: np.ndarray, *, threshold: float) -> tuple[Found, int]:
