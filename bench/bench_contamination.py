@@ -75,9 +75,9 @@ def generate(train_n: int, planted_n: int, clean_n: int, seed: int) -> tuple[lis
         while True:
             src = rng.randrange(train_n)
             short = len(sentences[src]) == 1 and len(sentences[src][0].split()) <= 7
-            if (kind in ("short", "multi-turn")) == short and (kind != "reordered" or len(sentences[src]) > 1):
-                if kind != "multi-turn" or len(train[src][1]) == 4:
-                    break
+            fits = (kind in ("short", "multi-turn")) == short and (kind != "reordered" or len(sentences[src]) > 1)
+            if fits and (kind != "multi-turn" or len(train[src][1]) == 4):
+                break
         user = [m["content"] for m in train[src][1] if m["role"] == "user"]
         reply = sentence(rng, vocab, 30, 60)
         if kind == "paraphrased":

@@ -40,7 +40,7 @@ def test_clean_sides_report_nothing_despite_a_shared_system_prompt() -> None:
 def test_planted_leak_is_found_through_case_and_punctuation() -> None:
     train, test = sides(150, 30, seed=1)
     source = train[17][1][2]["content"]  # a training reply, 50 words
-    leaked = source.split()[10:30]  # 20 of its words: 8 of its 13-grams
+    leaked = source.split()[10:30]  # 20 of its words
     test.append(("leak", conversation("Please repeat: " + ", ".join(leaked).upper() + "!", "sure")))
     report = check_contamination(train, test)
     # 23 words ("please repeat", 20 leaked, "sure"): 16 8-grams, 13 of them inside the leak,

@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import make_user
 from export_builders import add, decide, read_tree
-from identity_data import identity_conversations, other_conversations, similar_pairs_within, straddling
+from identity_data import (
+    identity_conversations,
+    other_conversations,
+    similar_pairs_within,
+    straddling,
+)
 
 from curator.models import Verdict
 from curator.services.export import export

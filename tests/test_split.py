@@ -306,7 +306,7 @@ def test_contamination_with_features_is_contamination_without(common_fraction: f
     train, test = shuffled[:120], shuffled[120:]
     for extra in ([], [("outsider", [{"role": "user", "content": "only in the features " * 5}])]):
         features = SplitFeatures(items + extra, seed=2, threshold=0.7, ngram=8)
-        assert check_contamination(train, test, features=features, **{"seed": 2, "threshold": 0.7, "ngram": 8}).pairs
+        assert check_contamination(train, test, features=features, seed=2, threshold=0.7, ngram=8).pairs
         kwargs = {"seed": 2, "threshold": 0.7, "ngram": 8, "common_fraction": common_fraction, "min_overlap": min_overlap}
         plain = check_contamination(train, test, **kwargs)
         shared = check_contamination(train, test, features=features, **kwargs)
@@ -326,7 +326,12 @@ def test_split_with_features_is_split_without() -> None:
 
 
 def test_one_pass_texts_equal_the_general_functions() -> None:
-    from curator.split.text import conversation_text, example_texts, ngram_text, prompt_text
+    from curator.split.text import (
+        conversation_text,
+        example_texts,
+        ngram_text,
+        prompt_text,
+    )
 
     odd = [
         [{"role": "user", "content": "Hi,  THERE!!  (ok?)\n\tnext-line"}, {"role": "assistant", "content": "a--b ... c"}],

@@ -32,7 +32,13 @@ from curator.audit.report import (
     Summary,
     coverage_from,
 )
-from curator.audit.reviewers import GoldSummary, ReviewerSection, ReviewerStats, gold_summary, reviewer_stats
+from curator.audit.reviewers import (
+    GoldSummary,
+    ReviewerSection,
+    ReviewerStats,
+    gold_summary,
+    reviewer_stats,
+)
 from curator.audit.text import render_text
 
 __all__ = [

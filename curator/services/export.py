@@ -11,8 +11,8 @@ the end; an error at any step leaves OUT_DIR as it was (absent, or the previous 
 
 from __future__ import annotations
 
-from collections import Counter
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -33,6 +33,7 @@ from curator.export.base import FormatWriter
 from curator.export.records import build_from_messages
 from curator.models import Correction, Verdict
 from curator.services.atomic import atomic_dir
+from curator.services.decontamination import Overlap, find_overlap, load_benchmarks
 from curator.services.dedup import (
     EXPORTABLE,
     Corpus,
@@ -41,7 +42,6 @@ from curator.services.dedup import (
     representative_among,
     run_dedup,
 )
-from curator.services.decontamination import Overlap, find_overlap, load_benchmarks
 from curator.services.guideline_sync import current_version
 from curator.split import (
     KINDS,

@@ -117,7 +117,7 @@ def shared_pairs(
     most `limit` rows of left and right together. left and right are boolean masks over rows; a
     row may be in both (then it is never paired with itself)."""
     rows = np.flatnonzero(left | right)
-    hashes, docs, start, length = grams.runs(rows)
+    _, docs, start, length = grams.runs(rows)
     chosen = np.flatnonzero(left[docs] & (length <= limit) & (length >= 2))
     if len(chosen) == 0:
         empty = np.zeros(0, np.int64)
