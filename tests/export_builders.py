@@ -11,7 +11,7 @@ from curator.store import Store
 from curator.store import examples as examples_repo
 
 SYSTEM = {"role": "system", "content": "You are Tally, Tallybook's support assistant."}
-# Made-up words: texts drawn from them share almost no 3-word shingle and no 13-gram by chance.
+# Made-up words: texts drawn from them share almost no 3-word shingle and no 8-gram by chance.
 VOCAB = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ro", "su", "ti", "va", "ze", "bo", "da") for b in ("rin", "tal", "mok", "sef", "dup", "gan", "lix", "vor", "hem", "pau", "quo", "wen")]
 
 

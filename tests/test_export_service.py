@@ -60,7 +60,7 @@ def test_negatives_table_case_by_case(store: Store, tmp_path: Path) -> None:
         ("Desired reply four.", True), (chat(4)[-1]["content"], False),
         (chat(5)[-1]["content"], False),
     ])
-    assert m["left_out"] == {"duplicate": 0, "rejected": 1, "unsettled": 1, "uncorrected_negative": 1}
+    assert m["left_out"] == {"benchmark": 0, "duplicate": 0, "rejected": 1, "unsettled": 1, "uncorrected_negative": 1}
     assert m["counts"]["exported"] == m["counts"]["train"] + m["counts"]["test"] == 5
     # Both verdicts reach both sides (the split's stratification), even with a test size of 1.
     assert m["counts"]["by_split"]["test"]["negative"] >= 1 and m["counts"]["by_split"]["train"]["negative"] >= 1

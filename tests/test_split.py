@@ -9,16 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curator.errors import InvalidInputError
-from curator.export.linking import shared_ngram_links
 from curator.split import (
     SplitFeatures,
     SplitItem,
     check_contamination,
-    prompt_messages,
+    group_indices,
     resolve_test_size,
     split,
 )
-from curator.split.grouping import group_indices
 
 SYSTEM = {"role": "system", "content": "You are a helpful assistant for the ACME store. " * 8}
 
@@ -110,8 +108,12 @@ def test_near_duplicate_prompts_never_straddle_but_a_shared_system_prompt_does_n
         assert len({where["p1"], where["p2"], where["p3"]}) == 1
     assert result.groups == [["p1", "p2", "p3"]]  # every example shares SYSTEM, yet no other group
     assert result.stats.grouped_items == 3 and result.stats.largest_group == 3
+    assert result.stats.pulled["prompt"] == 3 and result.stats.pulled["conversation"] == 0
     conversation = split(items, test_size=0.3, seed=0, group_by="conversation")
-    assert conversation.groups == []  # the replies differ, so the conversations are not duplicates
+    # The replies differ, so the conversations are not near duplicates. Of 30 examples, an
+    # n-gram held by 3 is common (the limit is 2): only the one p1 and p2 alone share links them.
+    assert conversation.groups == [["p1", "p2"]]
+    assert conversation.stats.pulled["shared-ngram"] == 2 and conversation.stats.pulled["prompt"] == 0
     none = split(items, test_size=0.3, seed=0, group_by="none")
     assert none.groups == [] and none.stats.groups == 30
 
@@ -124,15 +126,18 @@ def test_near_duplicate_conversations_group_under_conversation() -> None:
     assert result.groups == [["d1", "d2"]]
 
 
-def test_prompt_is_the_turns_before_the_final_reply_without_system() -> None:
+def test_prompt_is_the_user_side_turns_without_assistant_or_system() -> None:
+    from curator.split import prompt_text
+
     messages = [
         SYSTEM,
-        {"role": "user", "content": "a"},
+        {"role": "user", "content": "A?"},
         {"role": "assistant", "content": "b"},
-        {"role": "user", "content": "c"},
+        {"role": "tool", "content": "C!"},
+        {"role": "user", "content": "  "},
         {"role": "assistant", "content": "d"},
     ]
-    assert [m["content"] for m in prompt_messages(messages)] == ["a", "b", "c"]
+    assert prompt_text(messages) == "a\nc"
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -262,7 +267,7 @@ def test_grouping_with_features_is_grouping_without(group_by: str) -> None:
     plain = group_indices(ids, [by_id[i] for i in ids], [None] * len(ids), group_by=group_by, threshold=0.7, seed=5)
     shared = group_indices(ids, [by_id[i] for i in ids], [None] * len(ids), group_by=group_by, threshold=0.7, seed=5, features=features)
     assert shared == plain
-    assert group_by == "none" or any(len(g) > 1 for g in plain)  # the corpus does group
+    assert group_by == "none" or any(len(g) > 1 for g in plain.groups)  # the corpus does group
 
 
 def test_features_that_do_not_fit_are_not_used() -> None:
@@ -276,12 +281,19 @@ def test_features_that_do_not_fit_are_not_used() -> None:
         assert group_indices(ids, [by_id[i] for i in ids], [None] * len(ids), threshold=0.7, seed=5, features=features) == plain
 
 
-def test_linking_with_features_is_linking_without() -> None:
+def test_every_grouping_rule_is_counted() -> None:
     items = messy_corpus()
-    features = SplitFeatures(items, ngram=13)
-    plain = shared_ngram_links(items)
-    assert shared_ngram_links(list(reversed(items)), features=features) == plain
-    assert len(set(plain.values())) >= 3
+    ids = sorted(i for i, _ in items)
+    by_id = dict(items)
+    grouping = group_indices(ids, [by_id[i] for i in ids], [None] * len(ids), threshold=0.7, seed=5)
+    pulled = grouping.pulled
+    # Copied passages (shared n-grams), reworded replies (near-duplicate conversations), the
+    # same question answered twice (prompt) and the exact twin.
+    assert pulled["shared-ngram"] >= 6 and pulled["conversation"] >= 2 and pulled["prompt"] >= 2
+    assert pulled["first-turn"] >= pulled["prompt"] - 2
+    assert grouping.first_turn_limit == 20 and grouping.common_first_turns == 0
+    grouped = {i for g in grouping.groups if len(g) > 1 for i in g}
+    assert max(pulled.values()) <= len(grouped)
 
 
 @pytest.mark.parametrize("common_fraction", [0.01, 0.05, 1.0])
@@ -294,13 +306,14 @@ def test_contamination_with_features_is_contamination_without(common_fraction: f
     train, test = shuffled[:120], shuffled[120:]
     for extra in ([], [("outsider", [{"role": "user", "content": "only in the features " * 5}])]):
         features = SplitFeatures(items + extra, seed=2, threshold=0.7, ngram=8)
+        assert check_contamination(train, test, features=features, seed=2, threshold=0.7, ngram=8).pairs
         kwargs = {"seed": 2, "threshold": 0.7, "ngram": 8, "common_fraction": common_fraction, "min_overlap": min_overlap}
         plain = check_contamination(train, test, **kwargs)
         shared = check_contamination(train, test, features=features, **kwargs)
         assert shared.pairs == plain.pairs
         assert (shared.stats.common_ngrams, shared.stats.short_test, shared.stats.minhash_candidates) == (
             plain.stats.common_ngrams, plain.stats.short_test, plain.stats.minhash_candidates)
-    assert {p.kind for p in plain.pairs} == {"ngram", "minhash"}  # both signals were exercised
+    assert {p.kind for p in plain.pairs} >= {"ngram", "coverage", "minhash", "prompt-exact", "prompt-minhash"}
 
 
 def test_split_with_features_is_split_without() -> None:
@@ -313,10 +326,12 @@ def test_split_with_features_is_split_without() -> None:
 
 
 def test_one_pass_texts_equal_the_general_functions() -> None:
-    from curator.dedup.canonical import canonical_text
-    from curator.split.contamination import ngram_text
-    from curator.split.features import conversation_text, example_texts
-    from curator.split.grouping import has_prompt_text, prompt_messages
+    from curator.split.text import (
+        conversation_text,
+        example_texts,
+        ngram_text,
+        prompt_text,
+    )
 
     odd = [
         [{"role": "user", "content": "Hi,  THERE!!  (ok?)\n\tnext-line"}, {"role": "assistant", "content": "a--b ... c"}],
@@ -325,19 +340,16 @@ def test_one_pass_texts_equal_the_general_functions() -> None:
         [{"role": "developer", "content": None}, {"role": "tool", "content": "42"}, {"role": "assistant", "content": "y"}],
         [{"role": "user", "content": "Ünïcode ＦＵＬＬ width"}, {"role": "assistant", "content": "ok"}],
         [{"role": "user", "content": [{"type": "text", "text": "parts"}]}, {"role": "assistant", "content": "ok"}],
+        [{"role": "user", "content": "..."}, {"role": "function", "content": "f(x)!"}, {"role": "assistant", "content": "ok"}],
         [{"role": "system", "content": "only system"}],
         [],
     ]
     for messages in [m for _, m in messy_corpus(1)] + odd:
-        prompt = prompt_messages(messages)
-        expected_prompt = canonical_text(prompt, casefold=True) if prompt and has_prompt_text(prompt) else None
-        assert example_texts(messages) == (conversation_text(messages), expected_prompt, ngram_text(messages))
-        assert example_texts(messages, prompts=False)[1] is None
+        assert example_texts(messages) == (conversation_text(messages), prompt_text(messages), ngram_text(messages))
 
 
 def test_one_pass_texts_equal_the_general_functions_on_every_ascii_character() -> None:
-    from curator.split.contamination import ngram_text
-    from curator.split.features import example_texts
+    from curator.split.text import example_texts, ngram_text, prompt_text
 
     rng = random.Random(4)
     alphabet = [chr(c) for c in range(128)]
@@ -345,4 +357,4 @@ def test_one_pass_texts_equal_the_general_functions_on_every_ascii_character() -
         user = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
         reply = "".join(rng.choice(alphabet + [" "] * 20) for _ in range(rng.randint(0, 60)))
         messages = [{"role": "user", "content": user}, {"role": "assistant", "content": reply}]
-        assert example_texts(messages)[2] == ngram_text(messages)
+        assert example_texts(messages)[1:] == (prompt_text(messages), ngram_text(messages))

@@ -20,6 +20,9 @@ from curator.audit.agreement import (
 from curator.audit.html import render_html
 from curator.audit.report import (
     AuditReport,
+    BenchmarkFile,
+    BenchmarkHit,
+    BenchmarkOverlap,
     Coverage,
     PredictionAudit,
     RuleAudit,
@@ -29,13 +32,22 @@ from curator.audit.report import (
     Summary,
     coverage_from,
 )
-from curator.audit.reviewers import GoldSummary, ReviewerSection, ReviewerStats, gold_summary, reviewer_stats
+from curator.audit.reviewers import (
+    GoldSummary,
+    ReviewerSection,
+    ReviewerStats,
+    gold_summary,
+    reviewer_stats,
+)
 from curator.audit.text import render_text
 
 __all__ = [
     "AgreementReport",
     "AgreementSection",
     "AuditReport",
+    "BenchmarkFile",
+    "BenchmarkHit",
+    "BenchmarkOverlap",
     "Confusion",
     "Coverage",
     "GoldSummary",

@@ -210,6 +210,21 @@ def _predictions(report: AuditReport) -> str:
     return html
 
 
+def _benchmarks(report: AuditReport) -> str:
+    b = report.benchmarks
+    if b is None:
+        return ""
+    html = f"<h2>Benchmark overlap</h2><p>{esc(b.examples)} example(s) ask what a benchmark asks.</p>"
+    html += _table(["benchmark", "items", "matched", "SHA-256"],
+                   [[esc(f.file), esc(f.items), esc(f.matched_items), f"<code>{esc(f.sha256)}</code>"] for f in b.benchmarks],
+                   numeric=(1, 2))
+    if b.hits:
+        html += _table(["example", "outcome", "benchmark", "item", "signals", "score"],
+                       [[f"<code>{esc(h.example)}</code>", esc(h.outcome or "\u2013"), esc(h.benchmark), esc(h.item),
+                         esc(", ".join(h.kinds)), esc(_num(h.score))] for h in b.hits], numeric=(5,))
+    return html
+
+
 def render_html(report: AuditReport) -> str:
     """The whole report as one offline HTML document."""
     when = report.generated_at.isoformat(timespec="seconds") if report.generated_at else ""
@@ -231,6 +246,7 @@ def render_html(report: AuditReport) -> str:
         "<h2>Stale decisions</h2>", _stale(report),
         "<h2>Gold</h2>", _gold(report),
         _predictions(report),
+        _benchmarks(report),
         "</main></body></html>",
     ]
     return "\n".join(parts) + "\n"

@@ -151,6 +151,40 @@ class PredictionAudit(BaseModel):
     errors: list[str] = Field(default_factory=list)  # bad lines (file:line field: reason), skipped
 
 
+class BenchmarkFile(BaseModel):
+    """A benchmark the data was compared with."""
+
+    model_config = _STRICT
+    file: str
+    path: str
+    sha256: str
+    field: str
+    items: int = 0
+    matched_items: int = 0
+
+
+class BenchmarkHit(BaseModel):
+    """An example whose prompt matches a benchmark item, and how (the contamination check's prompt signals)."""
+
+    model_config = _STRICT
+    example: str
+    benchmark: str
+    item: str
+    kinds: list[str] = Field(default_factory=list)
+    score: float = 0.0
+    outcome: str | None = None  # the example's outcome: pending, approve, negative...
+
+
+class BenchmarkOverlap(BaseModel):
+    """Examples that ask what a benchmark asks; an export with --decontaminate leaves them out."""
+
+    model_config = _STRICT
+    ngram: int = 8
+    benchmarks: list[BenchmarkFile] = Field(default_factory=list)
+    examples: int = 0
+    hits: list[BenchmarkHit] = Field(default_factory=list)
+
+
 class AuditReport(BaseModel):
     """Everything `curator audit` found; `to_json()` is what `--json` prints."""
 
@@ -167,6 +201,7 @@ class AuditReport(BaseModel):
     reviewers: ReviewerSection | None = None
     gold: GoldSummary | None = None
     predictions: PredictionAudit | None = None
+    benchmarks: BenchmarkOverlap | None = None
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON text."""

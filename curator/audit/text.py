@@ -115,6 +115,16 @@ def render_text(report: AuditReport) -> str:
             out.append(f"  on {p.negatives} negatives: closer to undesired {p.closer_to_undesired}, "
                        f"closer to desired {p.closer_to_desired}, ties {p.ties}")
 
+    if report.benchmarks is not None:
+        b = report.benchmarks
+        out += ["", f"Benchmark overlap: {b.examples} example(s) ask what a benchmark asks"]
+        out += table(["benchmark", "items", "matched", "sha256"],
+                     [[clean(f.file), str(f.items), str(f.matched_items), f.sha256[:16]] for f in b.benchmarks])
+        out += [f"  {clean(h.example)} ({clean(h.outcome or '-')}) ~ {clean(h.benchmark)} {clean(h.item)}: "
+                f"{', '.join(h.kinds)} {h.score:.3f}" for h in b.hits[:50]]
+        if len(b.hits) > 50:
+            out.append(f"  ... and {len(b.hits) - 50} more (all of them: --json)")
+
     out += ["", f"Stale decisions: {len(report.stale)}", f"Blocker misses: {len(report.misses)}"]
     if c.warnings:
         out += ["", "Warnings"] + [f"  - {clean(w, limit=120)}" for w in c.warnings]

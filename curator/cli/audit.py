@@ -17,13 +17,15 @@ from curator.services.atomic import atomic_file
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write the report as one HTML page.")
 @click.option("--predictions", type=click.Path(dir_okay=False), help="JSONL of a model's replies keyed by example id.")
 @click.option("--reopen-stale", is_flag=True, help="Send every example with a stale decision back to the queue.")
+@click.option("--benchmark", "benchmarks", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="PATH", help="Benchmark file (JSONL, JSON or Parquet): report the examples whose prompt matches one of its items (repeat for several).")
+@click.option("--benchmark-field", metavar="FIELD", help="The benchmark items' prompt field (default: the first of prompt, question, input, messages).")
 @json_option
 @pass_ctx
-def audit(ctx: Context, html_file: str | None, predictions: str | None, reopen_stale: bool, as_json: bool) -> None:
+def audit(ctx: Context, html_file: str | None, predictions: str | None, reopen_stale: bool, benchmarks: tuple[str, ...], benchmark_field: str | None, as_json: bool) -> None:
     """Audit decisions and data against the guideline in force (and a model's replies)."""
     bad: list[InvalidInputError] = []
     report = audit_service.run_audit(ctx.store, predictions=Path(predictions) if predictions else None,
-                                     on_error=bad.append)
+                                     on_error=bad.append, benchmarks=list(benchmarks), benchmark_field=benchmark_field)
     if html_file:
         with atomic_file(Path(html_file)) as fh:
             fh.write(render_html(report))

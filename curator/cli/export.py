@@ -60,9 +60,11 @@ def _formats() -> list[str]:
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8, show_default=True, metavar="J", help="Jaccard similarity for near duplicates.")
 @click.option("--stratify", "stratify_field", metavar="FIELD", help="Also stratify the split by this metadata field.")
 @click.option("--allow-contamination", is_flag=True, help="Write the files even when test examples share text with training ones.")
+@click.option("--decontaminate", "benchmarks", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="PATH", help="Benchmark file (JSONL, JSON or Parquet): leave out every example whose prompt matches one of its items (repeat for several).")
+@click.option("--decontaminate-field", metavar="FIELD", help="The benchmark items' prompt field (default: the first of prompt, question, input, messages).")
 @json_option
 @pass_ctx
-def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str, seed: int, group_by: str, threshold: float, stratify_field: str | None, allow_contamination: bool, as_json: bool) -> None:
+def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str, seed: int, group_by: str, threshold: float, stratify_field: str | None, allow_contamination: bool, benchmarks: tuple[str, ...], decontaminate_field: str | None, as_json: bool) -> None:
     """Write deduplicated train/test files per format and manifest.json into OUT_DIR."""
     from curator.services.export import export
 
@@ -79,6 +81,8 @@ def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str
         threshold=threshold,
         allow_contamination=allow_contamination,
         stratify_field=stratify_field,
+        decontaminate=list(benchmarks),
+        decontaminate_field=decontaminate_field,
     )
     if as_json:
         emit_json(manifest)
@@ -88,5 +92,12 @@ def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str
     for name, sides in counts["by_format"].items():
         click.echo(f"  {name}: {sides['train']['rows']} train rows, {sides['test']['rows']} test rows")
     click.echo("left out: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in left.items()))
+    split = manifest["split"]
+    click.echo(f"split: {split['groups']} groups (largest {split['largest_group']}), test fraction "
+               f"{split['test_fraction']:.3f} for a target of {split['target_fraction']:.3f}")
     pairs = manifest["contamination"]["pairs"]
     click.echo(f"contamination: {pairs} pair(s)" + (" (allowed)" if pairs else ""))
+    if manifest["decontamination"]:
+        decon = manifest["decontamination"]
+        names = ", ".join(b["file"] for b in decon["benchmarks"])
+        click.echo(f"decontamination: {decon['examples']} example(s) left out, matching {names}")

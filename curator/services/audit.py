@@ -7,14 +7,18 @@ everything else is an aggregate query. Pure statistics live in curator.audit.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from curator.audit import (
     AuditReport,
+    BenchmarkFile,
+    BenchmarkHit,
+    BenchmarkOverlap,
     RuleAudit,
     SourceCoverage,
     StaleDecision,
@@ -30,6 +34,8 @@ from curator.models import Decision, User, utcnow
 from curator.services import decisions as decisions_service
 from curator.services import guideline_sync
 from curator.services.audit_predictions import OnError, audit_predictions
+from curator.services.decontamination import find_overlap, load_benchmarks
+from curator.services.dedup import load_corpus
 from curator.services.outcomes import live_decisions
 from curator.store import Store, audit_queries, guideline_store
 from curator.store import gold_examples as gold_repo
@@ -180,7 +186,19 @@ def _collect(store: Store, current: tuple[str, str] | None) -> _Pass:
     return state
 
 
-def run_audit(store: Store, *, predictions: Path | None = None, on_error: OnError | None = None) -> AuditReport:
+def benchmark_overlap(store: Store, paths: Sequence[str | os.PathLike[str]], *, field: str | None = None) -> BenchmarkOverlap:
+    """Every example (any outcome, corrections applied) whose prompt matches an item of these
+    benchmarks, by the checks `curator export --decontaminate` uses; nothing is removed."""
+    benchmarks = load_benchmarks(paths, field=field)
+    corpus = load_corpus(store)
+    found = find_overlap(corpus.items, benchmarks).as_dict()
+    hits = [BenchmarkHit(**hit, outcome=corpus.entries[hit["example"]].outcome) for hit in found.pop("list")]
+    return BenchmarkOverlap(ngram=found["ngram"], benchmarks=[BenchmarkFile(**b) for b in found["benchmarks"]],
+                            examples=found["examples"], hits=hits)
+
+
+def run_audit(store: Store, *, predictions: Path | None = None, on_error: OnError | None = None,
+              benchmarks: Sequence[str | os.PathLike[str]] = (), benchmark_field: str | None = None) -> AuditReport:
     """Audit the database against the guideline in force (and a model's replies, if given).
 
     Stale decisions are live decisions (and adjudications in force) made under an older
@@ -188,7 +206,9 @@ def run_audit(store: Store, *, predictions: Path | None = None, on_error: OnErro
     differs from the version in force (removed and added rules count as changed). Decisions that
     record no guideline version are never stale: there is nothing to compare them with. Bad
     lines of the predictions file go to ``on_error`` (default: raised) and the rest is audited.
+    With benchmarks, the report also lists the examples whose prompt matches a benchmark item.
     """
+    overlap = benchmark_overlap(store, benchmarks, field=benchmark_field) if benchmarks else None
     with store.read() as conn:
         current = guideline_store.current(conn)
         examples = audit_queries.example_count(conn)
@@ -221,6 +241,7 @@ def run_audit(store: Store, *, predictions: Path | None = None, on_error: OnErro
         report.predictions = audit_predictions(store, Path(predictions), gs, on_error=collect)
         report.predictions.errors = errors
     report.reopen_command = reopen_command(report)
+    report.benchmarks = overlap
     return report
 
 
@@ -251,5 +272,5 @@ def reopen_stale(store: Store, actor: User, example_ids: Iterable[str]) -> int:
     return decisions_service.reopen(store, actor, ids, note=REOPEN_NOTE)
 
 
-__all__ = ["LiveDecision", "changed_rules", "reopen_command", "reopen_stale", "run_audit",
+__all__ = ["LiveDecision", "benchmark_overlap", "changed_rules", "reopen_command", "reopen_stale", "run_audit",
            "stale_example_ids"]

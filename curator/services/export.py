@@ -1,4 +1,4 @@
-"""Export: settled examples -> dedup -> grouped, stratified split -> contamination check -> files + manifest.
+"""Export: settled examples -> dedup -> decontamination -> grouped, stratified split -> contamination check -> files + manifest.
 
 Deterministic: the same database, arguments and seed give byte-identical files, manifest.json
 included. No wall-clock time is written anywhere (when an export was made is its folder's
@@ -11,6 +11,7 @@ the end; an error at any step leaves OUT_DIR as it was (absent, or the previous 
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -29,10 +30,10 @@ from curator.export import (
     write_manifest,
 )
 from curator.export.base import FormatWriter
-from curator.export.linking import shared_ngram_links
 from curator.export.records import build_from_messages
 from curator.models import Correction, Verdict
 from curator.services.atomic import atomic_dir
+from curator.services.decontamination import Overlap, find_overlap, load_benchmarks
 from curator.services.dedup import (
     EXPORTABLE,
     Corpus,
@@ -43,6 +44,7 @@ from curator.services.dedup import (
 )
 from curator.services.guideline_sync import current_version
 from curator.split import (
+    KINDS,
     ContaminationReport,
     SplitFeatures,
     SplitItem,
@@ -57,16 +59,16 @@ from curator.tokens import DEFAULT_MODEL, count_many, known_models, model_info
 from curator.tokens.stats import distribution, estimate_cost
 
 DEDUP_SEED = 0  # clusters are a property of the data, not of the split: one seed for all exports
-CONTAMINATION_NGRAM = 13  # as in the GPT-3 contamination study
-LISTED_PAIRS = 20
-REGROUP_ROUNDS = 4  # splits tried while the contamination check still finds pairs  # contaminated pairs named in the error message
+CONTAMINATION_NGRAM = 8  # words per n-gram, as in Tülu 3's decontamination
+LISTED_PAIRS = 20  # contaminated pairs named in the error message
+REGROUP_ROUNDS = 4  # splits tried while the contamination check still finds pairs
 WRITE_BATCH = 2000
 UNSETTLED = ("pending", "conflict")
 
 
 def _select(corpus: Corpus, dedup: DedupReport) -> tuple[list[str], Counter[str]]:
     """Ids offered to the split (import order) and how many were left out, by reason."""
-    left_out: Counter[str] = Counter({"unsettled": 0, "rejected": 0, "duplicate": 0})
+    left_out: Counter[str] = Counter({"unsettled": 0, "rejected": 0, "duplicate": 0, "benchmark": 0})
     dropped: set[str] = set()
     for cluster in dedup.result.clusters:
         keep = representative_among(cluster, corpus.entries, EXPORTABLE)
@@ -113,6 +115,17 @@ def _contamination(corpus: Corpus, parts: SplitResult, *, threshold: float, seed
     return check_contamination(train, test, ngram=CONTAMINATION_NGRAM, threshold=threshold, seed=seed, features=features)
 
 
+def _decontaminate(corpus: Corpus, chosen: list[str], paths: Sequence[str | os.PathLike[str]], field: str | None, *, threshold: float) -> tuple[list[str], Overlap | None]:
+    """chosen without the examples whose prompt matches a benchmark item (and what matched)."""
+    if not paths:
+        return chosen, None
+    benchmarks = load_benchmarks(paths, field=field)
+    messages = dict(corpus.items)
+    overlap = find_overlap([(eid, messages[eid]) for eid in chosen], benchmarks, threshold=threshold, seed=DEDUP_SEED)
+    removed = overlap.example_ids
+    return [eid for eid in chosen if eid not in removed], overlap
+
+
 def _link(linked: dict[str, str], report: ContaminationReport) -> None:
     """Merge the groups of every contaminated pair (labels: the group's smallest id)."""
     members: dict[str, set[str]] = {}
@@ -134,17 +147,16 @@ def _link(linked: dict[str, str], report: ContaminationReport) -> None:
 def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None) -> tuple[SplitResult, ContaminationReport, int]:
     """Split and check; while the check still finds pairs, keep each pair together and split again.
 
-    With group_by "none" nothing is grouped: the split is taken as it is and the check reports.
+    Grouping applies the check's signals before the split, so one round is the rule. With
+    group_by "none" nothing is grouped: the split is taken as it is and the check reports.
     Returns the split, the final check and the number of splits made. Each example's text is
-    normalised and hashed once (SplitFeatures) for the linking, every grouping and every check.
+    normalised and hashed once (SplitFeatures) for every grouping rule and every check.
     """
     linked: dict[str, str] = {}
     messages = dict(corpus.items)
     items = [(eid, messages[eid]) for eid in chosen]
     del messages
-    features = SplitFeatures(items, seed=seed, threshold=threshold, ngram=CONTAMINATION_NGRAM, prompts=group_by == "prompt")
-    if group_by != "none":
-        linked = shared_ngram_links(items, ngram=CONTAMINATION_NGRAM, features=features)
+    features = SplitFeatures(items, seed=seed, threshold=threshold, ngram=CONTAMINATION_NGRAM)
     for rounds in range(1, REGROUP_ROUNDS + 1):
         parts = _split(corpus, chosen, linked, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold, stratify_field=stratify_field, features=features)
         report = _contamination(corpus, parts, threshold=threshold, seed=seed, features=features)
@@ -274,8 +286,15 @@ def export(
     threshold: float = 0.8,
     allow_contamination: bool = False,
     stratify_field: str | None = None,
+    decontaminate: Sequence[str | os.PathLike[str]] = (),
+    decontaminate_field: str | None = None,
 ) -> dict[str, Any]:
-    """Write OUT_DIR/<format>/{train,test}.jsonl (hf: a saved DatasetDict) and manifest.json; return the manifest."""
+    """Write OUT_DIR/<format>/{train,test}.jsonl (hf: a saved DatasetDict) and manifest.json; return the manifest.
+
+    decontaminate: benchmark files; every example whose prompt matches one of their items is
+    left out of both splits (decontaminate_field names the items' prompt field when it is not
+    detected).
+    """
     names = check_formats(list(formats))
     arguments = {
         "formats": names,
@@ -285,10 +304,16 @@ def export(
         "threshold": threshold,
         "allow_contamination": allow_contamination,
         "stratify_field": stratify_field,
+        "decontaminate": [str(p) for p in decontaminate],
+        "decontaminate_field": decontaminate_field,
     }
+    if decontaminate:
+        load_benchmarks(decontaminate, field=decontaminate_field)  # a bad benchmark fails before any work
     corpus = load_corpus(store, stratify_field=stratify_field)
     dedup = run_dedup(store, threshold=threshold, seed=DEDUP_SEED, corpus=corpus)
     chosen, left_out = _select(corpus, dedup)
+    chosen, overlap = _decontaminate(corpus, chosen, decontaminate, decontaminate_field, threshold=threshold)
+    left_out["benchmark"] = len(overlap.example_ids) if overlap else 0
     parts, report, rounds = _split_clean(corpus, chosen, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold, stratify_field=stratify_field)
     if report.pairs and not allow_contamination:
         raise _refuse(report)
@@ -318,29 +343,44 @@ def export(
                 "unsettled": "pending or in conflict: no settled verdict yet",
                 "rejected": "settled as reject",
                 "duplicate": "an exact or near duplicate of the example exported from its cluster",
+                "benchmark": "its prompt matches an item of a benchmark named to decontaminate against",
                 "uncorrected_negative": "negative without a correction: in KTO (as undesired), not in SFT files",
             },
             "dedup": dedup.stats(),
             "split": {
                 "target_test": s.target_test,
+                "test": s.test,
+                "target_fraction": test_size if isinstance(test_size, float) else round(test_size / s.n, 6),
+                "test_fraction": round(s.test_fraction, 6),
                 "groups": s.groups,
                 "grouped_items": s.grouped_items,
                 "largest_group": s.largest_group,
+                # "cluster": the pairs an earlier round's check found (the only cluster ids given)
+                "pulled_together": {("contamination" if rule == "cluster" else rule): k for rule, k in s.pulled.items()},
+                "first_turn": {
+                    "limit": s.first_turn_limit,
+                    "common": s.common_first_turns,
+                    "common_examples": s.common_first_turn_examples,
+                },
                 "strata": s.strata,
                 "warnings": list(s.warnings),
             },
             "contamination": {
                 "ngram": CONTAMINATION_NGRAM,
                 "threshold": threshold,
+                "signals": list(KINDS),
                 "pairs": len(report.pairs),
+                "by_signal": report.stats.by_kind,
                 "rounds": rounds,
                 "allowed": allow_contamination,
                 "common_limit": report.stats.common_limit,
+                "coverage_limit": report.stats.coverage_limit,
                 "common_ngrams": report.stats.common_ngrams,
                 "short_test": report.stats.short_test,
                 "contaminated_test": len(report.contaminated),
                 "list": [_pair_dict(p) for p in report.pairs],
             },
+            "decontamination": overlap.as_dict() if overlap else None,
             "tokens": tokens,
             "cost": cost,
         }

@@ -8,13 +8,11 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from curator.errors import InvalidInputError
+from curator.split.features import SplitFeatures
 from curator.split.grouping import group_indices
-
-if TYPE_CHECKING:
-    from curator.split.features import SplitFeatures
 
 # Verdicts that must appear on both sides when there are at least two of them.
 BOTH_SIDES = ("approve", "negative")
@@ -42,6 +40,15 @@ class SplitStats:
     largest_group: int
     strata: dict[str, dict[str, int]]  # stratum -> {"train": n, "test": n}
     warnings: list[str]
+    pulled: dict[str, int] = field(default_factory=dict)  # grouping rule -> examples it put together
+    first_turn_limit: int = 0  # a first turn opening more conversations than this groups nothing
+    common_first_turns: int = 0  # distinct first turns over that limit
+    common_first_turn_examples: int = 0  # conversations opening with one of them
+
+    @property
+    def test_fraction(self) -> float:
+        """The test side's achieved share of the examples."""
+        return self.test / self.n if self.n else 0.0
 
 
 @dataclass(frozen=True)
@@ -215,7 +222,8 @@ def split(
 ) -> SplitResult:
     """Split items into train and test ids: no group straddles, strata keep their shares.
 
-    features (SplitFeatures over these items) spare grouping the hashing; same result without.
+    features (SplitFeatures over these items, made with this seed and threshold) spare
+    grouping the hashing; same result without.
     """
     ordered = sorted(items, key=lambda it: it.id)
     names = [it.id for it in ordered]
@@ -223,7 +231,7 @@ def split(
         if a == b:
             raise InvalidInputError(f"example id {a!r} appears more than once", field="id")
     target = resolve_test_size(test_size, len(ordered))
-    groups = group_indices(
+    grouping = group_indices(
         names,
         [it.messages for it in ordered],
         [it.cluster_id for it in ordered],
@@ -232,6 +240,7 @@ def split(
         seed=seed,
         features=features,
     )
+    groups = grouping.groups
     verdicts = [str(it.verdict) for it in ordered]
     strata = [
         v if stratify_field is None else f"{v}|{it.metadata.get(stratify_field)}"
@@ -256,5 +265,9 @@ def split(
         largest_group=max(len(g) for g in groups),
         strata=dict(sorted(per_side.items())),
         warnings=warnings,
+        pulled=grouping.pulled,
+        first_turn_limit=grouping.first_turn_limit,
+        common_first_turns=grouping.common_first_turns,
+        common_first_turn_examples=grouping.common_first_turn_examples,
     )
     return SplitResult(train=train, test=test, groups=multi, stats=stats)
