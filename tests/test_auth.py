@@ -64,3 +64,31 @@ def test_cookie_signature_rejects_tampering(sqlite_store: Store) -> None:
     assert auth.unsign_cookie("no-dot", secret) is None
     assert auth.unsign_cookie(None, secret) is None
     assert auth.unsign_cookie(value, b"another-key") is None
+
+
+def test_a_password_reset_ends_every_session_of_the_user(store: Store) -> None:
+    admin = make_user(store, "root", UserRole.ADMIN)
+    ana = make_user(store, "ana", password="correct-horse")
+    tokens = [auth.create_session(store, ana) for _ in range(2)]
+    other = auth.create_session(store, admin)
+    update_user(store, admin, "ana", password="a-brand-new-one")
+    assert [auth.resolve_session(store, t) for t in tokens] == [None, None]
+    assert auth.resolve_session(store, other) == admin  # only the reset user's sessions end
+    assert auth.sign_in(store, "ana", "correct-horse") is None
+    assert auth.sign_in(store, "ana", "a-brand-new-one") is not None
+
+
+def test_reactivating_a_user_does_not_bring_old_sessions_back(store: Store) -> None:
+    admin = make_user(store, "root", UserRole.ADMIN)
+    token = auth.create_session(store, make_user(store, "ana"))
+    update_user(store, admin, "ana", active=False)
+    update_user(store, admin, "ana", active=True)
+    assert auth.resolve_session(store, token) is None
+
+
+def test_changing_only_the_role_keeps_sessions_and_demotion_applies_at_once(store: Store) -> None:
+    admin = make_user(store, "root", UserRole.ADMIN)
+    token = auth.create_session(store, make_user(store, "lea", UserRole.LEAD))
+    update_user(store, admin, "lea", role=UserRole.REVIEWER, active=True)  # active unchanged
+    user = auth.resolve_session(store, token)
+    assert user is not None and user.role == UserRole.REVIEWER

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from curator.errors import InvalidInputError, PermissionDeniedError
 from curator.models import User, UserRole
 from curator.store import Store
+from curator.store import sessions as sessions_repo
 from curator.store import users as users_repo
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -79,10 +80,14 @@ def update_user(store: Store, actor: User, name: str, *, role: UserRole | None =
     require(actor, UserRole.ADMIN)
     hashed = hash_password(password) if password is not None else None
     with store.write() as conn:
-        user = users_repo.get_by_name(conn, name)
+        user, _ = users_repo.lock(conn, users_repo.get_by_name(conn, name).id)
         users_repo.update(conn, user.id, role=role, active=active)
         if hashed:
             users_repo.set_password_hash(conn, user.id, hashed)
+        if hashed or (active is not None and active != user.active):
+            # A reset password or a deactivation ends every session (they last days), so a
+            # stolen cookie or an old sign-in does not outlive it, nor come back on reactivation.
+            sessions_repo.delete_for_user(conn, user.id)
         return users_repo.get_by_name(conn, name)
 
 
