@@ -36,6 +36,13 @@ def add_user(store: Store, name: str, role: UserRole | str, *, password: str | N
 
 def authenticate(store: Store, name: str, password: str) -> User | None:
     """The user if ``password`` is theirs, else None (same answer for unknown names)."""
+    checked = check_password(store, name, password)
+    return checked[0] if checked else None
+
+
+def check_password(store: Store, name: str, password: str) -> tuple[User, str] | None:
+    """(user, their stored hash) if ``password`` is theirs, else None, in the same time for
+    an unknown name as for a wrong password (one argon2 verification either way)."""
     with store.read() as conn:
         stored = users_repo.password_hash(conn, name)
     if stored is None:
@@ -50,10 +57,13 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     except (VerificationError, InvalidHashError):
         return None
     with store.write() as conn:
+        user = users_repo.get_by_name(conn, name)
         if _hasher.check_needs_rehash(stored):
-            user = users_repo.get_by_name(conn, name)
-            users_repo.set_password_hash(conn, user.id, _hasher.hash(password))
-        return users_repo.get_by_name(conn, name)
+            _, current = users_repo.lock(conn, user.id)
+            if current == stored:  # not reset meanwhile
+                stored = _hasher.hash(password)
+                users_repo.set_password_hash(conn, user.id, stored)
+        return user, stored
 
 
 @functools.cache
