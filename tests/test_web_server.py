@@ -88,6 +88,7 @@ def test_every_kind_of_response_forbids_framing(served: tuple[str, Store]) -> No
 def test_a_ticket_issued_by_another_process_is_redeemed_once(served: tuple[str, Store]) -> None:
     base, store = served
     token, ticket = _ticket(store)
+    assert _post_ticket(base, ticket + "x").status == 403
     first = _post_ticket(base, ticket)
     assert first.status == 204
     cookie = first.getheader("set-cookie")
@@ -95,6 +96,8 @@ def test_a_ticket_issued_by_another_process_is_redeemed_once(served: tuple[str, 
     assert auth.unsign_cookie(cookie.split(";")[0].split("=", 1)[1], auth.cookie_secret(store)) == token
     assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
     assert _post_ticket(base, ticket).status == 403  # single use
+    log = (Path(store.url.removeprefix("sqlite:///")).parent / "server.log").read_text(encoding="utf-8", errors="replace")
+    assert ticket not in log and token not in log  # no secret in the server's output
 
 
 def test_a_foreign_origin_cannot_redeem_a_ticket_or_sign_out(served: tuple[str, Store]) -> None:
