@@ -120,3 +120,25 @@ def test_parallel_guesses_each_count(db_url: str, small_limits: None) -> None:
     for s in stores:
         s.close()
     assert sorted(results) == sorted(["wrong"] * throttle.FREE_PER_NAME + ["locked"] * (8 - throttle.FREE_PER_NAME))
+
+
+def test_the_sign_in_page_says_when_to_try_again(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, small_limits: None) -> None:
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CURATOR_DB", sqlite_url)
+    monkeypatch.setattr(throttle, "FIRST_LOCK", timedelta(minutes=1))  # outlasts a slow test run
+    store = Store(sqlite_url)
+    make_user(store, "ana", password="correct-horse")
+    main = Path(__file__).resolve().parent.parent / "curator" / "app" / "main.py"
+    at = AppTest.from_string(main.read_text(encoding="utf-8"), default_timeout=30).run()
+    errors = []
+    for password in ["guess-1", "guess-2", "correct-horse"]:
+        at.text_input(key="signin_name").input("ana")
+        at.text_input(key="signin_password").input(password)
+        at.button[0].click().run()
+        errors.append([e.value for e in at.error])
+    assert errors[:2] == [["Wrong name or password."]] * 2
+    assert len(errors[2]) == 1 and "too many failed sign-ins; try again in" in errors[2][0]
+    assert "curator.session_token" not in at.session_state
