@@ -138,3 +138,8 @@ def test_secure_cookies_marks_every_cookie_secure(tmp_path: Path) -> None:
     store.close()
     assert response.status == 204
     assert "secure" in response.getheader("set-cookie").lower().split("; ")
+
+
+def test_the_session_endpoint_reads_no_large_body(served: tuple[str, Store]) -> None:
+    base, _ = served
+    assert _post_ticket(base, "x" * 10_000).status == 413

@@ -22,6 +22,7 @@ from curator.store import Store, resolve_url
 
 SESSION_PATH = "/api/curator/session"
 SIGNOUT_PATH = "/api/curator/signout"
+MAX_TICKET_BYTES = 256  # a ticket is 32 characters; nothing larger is read
 
 _lock = threading.Lock()
 _stores: dict[str, Store] = {}  # one connection pool per database URL, not session state
@@ -58,6 +59,8 @@ async def session_endpoint(request: Request) -> Response:
     """POST a ticket, get the HttpOnly session cookie."""
     if not _same_origin(request):
         return Response("cross-site request refused", status_code=403)
+    if not request.headers.get("content-length", "").isdigit() or int(request.headers["content-length"]) > MAX_TICKET_BYTES:
+        return Response("a ticket is expected", status_code=413)
     ticket = (await request.body()).decode("utf-8", "replace").strip()
     store = _store()
     token = await run_in_threadpool(auth.redeem_ticket, store, ticket) if ticket else None
