@@ -27,6 +27,9 @@ from curator.services import auth, users
 from curator.store import Store
 from curator.store.schema import sessions, users as users_table
 
+for _module in pkgutil.iter_modules(curator.services.__path__):  # the table below names them all
+    importlib.import_module(f"curator.services.{_module.name}")
+
 
 # --- no timing gap between an unknown name and a wrong password -------------------------------
 
