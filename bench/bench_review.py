@@ -100,13 +100,15 @@ def review_clicks(apps: dict[int, tuple[Store, object]], clicks: int) -> dict[in
 
 def browse_first_page(store: Store, repeats: int) -> list[float]:
     from curator.services.browse import browse, make_filter
+    from curator.services.users import shell_actor
 
+    viewer = shell_actor(store)  # an admin: sees every decision
     flt = make_filter(sources=["tools.jsonl"], outcomes=["pending"])
-    browse(store, flt)
+    browse(store, viewer, flt)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        page = browse(store, flt)
+        page = browse(store, viewer, flt)
         times.append((time.perf_counter() - t0) * 1000)
         assert len(page.rows) == 50
     return times

@@ -54,3 +54,11 @@ class PermissionDeniedError(CuratorError):
 
 class StorageError(CuratorError):
     """The database failed or is unreachable; the message says which and how to fix it."""
+
+
+class TooManyAttemptsError(PermissionDeniedError):
+    """Too many failed sign-ins for a name or from an address; retry after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)

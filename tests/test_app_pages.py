@@ -167,7 +167,7 @@ def test_browse_paginates_filters_and_opens_an_example_with_its_history(app_stor
     exs = add_examples(app_store, 120)
     decisions_service.record(app_store, _user(app_store, "ana"), Decision(example_id=exs[3].id, reviewer="ana", verdict=Verdict.APPROVE))
     decisions_service.record(app_store, _user(app_store, "bo"), Decision(example_id=exs[3].id, reviewer="bo", verdict=Verdict.REJECT, rules=["R2"], note="off-topic"))
-    at = _app(app_store, "browse", "ana")
+    at = _app(app_store, "browse", "lea")  # a lead sees every decision (reviewers: test_blind_review)
     _ok(at)
     assert list(at.dataframe[0].value["id"]) == [e.id for e in exs[:50]]
     at.number_input(key="browse_page").set_value(2).run()
@@ -213,7 +213,7 @@ def test_dashboard_draws_charts_from_the_service_numbers(app_store: Store) -> No
         decisions_service.record(app_store, _user(app_store, name), Decision(example_id=exs[0].id, reviewer=name, verdict=verdict))
     decisions_service.record(app_store, _user(app_store, "ana"), Decision(example_id=exs[1].id, reviewer="ana", verdict=Verdict.NEGATIVE))
     decisions_service.record(app_store, _user(app_store, "bo"), Decision(example_id=exs[1].id, reviewer="bo", verdict=Verdict.REJECT))
-    at = _app(app_store, "dashboard", "ana")
+    at = _app(app_store, "dashboard", "lea")  # a lead sees the conflict too (reviewers: test_blind_review)
     _ok(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Examples"] == "6"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from curator.models import utcnow
@@ -64,3 +65,113 @@ def test_cookie_signature_rejects_tampering(sqlite_store: Store) -> None:
     assert auth.unsign_cookie("no-dot", secret) is None
     assert auth.unsign_cookie(None, secret) is None
     assert auth.unsign_cookie(value, b"another-key") is None
+
+
+def test_a_password_reset_ends_every_session_of_the_user(store: Store) -> None:
+    admin = make_user(store, "root", UserRole.ADMIN)
+    ana = make_user(store, "ana", password="correct-horse")
+    tokens = [auth.create_session(store, ana) for _ in range(2)]
+    other = auth.create_session(store, admin)
+    update_user(store, admin, "ana", password="a-brand-new-one")
+    assert [auth.resolve_session(store, t) for t in tokens] == [None, None]
+    assert auth.resolve_session(store, other) == admin  # only the reset user's sessions end
+    assert auth.sign_in(store, "ana", "correct-horse") is None
+    assert auth.sign_in(store, "ana", "a-brand-new-one") is not None
+
+
+def test_reactivating_a_user_does_not_bring_old_sessions_back(store: Store) -> None:
+    admin = make_user(store, "root", UserRole.ADMIN)
+    token = auth.create_session(store, make_user(store, "ana"))
+    update_user(store, admin, "ana", active=False)
+    update_user(store, admin, "ana", active=True)
+    assert auth.resolve_session(store, token) is None
+
+
+def test_changing_only_the_role_keeps_sessions_and_demotion_applies_at_once(store: Store) -> None:
+    admin = make_user(store, "root", UserRole.ADMIN)
+    token = auth.create_session(store, make_user(store, "lea", UserRole.LEAD))
+    update_user(store, admin, "lea", role=UserRole.REVIEWER, active=True)  # active unchanged
+    user = auth.resolve_session(store, token)
+    assert user is not None and user.role == UserRole.REVIEWER
+
+
+def test_a_ticket_gives_its_token_once_stores_neither_and_expires(store: Store) -> None:
+    from curator.store.schema import sign_in_tickets
+
+    token = auth.create_session(store, make_user(store, "ana"))
+    ticket = auth.issue_ticket(store, token)
+    with store.read() as conn:
+        (row,) = conn.execute(sa.select(sign_in_tickets)).mappings().all()
+    assert row["ticket_hash"] == auth.hash_token(ticket)
+    assert token not in str(dict(row)) and token.encode().hex() not in row["sealed_token"]
+    assert auth.redeem_ticket(store, "not-" + ticket) is None
+    assert auth.redeem_ticket(store, ticket) == token
+    assert auth.redeem_ticket(store, ticket) is None  # single use
+    late = auth.issue_ticket(store, token)
+    assert auth.redeem_ticket(store, late, now=utcnow() + auth.TICKET_TTL + timedelta(seconds=1)) is None
+    auth.issue_ticket(store, token, now=utcnow() + auth.TICKET_TTL * 3)  # issuing purges expired ones
+    with store.read() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(sign_in_tickets)) == 1
+
+
+def test_processes_racing_for_one_ticket_get_the_token_once(db_url: str) -> None:
+    import threading
+
+    stores = [Store(db_url) for _ in range(6)]
+    token = auth.create_session(stores[0], make_user(stores[0], "ana"))
+    ticket = auth.issue_ticket(stores[0], token)
+    barrier = threading.Barrier(len(stores))
+    got: list[str | None] = []
+
+    def redeem(s: Store) -> None:
+        barrier.wait()
+        got.append(auth.redeem_ticket(s, ticket))
+
+    threads = [threading.Thread(target=redeem, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.close()
+    assert sorted(got, key=lambda x: x or "") == [None] * (len(stores) - 1) + [token]
+
+
+def test_a_session_cannot_open_on_credentials_revoked_during_sign_in(store: Store) -> None:
+    from curator.errors import PermissionDeniedError
+    from curator.services.users import check_password
+
+    admin = make_user(store, "root", UserRole.ADMIN)
+    make_user(store, "ana", password="correct-horse")
+    user, verified = check_password(store, "ana", "correct-horse")
+    update_user(store, admin, "ana", password="changed-meanwhile")  # between check and session
+    with pytest.raises(PermissionDeniedError):
+        auth.create_session(store, user, password_hash=verified)
+    user, verified = check_password(store, "ana", "changed-meanwhile")
+    update_user(store, admin, "ana", active=False)
+    with pytest.raises(PermissionDeniedError):
+        auth.create_session(store, user, password_hash=verified)
+
+
+@pytest.mark.parametrize("blank_db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_upgrading_drops_the_sessions_of_users_deactivated_before(blank_db_url: str) -> None:
+    from curator.store import migrate
+    from curator.store.schema import users
+
+    engine = Store(blank_db_url, upgrade=False).engine
+    migrate.upgrade(engine, "0005")
+    now = utcnow()
+    with engine.begin() as conn:
+        conn.execute(users.insert(), [
+            {"id": 1, "name": "ana", "role": "reviewer", "active": True, "created_at": now},
+            {"id": 2, "name": "bo", "role": "reviewer", "active": False, "created_at": now},
+        ])
+        conn.execute(sessions.insert(), [
+            {"token_hash": "a" * 64, "user_id": 1, "created_at": now, "expires_at": now + timedelta(days=1)},
+            {"token_hash": "b" * 64, "user_id": 2, "created_at": now, "expires_at": now + timedelta(days=1)},
+        ])
+    upgraded = Store(blank_db_url)
+    with upgraded.read() as conn:
+        assert list(conn.scalars(sa.select(sessions.c.user_id))) == [1]
+    upgraded.close()
+    engine.dispose()

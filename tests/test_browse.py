@@ -30,6 +30,18 @@ from tests.conftest import make_user
 from tests.helpers import add_examples, conversation
 
 
+def _lead(store: Store):
+    """A lead: sees every decision (blind review applies to reviewers; see test_blind_review)."""
+    from curator.errors import NotFoundError as Missing
+    from curator.store import users as users_repo
+
+    try:
+        with store.read() as conn:
+            return users_repo.get_by_name(conn, "lead-viewer")
+    except Missing:
+        return make_user(store, "lead-viewer", UserRole.LEAD)
+
+
 def _decide(store: Store, user, example_id: str, verdict: Verdict, **kw) -> None:
     decisions_service.record(store, user, Decision(example_id=example_id, reviewer=user.name, verdict=verdict, **kw))
 
@@ -37,9 +49,9 @@ def _decide(store: Store, user, example_id: str, verdict: Verdict, **kw) -> None
 def test_page_two_shows_the_next_fifty(sqlite_store: Store) -> None:
     store = sqlite_store
     exs = add_examples(store, 120)
-    first = browse(store, page=0)
-    second = browse(store, page=1)
-    third = browse(store, page=2)
+    first = browse(store, _lead(store), page=0)
+    second = browse(store, _lead(store), page=1)
+    third = browse(store, _lead(store), page=2)
     assert [r["id"] for r in first.rows] == [e.id for e in exs[:50]]
     assert [r["id"] for r in second.rows] == [e.id for e in exs[50:100]]
     assert [r["id"] for r in third.rows] == [e.id for e in exs[100:]]
@@ -64,7 +76,7 @@ def test_each_filter_narrows_in_sql(store: Store) -> None:
         ])
 
     def ids(**kw) -> list[str]:
-        return [r["id"] for r in browse(store, make_filter(**kw)).rows]
+        return [r["id"] for r in browse(store, _lead(store), make_filter(**kw)).rows]
 
     assert ids(sources=["b.jsonl"]) == [e.id for e in b]
     assert ids(outcomes=["approve", "negative"]) == [a[0].id, b[0].id]
@@ -77,7 +89,7 @@ def test_each_filter_narrows_in_sql(store: Store) -> None:
     assert ids(text="INVOICE 5?") == [a[5].id]  # case-insensitive substring
     assert ids(text="invoice 77") == []
     assert ids(text="   ") == [e.id for e in a + b]  # blank means any
-    assert browse(store, make_filter(rule="R7")).total == 2
+    assert browse(store, _lead(store), make_filter(rule="R7")).total == 2
 
 
 def test_text_search_treats_wildcards_literally(store: Store) -> None:
@@ -85,8 +97,8 @@ def test_text_search_treats_wildcards_literally(store: Store) -> None:
     percent = Example.create(conversation(2, reply="Fees are 5% a_month."), source=Source(name="s"))
     with store.write() as conn:
         examples_repo.insert_many(conn, [plain, percent])
-    assert [r["id"] for r in browse(store, make_filter(text="5%")).rows] == [percent.id]
-    assert [r["id"] for r in browse(store, make_filter(text="a_m")).rows] == [percent.id]
+    assert [r["id"] for r in browse(store, _lead(store), make_filter(text="5%")).rows] == [percent.id]
+    assert [r["id"] for r in browse(store, _lead(store), make_filter(text="a_m")).rows] == [percent.id]
 
 
 def test_sorting_by_tokens_and_decided_time(sqlite_store: Store) -> None:
@@ -94,28 +106,28 @@ def test_sorting_by_tokens_and_decided_time(sqlite_store: Store) -> None:
     exs = add_examples(store, 4)
     with store.write() as conn:
         examples_repo.set_tokens(conn, [(exs[0].id, 30), (exs[1].id, 90), (exs[2].id, 10), (exs[3].id, 50)])
-    by_tokens = browse(store, sort="tokens", descending=True).rows
+    by_tokens = browse(store, _lead(store), sort="tokens", descending=True).rows
     assert [r["tokens"] for r in by_tokens] == [90, 50, 30, 10]
     ana = make_user(store, "ana")
     _decide(store, ana, exs[3].id, Verdict.APPROVE)
     _decide(store, ana, exs[1].id, Verdict.APPROVE)
-    decided = browse(store, make_filter(outcomes=["approve"]), sort="decided").rows
+    decided = browse(store, _lead(store), make_filter(outcomes=["approve"]), sort="decided").rows
     assert [r["id"] for r in decided] == [exs[3].id, exs[1].id]
     with pytest.raises(InvalidInputError):
-        browse(store, sort="messages")
+        browse(store, _lead(store), sort="messages")
 
 
 def test_count_stops_at_the_cap_and_text_search_is_not_counted(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     exs = add_examples(sqlite_store, 40)
     monkeypatch.setattr(browse_service, "COUNT_CAP", 30)
-    capped = browse(sqlite_store, page_size=10)
+    capped = browse(sqlite_store, _lead(sqlite_store), page_size=10)
     assert (capped.total, capped.more, capped.pages, capped.total_label, capped.has_next) == (30, True, None, "30+", True)
-    exact = browse(sqlite_store, make_filter(sources=["test.jsonl"]), page=3, page_size=10)
+    exact = browse(sqlite_store, _lead(sqlite_store), make_filter(sources=["test.jsonl"]), page=3, page_size=10)
     assert (exact.total, exact.more, exact.has_next) == (30, True, False)
-    text = browse(sqlite_store, make_filter(text="number 3"), page_size=10)
+    text = browse(sqlite_store, _lead(sqlite_store), make_filter(text="number 3"), page_size=10)
     assert [r["id"] for r in text.rows] == [exs[3].id] + [e.id for e in exs[30:39]]
     assert (text.total, text.pages, text.has_next) == (None, None, True)
-    last = browse(sqlite_store, make_filter(text="number 3"), page=1, page_size=10)
+    last = browse(sqlite_store, _lead(sqlite_store), make_filter(text="number 3"), page=1, page_size=10)
     assert ([r["id"] for r in last.rows], last.has_next) == ([exs[39].id], False)
 
 
@@ -132,7 +144,7 @@ def test_browse_filters_agree_with_the_store_filter(sqlite_store: Store) -> None
         flt = make_filter(**kw)
         with sqlite_store.read() as conn:
             expected = [r["id"] for r in examples_repo.page(conn, flt, limit=100)]
-        assert [r["id"] for r in browse(sqlite_store, flt, page_size=100).rows] == expected, kw
+        assert [r["id"] for r in browse(sqlite_store, _lead(sqlite_store), flt, page_size=100).rows] == expected, kw
         assert expected  # each case matches something
 
 
@@ -155,7 +167,7 @@ def test_detail_shows_the_whole_history_places_cluster_and_flags(store: Store) -
     _decide(store, bo, ex.id, Verdict.NEGATIVE, correction=Correction(reply="Say you cannot."), note="risky")
     decisions_service.record(store, lead, Decision(example_id=ex.id, reviewer="lea", kind=DecisionKind.ADJUDICATION, verdict=Verdict.REJECT))
 
-    detail = example_detail(store, f"  {ex.id} ")
+    detail = example_detail(store, _lead(store), f"  {ex.id} ")
     assert detail.example.messages == ex.messages
     assert detail.outcome.value == "reject"
     kinds = [(d.reviewer, d.kind.value, d.verdict.value if d.verdict else None) for d in detail.history]
@@ -175,9 +187,9 @@ def test_detail_shows_the_whole_history_places_cluster_and_flags(store: Store) -
     assert rows[1]["target"] == detail.history[0].id
     assert rows[4]["correction"] == "Say you cannot." and rows[4]["note"] == "risky"
     assert rows[2]["rules"] == "R1"
-    assert example_detail(store, exs[2].id).history == []
+    assert example_detail(store, _lead(store), exs[2].id).history == []
     with pytest.raises(NotFoundError):
-        example_detail(store, "nope")
+        example_detail(store, _lead(store), "nope")
 
 
 def test_filter_choices_list_sources_and_flagged_rules(store: Store) -> None:

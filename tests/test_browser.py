@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,62 +13,25 @@ from conftest import make_user
 from helpers import add_examples
 from curator.store import Store
 from curator.store.schema import decisions, sessions
+from served_app import CHROMIUM, CHROMIUM_ARGS as ARGS, curator_app, require_chromium
+from served_app import free_port as _free_port, wait_up as _wait_up  # noqa: F401  (other browser tests import these)
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"curator app exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError("curator app did not come up")
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Store]]:
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_chromium()
     url = f"sqlite:///{tmp_path / 'curator.db'}"
     store = Store(url)
     add_examples(store, 4)
     make_user(store, "ana", password="correct-horse")
-    port = _free_port()
-    log = open(tmp_path / "server.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "curator", "--db", url, "app", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}/"
     try:
-        _wait_up(base, proc)
-        yield base, store
+        with curator_app(url, tmp_path) as base:
+            yield base, store
     finally:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-        log.close()
         store.close()
 
 

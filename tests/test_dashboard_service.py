@@ -17,6 +17,13 @@ from tests.helpers import add_examples
 TOKENS = [10, 20, 20, 35, 50, 69]
 
 
+def _named(store: Store, name: str):
+    from curator.store import users as users_repo
+
+    with store.read() as conn:
+        return users_repo.get_by_name(conn, name)
+
+
 def _at(day: int, hour: int) -> datetime:
     return datetime(2024, 5, day, hour, 0, tzinfo=UTC)
 
@@ -48,9 +55,10 @@ def dataset(store: Store) -> Store:
 
 
 def test_outcomes_verdicts_and_balance(dataset: Store) -> None:
-    outcomes = dash.outcome_counts(dataset)
+    lead = _named(dataset, "lea")  # sees everything (reviewers: test_blind_review)
+    outcomes = dash.outcome_counts(dataset, lead)
     assert outcomes == {"pending": 3, "approve": 1, "negative": 1, "reject": 0, "conflict": 1}
-    assert dash.verdict_counts(dataset) == {"approve": 3, "negative": 2, "reject": 2}
+    assert dash.verdict_counts(dataset, lead) == {"approve": 3, "negative": 2, "reject": 2}
     bal = dash.balance(outcomes)
     assert (bal.approve, bal.negative, bal.reject, bal.settled, bal.negative_share) == (1, 1, 0, 2, 0.5)
 
@@ -81,7 +89,7 @@ def test_throughput_counts_judgements_per_utc_day_and_reviewer(dataset: Store) -
 
 
 def test_agreement_on_examples_with_two_live_decisions(dataset: Store) -> None:
-    a = dash.agreement(dataset)
+    a = dash.agreement(dataset, _named(dataset, "lea"))
     # e0 agree, e1 disagree, e2 agree: 2 of 3 pairs. Fleiss: P=2/3, Pe=(3/6)^2+(1/6)^2+(2/6)^2=7/18.
     assert (a.n_items, a.n_ratings) == (3, 6)
     assert a.percent == pytest.approx(2 / 3)
@@ -90,7 +98,7 @@ def test_agreement_on_examples_with_two_live_decisions(dataset: Store) -> None:
 
 
 def test_empty_database_gives_zeros_not_errors(sqlite_store: Store) -> None:
-    d = dash.dashboard(sqlite_store)
+    d = dash.dashboard(sqlite_store, make_user(sqlite_store, "lea", UserRole.LEAD))
     assert d.examples == 0
     assert d.verdicts == {"approve": 0, "negative": 0, "reject": 0}
     assert d.balance.negative_share is None

@@ -99,3 +99,33 @@ def test_problems_are_kept_once_per_place(store: Store) -> None:
         imports_repo.add_problems(conn, [p])
     with store.read() as conn:
         assert imports_repo.list_problems(conn) == [p]
+
+
+def test_a_new_sqlite_database_and_its_wal_files_are_private_to_their_owner(tmp_path) -> None:
+    """It holds password hashes and the cookie-signing key: 0600, whatever the umask says."""
+    import os
+    import stat
+
+    from curator.services import auth
+
+    old = os.umask(0o022)
+    try:
+        store = Store(f"sqlite:///{tmp_path / 'curator.db'}")
+        auth.cookie_secret(store)  # a write: the -wal and -shm files exist from here on
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+        store.close()
+    finally:
+        os.umask(old)
+    assert modes == {"curator.db": 0o600, "curator.db-wal": 0o600, "curator.db-shm": 0o600}
+
+
+def test_an_existing_sqlite_file_keeps_its_permissions(tmp_path) -> None:
+    """curator never changes what it did not create (a team may share a file by group)."""
+    import os
+    import stat
+
+    path = tmp_path / "shared.db"
+    path.touch()
+    os.chmod(path, 0o660)
+    Store(f"sqlite:///{path}").close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o660

@@ -1,15 +1,14 @@
 """The two HTTP endpoints beside the Streamlit app that manage the HttpOnly session cookie.
 
-A script cannot set an HttpOnly cookie, so sign-in hands the browser a one-time ticket (kept
-in this process's memory for a minute); the browser POSTs it here and gets the signed cookie
-for the session the script opened. Sign-out deletes the session row and expires the cookie.
+A script cannot set an HttpOnly cookie, so sign-in hands the browser a one-time ticket (stored
+in the database, so any app process behind the same address can redeem it); the browser POSTs
+it here and gets the signed cookie for the session the script opened. Sign-out deletes the
+session row and expires the cookie.
 """
 
 from __future__ import annotations
 
-import secrets
 import threading
-import time
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -17,36 +16,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from curator.app import serving
 from curator.services import auth
 from curator.store import Store, resolve_url
 
 SESSION_PATH = "/api/curator/session"
 SIGNOUT_PATH = "/api/curator/signout"
-TICKET_TTL = 60.0  # seconds
+MAX_TICKET_BYTES = 256  # a ticket is 32 characters; nothing larger is read
 
-_tickets: dict[str, tuple[str, float]] = {}
 _lock = threading.Lock()
-_stores: dict[str, Store] = {}
-
-
-def issue_ticket(token: str) -> str:
-    """A one-time ticket the browser exchanges for the cookie carrying ``token``."""
-    ticket = secrets.token_urlsafe(24)
-    now = time.monotonic()
-    with _lock:
-        for key in [k for k, (_, t) in _tickets.items() if t < now]:
-            del _tickets[key]
-        _tickets[auth.hash_token(ticket)] = (token, now + TICKET_TTL)
-    return ticket
-
-
-def redeem_ticket(ticket: str) -> str | None:
-    """The token behind a ticket, once; None if unknown or expired."""
-    with _lock:
-        found = _tickets.pop(auth.hash_token(ticket), None)
-    if found is None or found[1] < time.monotonic():
-        return None
-    return found[0]
+_stores: dict[str, Store] = {}  # one connection pool per database URL, not session state
 
 
 def _store() -> Store:
@@ -64,6 +43,7 @@ def _same_origin(request: Request) -> bool:
 
 
 def _cookie(response: Response, request: Request, value: str, max_age: int) -> None:
+    # The scheme is the proxy's when `curator app --trust-proxy` names it (X-Forwarded-Proto).
     response.set_cookie(
         auth.COOKIE_NAME,
         value,
@@ -71,7 +51,7 @@ def _cookie(response: Response, request: Request, value: str, max_age: int) -> N
         path="/",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=serving.secure_cookies() or request.url.scheme == "https",
     )
 
 
@@ -79,11 +59,13 @@ async def session_endpoint(request: Request) -> Response:
     """POST a ticket, get the HttpOnly session cookie."""
     if not _same_origin(request):
         return Response("cross-site request refused", status_code=403)
+    if not request.headers.get("content-length", "").isdigit() or int(request.headers["content-length"]) > MAX_TICKET_BYTES:
+        return Response("a ticket is expected", status_code=413)
     ticket = (await request.body()).decode("utf-8", "replace").strip()
-    token = redeem_ticket(ticket) if ticket else None
+    store = _store()
+    token = await run_in_threadpool(auth.redeem_ticket, store, ticket) if ticket else None
     if token is None:
         return Response("unknown or expired ticket", status_code=403)
-    store = _store()
     user = await run_in_threadpool(auth.resolve_session, store, token)
     if user is None:
         return Response("session ended", status_code=403)

@@ -7,7 +7,9 @@ import streamlit as st
 from curator.app import chat, deps, signin
 from curator.app.pages import load_pages
 
-st.set_page_config(page_title="curator", page_icon=":material/rate_review:", layout="wide")
+# An emoji favicon is drawn in the browser; a :material/...: one is fetched from Google's
+# font servers, and the app makes no request to any host but its own.
+st.set_page_config(page_title="curator", page_icon="📝", layout="wide")
 
 user = deps.current_user()
 if user is None:

@@ -43,7 +43,9 @@ def _submit() -> None:
     password = state.get(state.K_PASSWORD) or ""
     state.drop(state.K_PASSWORD)
     try:
-        signed = auth.sign_in(deps.get_store(), name, password)
+        # The address is the TCP peer's, or the client's as a proxy named by --trust-proxy
+        # reports it; None on the local machine.
+        signed = auth.sign_in(deps.get_store(), name, password, client=st.context.ip_address)
     except CuratorError as exc:
         state.put(state.FLASH, ("error", f"Sign-in failed: {exc}"))
         return
@@ -52,7 +54,7 @@ def _submit() -> None:
         return
     state.drop(state.SIGNED_OUT)
     state.put(state.TOKEN, signed[1])
-    state.put(state.HANDOFF, http.issue_ticket(signed[1]))
+    state.put(state.HANDOFF, auth.issue_ticket(deps.get_store(), signed[1]))
 
 
 def hand_off_cookie() -> None:

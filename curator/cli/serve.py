@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from curator.app import serving
 from curator.cli.base import Context, main, pass_ctx
 from curator.store import Store, resolve_url
 
@@ -35,11 +36,19 @@ def streamlit_command(*, host: str, port: int, headless: bool = True) -> list[st
     return args
 
 
-def run_app(db_url: str, *, host: str, port: int, headless: bool = True) -> int:
+def run_app(
+    db_url: str,
+    *,
+    host: str,
+    port: int,
+    headless: bool = True,
+    trust_proxy: str | None = None,
+    secure_cookies: bool = False,
+) -> int:
     """Serve the app on ``db_url`` until interrupted; returns the server's exit status."""
     url = resolve_url(db_url)
     Store(url).close()  # migrate now, so a bad URL fails here with a clear message
-    env = {**os.environ, "CURATOR_DB": url}
+    env = {**os.environ, "CURATOR_DB": url, **serving.server_environment(trust_proxy=trust_proxy, secure_cookies=secure_cookies)}
     proc = subprocess.Popen(streamlit_command(host=host, port=port, headless=headless), env=env)
     try:
         return proc.wait()
@@ -55,8 +64,21 @@ def run_app(db_url: str, *, host: str, port: int, headless: bool = True) -> int:
 @main.command("app")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--trust-proxy",
+    metavar="ADDRESSES",
+    envvar=serving.TRUST_PROXY_ENV,
+    help="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-Proto/-For "
+    "headers are believed (e.g. 127.0.0.1 for a TLS proxy on this machine).",
+)
+@click.option(
+    "--secure-cookies",
+    is_flag=True,
+    envvar=serving.SECURE_COOKIES_ENV,
+    help="Always mark the session cookie Secure (HTTPS only), whatever the request's scheme.",
+)
 @pass_ctx
-def app(ctx: Context, host: str, port: int) -> None:
+def app(ctx: Context, host: str, port: int, trust_proxy: str | None, secure_cookies: bool) -> None:
     """Start the reviewer web app."""
     click.echo(f"curator: serving http://{host}:{port} (Ctrl+C stops)", err=True)
-    raise SystemExit(run_app(resolve_url(ctx.db_url), host=host, port=port))
+    raise SystemExit(run_app(resolve_url(ctx.db_url), host=host, port=port, trust_proxy=trust_proxy, secure_cookies=secure_cookies))

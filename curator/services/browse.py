@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from curator.errors import InvalidInputError
-from curator.models import Decision, Example, Outcome
+from curator.models import Decision, Example, Outcome, User
+from curator.services import blind
 from curator.services.outcomes import live_decisions
 from curator.store import Store
 from curator.store import decisions as decisions_repo
@@ -63,6 +64,7 @@ class ExampleDetail:
     flags: list[dict[str, Any]]
     gold: dict[str, Any] | None = None
     live_ids: set[int] = field(default_factory=set)
+    blind: bool = False  # other reviewers' decisions are withheld until the example is settled
 
 
 def make_filter(
@@ -87,6 +89,7 @@ def make_filter(
 
 def browse(
     store: Store,
+    viewer: User,
     flt: ExampleFilter | None = None,
     *,
     page: int = 0,
@@ -94,12 +97,15 @@ def browse(
     sort: str = "imported",
     descending: bool = False,
 ) -> BrowsePage:
-    """One page of examples matching ``flt``, paginated and sorted in SQL."""
+    """One page of examples matching ``flt``, paginated and sorted in SQL, as ``viewer`` may see
+    them (blind review: a reviewer's filters and columns reveal no other reviewer's decision
+    on an unsettled example)."""
     if sort not in examples_repo.SORTS:
         raise InvalidInputError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}", field="sort")
     if page < 0 or not 1 <= page_size <= 500:
         raise InvalidInputError("page must be >= 0 and page size 1-500", field="page")
     flt = flt or ExampleFilter()
+    flt = replace(flt, blind_to=blind.blind_to(viewer), outcomes=blind.outcome_filter(flt.outcomes, viewer))
     with store.read() as conn:
         rows = examples_repo.page(conn, flt, offset=page * page_size, limit=page_size + 1, sort=sort, descending=descending)
         total: int | None = None
@@ -111,7 +117,7 @@ def browse(
             more = counted > COUNT_CAP
             total = min(counted, COUNT_CAP)
     return BrowsePage(
-        rows=[{c: r[c] for c in COLUMNS} for r in rows[:page_size]],
+        rows=[_row_shown({c: r[c] for c in COLUMNS}, flt.blind_to is not None) for r in rows[:page_size]],
         page=page,
         page_size=page_size,
         total=total,
@@ -120,14 +126,29 @@ def browse(
     )
 
 
+def _row_shown(row: dict[str, Any], blinded: bool) -> dict[str, Any]:
+    # How many decided an unsettled example, and when, would tell a reviewer others did.
+    if blinded and not Outcome(row["outcome"]).settled:
+        return {**row, "outcome": Outcome.PENDING.value, "n_decisions": None, "decided_at": None}
+    return row
+
+
+def outcome_choices(viewer: User) -> list[str]:
+    """The outcomes the viewer's filter offers (a reviewer sees a conflict as pending)."""
+    return [o.value for o in blind.outcomes_visible(viewer)]
+
+
 def filter_choices(store: Store) -> dict[str, list[str]]:
     """Values the filter widgets offer: sources and flagged rules."""
     with store.read() as conn:
         return {"sources": reports_repo.source_names(conn), "rules": reports_repo.flagged_rules(conn)}
 
 
-def example_detail(store: Store, example_id: str) -> ExampleDetail:
-    """The example, its whole decision history, import places, cluster, flags and gold mark."""
+def example_detail(store: Store, viewer: User, example_id: str) -> ExampleDetail:
+    """The example, its decision history, import places, cluster, flags and gold mark, as
+    ``viewer`` may see them: a reviewer sees others' decisions and the gold answer of an
+    example only once it is settled."""
+    blinded = blind.blind_to(viewer) is not None
     example_id = example_id.strip()
     with store.read() as conn:
         row = examples_repo.get_row(conn, example_id)  # NotFoundError if unknown
@@ -137,15 +158,21 @@ def example_detail(store: Store, example_id: str) -> ExampleDetail:
         cluster = reports_repo.cluster_of(conn, example_id)
         flags = guideline_store.flags_for(conn, example_id)
         gold = gold_repo.get(conn, example_id)
+    outcome = Outcome(row["outcome"])
+    withheld = blinded and not outcome.settled
+    if withheld:
+        history = blind.history_shown(history, outcome, viewer)
+        gold = None
     live, adjudication = live_decisions(history)
     live_ids = {d.id for d in live if d.id is not None}
     if adjudication is not None and adjudication.id is not None:
         live_ids.add(adjudication.id)
+    stamps = [d.created_at for d in live]
     return ExampleDetail(
         example=example,
-        outcome=Outcome(row["outcome"]),
-        n_decisions=int(row["n_decisions"]),
-        decided_at=row["decided_at"],
+        outcome=blind.outcome_shown(outcome, viewer),
+        n_decisions=len(live) if withheld else int(row["n_decisions"]),
+        decided_at=(max(stamps) if stamps else None) if withheld else row["decided_at"],
         history=history,
         live=live,
         places=places,
@@ -153,6 +180,7 @@ def example_detail(store: Store, example_id: str) -> ExampleDetail:
         flags=flags,
         gold=gold,
         live_ids=live_ids,
+        blind=withheld,
     )
 
 

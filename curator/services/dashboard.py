@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from curator.audit.agreement import agreement_report
-from curator.models import Outcome, Verdict, utcnow
+from curator.models import Outcome, User, UserRole, Verdict, utcnow
+from curator.services import blind
+from curator.services.users import require
 from curator.services.outcomes import live_decisions
 from curator.store import Store
 from curator.store import decisions as decisions_repo
@@ -83,17 +85,24 @@ class Dashboard:
     agreement: AgreementSummary
 
 
-def outcome_counts(store: Store) -> dict[str, int]:
-    """Examples per outcome, every outcome listed (zero included), in a fixed order."""
+def outcome_counts(store: Store, viewer: User) -> dict[str, int]:
+    """Examples per outcome, every outcome the viewer may see listed (zero included), in a
+    fixed order; to a reviewer, conflicts count as pending (blind review)."""
+    require(viewer, UserRole.REVIEWER)
     with store.read() as conn:
         found = examples_repo.counts_by(conn, "outcome")
-    return {o.value: int(found.get(o.value, 0)) for o in Outcome}
+    counts = {o.value: 0 for o in blind.outcomes_visible(viewer)}
+    for outcome, n in found.items():
+        counts[blind.outcome_shown(Outcome(outcome), viewer).value] += int(n)
+    return counts
 
 
-def verdict_counts(store: Store) -> dict[str, int]:
-    """Judgements (unretracted decisions and adjudications) per verdict, every verdict listed."""
+def verdict_counts(store: Store, viewer: User) -> dict[str, int]:
+    """Judgements (unretracted decisions and adjudications) per verdict, every verdict listed;
+    a reviewer's count takes in others' judgements on settled examples only."""
+    hidden_from = blind.blind_to(viewer)
     with store.read() as conn:
-        found = reports_repo.verdict_counts(conn)
+        found = reports_repo.verdict_counts(conn, blind_to=hidden_from)
     return {v.value: int(found.get(v.value, 0)) for v in Verdict}
 
 
@@ -168,10 +177,12 @@ def throughput(store: Store, *, days: int | None = 30, now: datetime | None = No
     return [{"day": d, "reviewer": r, "decisions": n} for d, r, n in rows]
 
 
-def agreement(store: Store, *, limit: int = AGREEMENT_LIMIT) -> AgreementSummary:
-    """Percent agreement (and kappa, alpha) on the verdicts of examples with >= 2 live decisions."""
+def agreement(store: Store, viewer: User, *, limit: int = AGREEMENT_LIMIT) -> AgreementSummary:
+    """Percent agreement (and kappa, alpha) on the verdicts of examples with >= 2 live decisions;
+    for a reviewer, of settled examples only (agreement on an open one would reveal it)."""
+    outcomes = None if blind.blind_to(viewer) is None else examples_repo.SETTLED
     with store.read() as conn:
-        ids = reports_repo.multi_decided_ids(conn, minimum=2, limit=limit)
+        ids = reports_repo.multi_decided_ids(conn, minimum=2, limit=limit, outcomes=outcomes)
         histories = decisions_repo.for_examples(conn, ids)
     ratings: list[tuple[str, str, str]] = []
     for eid, history in histories.items():
@@ -193,15 +204,15 @@ def agreement(store: Store, *, limit: int = AGREEMENT_LIMIT) -> AgreementSummary
     )
 
 
-def dashboard(store: Store, *, days: int | None = 30) -> Dashboard:
-    """Every figure the dashboard shows."""
-    outcomes = outcome_counts(store)
+def dashboard(store: Store, viewer: User, *, days: int | None = 30) -> Dashboard:
+    """Every figure the dashboard shows, as ``viewer`` may see them (blind review)."""
+    outcomes = outcome_counts(store, viewer)
     return Dashboard(
         examples=sum(outcomes.values()),
         outcomes=outcomes,
-        verdicts=verdict_counts(store),
+        verdicts=verdict_counts(store, viewer),
         balance=balance(outcomes),
         histogram=token_histogram(store),
         throughput=throughput(store, days=days),
-        agreement=agreement(store),
+        agreement=agreement(store, viewer),
     )

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from curator.errors import InvalidInputError, PermissionDeniedError
 from curator.models import User, UserRole
 from curator.store import Store
+from curator.store import sessions as sessions_repo
 from curator.store import users as users_repo
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -35,6 +36,13 @@ def add_user(store: Store, name: str, role: UserRole | str, *, password: str | N
 
 def authenticate(store: Store, name: str, password: str) -> User | None:
     """The user if ``password`` is theirs, else None (same answer for unknown names)."""
+    checked = check_password(store, name, password)
+    return checked[0] if checked else None
+
+
+def check_password(store: Store, name: str, password: str) -> tuple[User, str] | None:
+    """(user, their stored hash) if ``password`` is theirs, else None, in the same time for
+    an unknown name as for a wrong password (one argon2 verification either way)."""
     with store.read() as conn:
         stored = users_repo.password_hash(conn, name)
     if stored is None:
@@ -49,10 +57,13 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     except (VerificationError, InvalidHashError):
         return None
     with store.write() as conn:
+        user = users_repo.get_by_name(conn, name)
         if _hasher.check_needs_rehash(stored):
-            user = users_repo.get_by_name(conn, name)
-            users_repo.set_password_hash(conn, user.id, _hasher.hash(password))
-        return users_repo.get_by_name(conn, name)
+            _, current = users_repo.lock(conn, user.id)
+            if current == stored:  # not reset meanwhile
+                stored = _hasher.hash(password)
+                users_repo.set_password_hash(conn, user.id, stored)
+        return user, stored
 
 
 @functools.cache
@@ -79,10 +90,14 @@ def update_user(store: Store, actor: User, name: str, *, role: UserRole | None =
     require(actor, UserRole.ADMIN)
     hashed = hash_password(password) if password is not None else None
     with store.write() as conn:
-        user = users_repo.get_by_name(conn, name)
+        user, _ = users_repo.lock(conn, users_repo.get_by_name(conn, name).id)
         users_repo.update(conn, user.id, role=role, active=active)
         if hashed:
             users_repo.set_password_hash(conn, user.id, hashed)
+        if hashed or (active is not None and active != user.active):
+            # A reset password or a deactivation ends every session (they last days), so a
+            # stolen cookie or an old sign-in does not outlive it, nor come back on reactivation.
+            sessions_repo.delete_for_user(conn, user.id)
         return users_repo.get_by_name(conn, name)
 
 

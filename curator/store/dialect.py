@@ -16,9 +16,14 @@ def insert_ignore(conn: Connection, table: sa.Table) -> Any:
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
+def insert(conn: Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which takes ON CONFLICT clauses (the same API on both)."""
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return module.insert(table)
+
+
 def upsert(conn: Connection, table: sa.Table, keys: list[str], values: dict[str, Any]) -> None:
     """Insert a row, or update its non-key columns when the key exists."""
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = module.insert(table).values(**values)
+    stmt = insert(conn, table).values(**values)
     update = {k: stmt.excluded[k] for k in values if k not in keys}
     conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update))

@@ -47,10 +47,12 @@ def create_engine(url: str) -> Engine:
 
 def _sqlite_engine(parsed: sa.engine.URL) -> Engine:
     database = parsed.database
-    if database and database != ":memory:":
-        parent = Path(database).expanduser().resolve().parent
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database).expanduser()
+        parent = path.resolve().parent
         if not parent.is_dir():
             raise InvalidInputError(f"folder {parent} for the database does not exist")
+        create_private(path)
     engine = sa.create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -72,6 +74,20 @@ def _sqlite_engine(parsed: sa.engine.URL) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def create_private(path: Path) -> None:
+    """Create the database file readable by its owner only, if it does not exist yet.
+
+    It holds password hashes and the cookie-signing key. SQLite gives its -wal and -shm files
+    the database file's permissions; an existing file keeps whatever its owner chose.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"cannot create the database file {path}: {exc.strerror}") from exc
 
 
 @contextmanager

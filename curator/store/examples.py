@@ -188,6 +188,12 @@ class ExampleFilter:
     text: str | None = None  # substring of the conversation
     ids: list[str] | None = None
     has_rejected: bool | None = None
+    # Blind review: the id of a viewer who may see other reviewers' decisions only on settled
+    # examples. The reviewer and verdict conditions then match only such decisions or theirs.
+    blind_to: int | None = None
+
+
+SETTLED = [o.value for o in Outcome if o.settled]
 
 
 def where(f: ExampleFilter) -> list[sa.ColumnElement[bool]]:
@@ -210,6 +216,11 @@ def where(f: ExampleFilter) -> list[sa.ColumnElement[bool]]:
             sub = sub.join(users, users.c.id == decisions.c.reviewer_id).where(users.c.name == f.reviewer)
         if f.verdict:
             sub = sub.where(decisions.c.verdict == f.verdict)
+        if f.blind_to is not None:
+            decided = examples.alias("decided")
+            sub = sub.join(decided, decided.c.id == decisions.c.example_id).where(
+                sa.or_(decisions.c.reviewer_id == f.blind_to, decided.c.outcome.in_(SETTLED))
+            )
         conds.append(examples.c.id.in_(sub))
     if f.text:
         escaped = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

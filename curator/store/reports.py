@@ -21,13 +21,21 @@ def _retracted() -> sa.Select[Any]:
     )
 
 
-def verdict_counts(conn: Connection) -> dict[str, int]:
-    """Reviewers' judgements (decisions and adjudications, retractions excluded) per verdict."""
+def verdict_counts(conn: Connection, *, blind_to: int | None = None) -> dict[str, int]:
+    """Reviewers' judgements (decisions and adjudications, retractions excluded) per verdict.
+
+    With ``blind_to`` (a reviewer's id), only judgements on settled examples and their own count.
+    """
     stmt = (
         sa.select(decisions.c.verdict, sa.func.count())
         .where(decisions.c.kind.in_(_JUDGEMENTS), decisions.c.id.not_in(_retracted()))
         .group_by(decisions.c.verdict)
     )
+    if blind_to is not None:
+        settled = [o.value for o in Outcome if o.settled]
+        stmt = stmt.join(examples, examples.c.id == decisions.c.example_id).where(
+            sa.or_(decisions.c.reviewer_id == blind_to, examples.c.outcome.in_(settled))
+        )
     return {str(v): int(n) for v, n in conn.execute(stmt) if v is not None}
 
 
@@ -92,14 +100,17 @@ def decisions_per_day(conn: Connection, *, since: datetime | None = None) -> lis
     return [(_day(d), str(name), int(n)) for d, name, n in conn.execute(stmt)]
 
 
-def multi_decided_ids(conn: Connection, *, minimum: int = 2, limit: int = 20000) -> list[str]:
-    """Ids of examples with at least ``minimum`` live decisions (newest imports last)."""
+def multi_decided_ids(conn: Connection, *, minimum: int = 2, limit: int = 20000, outcomes: list[str] | None = None) -> list[str]:
+    """Ids of examples with at least ``minimum`` live decisions (newest imports last), of
+    ``outcomes`` only when given."""
     stmt = (
         sa.select(examples.c.id)
         .where(examples.c.n_decisions >= minimum)
         .order_by(examples.c.n_decisions, examples.c.seq)
         .limit(limit)
     )
+    if outcomes is not None:
+        stmt = stmt.where(examples.c.outcome.in_(outcomes))
     return list(conn.scalars(stmt))
 
 

@@ -197,3 +197,24 @@ dedup_runs = sa.Table(
     sa.Column("stats", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# --- 0007 sign-in ---------------------------------------------------------------------------
+# A one-time ticket the browser swaps for its HttpOnly cookie. Only the ticket's SHA-256 is
+# stored, and the session token sealed with a key derived from the ticket itself.
+sign_in_tickets = sa.Table(
+    "sign_in_tickets",
+    metadata,
+    sa.Column("ticket_hash", sa.String(64), primary_key=True),
+    sa.Column("sealed_token", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Failed sign-ins per user name and per client address (each key stored as a SHA-256).
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("locked_until", sa.DateTime(timezone=True)),
+)

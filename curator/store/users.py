@@ -41,6 +41,16 @@ def get(conn: Connection, user_id: int) -> User:
     return _user(row)
 
 
+def lock(conn: Connection, user_id: int) -> tuple[User, str | None]:
+    """The user and their password hash, the row held until commit (FOR UPDATE on PostgreSQL;
+    SQLite's write transaction already holds the database). Sign-in and a password reset or
+    deactivation take this lock, so a session is never opened on credentials just revoked."""
+    row = conn.execute(sa.select(users).where(users.c.id == user_id).with_for_update()).mappings().first()
+    if row is None:
+        raise NotFoundError(f"no user with id {user_id}")
+    return _user(row), row["password_hash"]
+
+
 def password_hash(conn: Connection, name: str) -> str | None:
     """The stored hash for ``name`` (None if the user has no password or does not exist)."""
     return conn.scalar(sa.select(users.c.password_hash).where(users.c.name == name, users.c.active.is_(True)))

@@ -9,7 +9,7 @@ from curator.app import deps
 from curator.app.chat import plain
 from curator.app.pages._conversation import conversation
 from curator.errors import CuratorError
-from curator.models import Outcome, UserRole, Verdict
+from curator.models import User, UserRole, Verdict
 from curator.services import browse as browse_service
 from curator.store import Store
 from curator.store.examples import ExampleFilter
@@ -21,10 +21,10 @@ MIN_ROLE = UserRole.REVIEWER
 SORT_LABELS = {"imported": "Import order", "tokens": "Tokens", "decided": "Decided time"}
 
 
-def _filters(choices: dict[str, list[str]]) -> tuple[ExampleFilter, str, bool]:
+def _filters(choices: dict[str, list[str]], user: User) -> tuple[ExampleFilter, str, bool]:
     with st.sidebar:
         st.subheader("Filters")
-        outcomes = st.multiselect("Outcome", [o.value for o in Outcome], key="browse_outcomes")
+        outcomes = st.multiselect("Outcome", browse_service.outcome_choices(user), key="browse_outcomes")
         sources = st.multiselect("Source", choices["sources"], key="browse_sources")
         rule = st.selectbox("Flagged rule", ["", *choices["rules"]], key="browse_rule", format_func=lambda r: r or "any")
         verdict = st.selectbox("Verdict", ["", *[v.value for v in Verdict]], key="browse_verdict", format_func=lambda v: v or "any")
@@ -36,10 +36,10 @@ def _filters(choices: dict[str, list[str]]) -> tuple[ExampleFilter, str, bool]:
     return flt, sort, descending
 
 
-def _table(store: Store, flt: ExampleFilter, sort: str, descending: bool) -> str | None:
+def _table(store: Store, user: User, flt: ExampleFilter, sort: str, descending: bool) -> str | None:
     """Show one page; returns the id of the selected row, if any."""
     page_no = int(st.columns([1, 5])[0].number_input("Page", min_value=1, value=1, step=1, key="browse_page"))
-    result = browse_service.browse(store, flt, page=page_no - 1, sort=sort, descending=descending)
+    result = browse_service.browse(store, user, flt, page=page_no - 1, sort=sort, descending=descending)
     if not result.rows and page_no > 1:
         st.info(f"Page {page_no} is past the end; {result.total_label} examples match.")  # no untrusted text
         return None
@@ -71,9 +71,9 @@ def _table(store: Store, flt: ExampleFilter, sort: str, descending: bool) -> str
     return None
 
 
-def _detail(store: Store, example_id: str) -> None:
+def _detail(store: Store, user: User, example_id: str) -> None:
     try:
-        detail = browse_service.example_detail(store, example_id)
+        detail = browse_service.example_detail(store, user, example_id)
     except CuratorError as exc:
         st.warning(plain(str(exc)))
         return
@@ -91,7 +91,9 @@ def _detail(store: Store, example_id: str) -> None:
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="browse_history")
     else:
-        st.caption("No decisions yet.")
+        st.caption("No decisions of yours yet." if detail.blind else "No decisions yet.")
+    if detail.blind:
+        st.caption("Blind review: other reviewers' decisions show here once the example is settled.")
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Conversation**")
@@ -117,13 +119,17 @@ def _detail(store: Store, example_id: str) -> None:
 
 def render() -> None:
     """The browse page: filters, one SQL page of examples, and the opened example."""
-    deps.require_role(MIN_ROLE)
+    user = deps.require_role(MIN_ROLE)
     store = deps.get_store()
     st.title(TITLE)
-    flt, sort, descending = _filters(browse_service.filter_choices(store))
-    selected = _table(store, flt, sort, descending)
+    flt, sort, descending = _filters(browse_service.filter_choices(store), user)
+    try:
+        selected = _table(store, user, flt, sort, descending)
+    except CuratorError as exc:
+        st.error(plain(str(exc)))
+        selected = None
     typed = st.text_input("Open an example by id", key="browse_open_id").strip()
     target = typed or selected
     if target:
         st.divider()
-        _detail(store, target)
+        _detail(store, user, target)

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from curator.app import deps
-from curator.models import UserRole
+from curator.models import User, UserRole
+from curator.services import blind
 from curator.services import dashboard as dashboard_service
 from curator.store import Store
 
@@ -36,10 +37,11 @@ def _bars(counts: dict[str, int], label: str) -> alt.Chart:
     )
 
 
-@st.cache_data(ttl=15, show_spinner=False, max_entries=16)
-def _figures(url: str, days: int, _store: Store) -> dashboard_service.Dashboard:
-    # A few hundred ms of aggregates at 1M examples: shared by every viewer for 15 seconds.
-    return dashboard_service.dashboard(_store, days=days)
+@st.cache_data(ttl=15, show_spinner=False, max_entries=64)
+def _figures(url: str, days: int, view: int | None, _store: Store, _user: User) -> dashboard_service.Dashboard:
+    # A few hundred ms of aggregates at 1M examples: shared for 15 seconds by every viewer who
+    # sees the same figures (``view``: every lead and admin alike; each reviewer their own).
+    return dashboard_service.dashboard(_store, _user, days=days)
 
 
 def _pct(value: float | None) -> str:
@@ -52,11 +54,11 @@ def _num(value: float | None) -> str:
 
 def render() -> None:
     """The dashboard: every number comes from services.dashboard."""
-    deps.require_role(MIN_ROLE)
+    user = deps.require_role(MIN_ROLE)
     store = deps.get_store()
     st.title(TITLE)
     days = int(st.columns([1, 4])[0].number_input("Throughput window (days)", min_value=1, max_value=365, value=30, key="dash_days"))
-    data = _figures(store.url, days, store)
+    data = _figures(store.url, days, blind.blind_to(user), store, user)
 
     bal = data.balance
     top = st.columns(4)
@@ -124,6 +126,8 @@ def render() -> None:
     cols[3].metric("Krippendorff's alpha", _num(a.krippendorff_alpha))
     if a.reason:
         st.caption(a.reason)
+    if blind.blind_to(user) is not None:
+        st.caption("Blind review: outcomes, verdicts and agreement take in other reviewers' decisions on settled examples only.")
     if a.pairs:
         pairs = pd.DataFrame(a.pairs)
         chart = (
