@@ -31,6 +31,17 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The absolute path of a SQLite database file (None for PostgreSQL or an in-memory database)."""
+    try:
+        parsed = sa.engine.make_url(normalise_url(url))
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).expanduser().resolve()
+
+
 def create_engine(url: str) -> Engine:
     """An engine configured for curator's use of its dialect (WAL and busy timeout on SQLite)."""
     url = normalise_url(url)
