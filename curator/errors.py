@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+
 
 class CuratorError(Exception):
     """Root of every error curator raises on purpose."""
@@ -53,4 +56,42 @@ class PermissionDeniedError(CuratorError):
 
 
 class StorageError(CuratorError):
-    """The database failed or is unreachable; the message says which and how to fix it."""
+    """The database or a file could not be used; the message says which and how to fix it."""
+
+
+class PathError(StorageError):
+    """A file or folder cannot be read or written: missing, of the wrong kind, not permitted,
+    or the disk is full. ``path`` names it; ``reason`` says what is wrong and what to do."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, *, errno: int | None = None) -> None:
+        self.path = os.fspath(path)
+        self.reason = reason
+        self.errno = errno
+        super().__init__(f"{self.path}: {reason}")
+
+
+# What to do about the OSErrors a user can fix, by errno.
+_ADVICE = {
+    errno.ENOENT: "no such file or folder; check the path",
+    errno.ENOTDIR: "a file is in the way where a folder is expected; check the path",
+    errno.EISDIR: "is a folder; give a file name",
+    errno.EEXIST: "already exists; choose another name",
+    errno.ENOTEMPTY: "the folder is not empty; choose another",
+    errno.EACCES: "permission denied; choose a place you can write to or change its permissions",
+    errno.EPERM: "operation not permitted; choose a place you can write to or change its permissions",
+    errno.EROFS: "the file system is read-only; choose another place",
+    errno.ENOSPC: "no space left on the device; free some space and run again",
+    errno.EDQUOT: "disk quota exceeded; free some space and run again",
+    errno.EFBIG: "the file is too large for this file system; choose another place",
+    errno.ENAMETOOLONG: "the name is too long; choose a shorter one",
+}
+
+
+def path_error(exc: OSError, path: str | os.PathLike[str] | None = None) -> PathError:
+    """The PathError for an OSError: ``path`` (else the one the error names) and what to do.
+
+    Callers pass the path the user gave where the OSError names a temporary one of curator's.
+    """
+    where = path if path is not None else exc.filename
+    reason = _ADVICE.get(exc.errno or 0) or (exc.strerror or str(exc) or type(exc).__name__).lower()
+    return PathError(where if where is not None else "?", reason, errno=exc.errno)
