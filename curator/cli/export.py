@@ -60,12 +60,17 @@ def _formats() -> list[str]:
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8, show_default=True, metavar="J", help="Jaccard similarity for near duplicates.")
 @click.option("--stratify", "stratify_field", metavar="FIELD", help="Also stratify the split by this metadata field.")
 @click.option("--allow-contamination", is_flag=True, help="Write the files even when test examples share text with training ones.")
+@click.option("--replace", is_flag=True, help="OUT_DIR holds a previous export: replace the files it wrote (anything else there is kept).")
 @json_option
 @pass_ctx
-def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str, seed: int, group_by: str, threshold: float, stratify_field: str | None, allow_contamination: bool, as_json: bool) -> None:
-    """Write deduplicated train/test files per format and manifest.json into OUT_DIR."""
+def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str, seed: int, group_by: str, threshold: float, stratify_field: str | None, allow_contamination: bool, replace: bool, as_json: bool) -> None:
+    """Write deduplicated train/test files per format and manifest.json into OUT_DIR.
+
+    OUT_DIR must be new or empty, or a previous export (with --replace).
+    """
     from curator.services.export import export
 
+    notes: list[str] = []
     size = _test_size(test_size)
     if isinstance(size, float) and not 0.0 < size < 1.0:
         raise InvalidInputError(f"--test-size {test_size}: a fraction is between 0 and 1; pass a whole number for a count", field="test_size")
@@ -79,9 +84,13 @@ def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str
         threshold=threshold,
         allow_contamination=allow_contamination,
         stratify_field=stratify_field,
+        replace=replace,
+        on_note=notes.append,
     )
     if as_json:
         emit_json(manifest)
+        for note in notes:
+            click.echo(f"curator: {note}", err=True)
         return
     counts, left = manifest["counts"], manifest["left_out"]
     click.echo(f"{out_dir}: {counts['train']} train, {counts['test']} test examples (seed {seed})")
@@ -90,3 +99,5 @@ def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str
     click.echo("left out: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in left.items()))
     pairs = manifest["contamination"]["pairs"]
     click.echo(f"contamination: {pairs} pair(s)" + (" (allowed)" if pairs else ""))
+    for note in notes:
+        click.echo(note)
