@@ -447,6 +447,8 @@ class ExportDestination:
             # The destination did not exist: one rename puts the whole export in place.
             if os.path.lexists(self.out) and not self._empty_dir(self.out):
                 raise ConflictError(f"{self.given} appeared while curator was exporting; run again to check it")
+            _fsync_tree(tmp / NEW)
+            crashpoint.reached("export-swap")
             os.rename(tmp / NEW, self.out)
             _fsync_dir(self.out.parent)
             shutil.rmtree(tmp, ignore_errors=True)
