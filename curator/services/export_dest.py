@@ -343,7 +343,7 @@ class ExportDestination:
         if existing is not None and not existing.is_dir():
             raise PathError(existing, "is a file where a folder is expected; choose another path")
         if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
-            raise PathError(existing, "permission denied; choose a place you can write to or change its permissions")
+            raise PathError(existing, "permission denied; change its permissions or choose another place")
 
     def _inspect(self) -> list[str]:
         """The previous export's files to replace (manifest.json first); [] for a new or empty folder."""
