@@ -197,3 +197,15 @@ dedup_runs = sa.Table(
     sa.Column("stats", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# --- 0006 decision files --------------------------------------------------------------------
+# One row per line of a decisions file that an import applied (decision_id: the decision it
+# appended; NULL when the line changed nothing), keyed by the file's SHA-256.
+decision_file_lines = sa.Table(
+    "decision_file_lines",
+    metadata,
+    sa.Column("file_sha256", sa.String(64), primary_key=True),
+    sa.Column("line", sa.Integer, primary_key=True),
+    sa.Column("decision_id", sa.Integer, sa.ForeignKey("decisions.id")),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
