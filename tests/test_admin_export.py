@@ -32,7 +32,7 @@ def server_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_killed_servers_export_folder_is_removed_by_the_next_export(sqlite_store: Store, server_tmp: Path) -> None:
-    from curator.services.export_dest import make_temp
+    from curator.services.staging import make_temp
 
     admin = make_user(sqlite_store, "root", UserRole.ADMIN)
     approved(sqlite_store, make_user(sqlite_store, "ana"), 12)

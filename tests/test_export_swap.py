@@ -21,7 +21,8 @@ from export_builders import approved, read_tree
 
 from curator import crashpoint
 from curator.export.manifest import MANIFEST_NAME, write_manifest
-from curator.services.export_dest import ExportDestination, clean_stale, is_temp_name, make_temp
+from curator.services.export_dest import ExportDestination
+from curator.services.staging import clean_stale, is_temp_name, make_temp
 from curator.store import Store
 
 OLD = {"openai/train.jsonl": b"old train\n", "openai/test.jsonl": b"old test\n", "trl-dpo/train.jsonl": b"old dpo\n", "trl-dpo/test.jsonl": b""}

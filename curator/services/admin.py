@@ -14,7 +14,7 @@ from curator.models import Problem, User, UserRole
 from curator.export.registry import EXPORT_FORMATS
 from curator.services import importing
 from curator.services.export import export
-from curator.services.export_dest import scratch_folder
+from curator.services.staging import scratch_folder
 from curator.services import users as users_service
 from curator.services.users import require
 from curator.store import Store

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from curator.errors import PathError, path_error
+from curator.services.staging import alive
 
 
 def _umask() -> int:
@@ -40,21 +41,11 @@ def _clean_stale(folder: Path, name: str) -> None:
         return
     for entry in entries:
         pid = entry.name[len(prefix):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             try:
                 os.unlink(entry.path)
             except OSError:
                 pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager
