@@ -63,11 +63,11 @@ class PathError(StorageError):
     """A file or folder cannot be read or written: missing, of the wrong kind, not permitted,
     or the disk is full. ``path`` names it; ``reason`` says what is wrong and what to do."""
 
-    def __init__(self, path: str | os.PathLike[str], reason: str, *, errno: int | None = None) -> None:
-        self.path = os.fspath(path)
+    def __init__(self, path: str | os.PathLike[str] | None, reason: str, *, errno: int | None = None) -> None:
+        self.path = os.fspath(path) if path is not None else None
         self.reason = reason
         self.errno = errno
-        super().__init__(f"{self.path}: {reason}")
+        super().__init__(f"{self.path}: {reason}" if self.path is not None else reason)
 
 
 # What to do about the OSErrors a user can fix, by errno.
@@ -94,4 +94,4 @@ def path_error(exc: OSError, path: str | os.PathLike[str] | None = None) -> Path
     """
     where = path if path is not None else exc.filename
     reason = _ADVICE.get(exc.errno or 0) or (exc.strerror or str(exc) or type(exc).__name__).lower()
-    return PathError(where if where is not None else "?", reason, errno=exc.errno)
+    return PathError(where, reason, errno=exc.errno)
