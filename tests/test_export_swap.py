@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -59,12 +61,21 @@ def killed_at(step: int, out: Path) -> int:
                 write_export(root, NEW, "new")
         finally:
             os._exit(0)
-    _, status = os.waitpid(pid, 0)
-    return status
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail(f"the forked export at step {step} hung")
+        time.sleep(0.01)
 
 
 def test_a_kill_at_every_step_of_the_swap_leaves_one_whole_export(tmp_path: Path) -> None:
     old_tree, new_tree = expected(OLD, "old", tmp_path), expected(NEW, "new", tmp_path)
+    shutil.rmtree(make_temp(tmp_path))  # tempfile's name generator made here, not under a lock in a fork
     steps = 1 + (len(OLD) + 1) + (len(NEW) + 1)  # journal written, each old file out, each new file in
     for step in range(1, steps + 2):
         out = tmp_path / f"out{step}"
