@@ -3,13 +3,14 @@
 Two runs on copies of the same database, in the same invocation:
 - "one transaction": the whole file in one write transaction (how the import worked before;
   the same code with its batch limits lifted and no pause between batches);
-- "batched": as shipped (services.decision_files.BATCH_LINES / BATCH_SECONDS / SQLITE_PAUSE).
+- "batched": as shipped (services.decision_files.BATCH_LINES / BATCH_SECONDS / SQLITE_PAUSE);
+- with --no-pause-too, also "batched, no pause": the batches without the pause between them.
 
 Each import runs in a child process. Meanwhile this process writes a session row (what a
 sign-in writes) every second through a Store (busy timeout 30 s) and records how long each
 write waited and whether it failed with "database is locked".
 
-Usage: python bench/bench_decisions_import.py [--lines 40000] [--workdir DIR]
+Usage: python bench/bench_decisions_import.py [--lines 40000] [--no-pause-too] [--workdir DIR]
 Synthetic examples are bulk-inserted through the store; the decisions file approves each once.
 """
 
@@ -62,6 +63,8 @@ def child(db: str, file: str, mode: str) -> None:
 
     if mode == "one transaction":
         decision_files.BATCH_LINES, decision_files.BATCH_SECONDS, decision_files.SQLITE_PAUSE = 10**12, math.inf, 0.0
+    elif mode == "batched, no pause":
+        decision_files.SQLITE_PAUSE = 0.0
     store = Store(db)
     with store.read() as conn:
         lead = users_repo.get_by_name(conn, "lee")
@@ -96,6 +99,7 @@ def main() -> None:
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=40_000)
+    ap.add_argument("--no-pause-too", action="store_true", help="also run the batches without the pause")
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-decisions-"))
@@ -107,16 +111,16 @@ def main() -> None:
     file = work / "decisions.jsonl"
     file.write_text("".join(json.dumps({"example_id": e, "reviewer": "ana", "verdict": "approve"}) + "\n" for e in ids), encoding="utf-8")
     results = []
-    for mode in ("one transaction", "batched"):
-        copy = work / f"{mode.replace(' ', '-')}.db"
+    for mode in ("one transaction", "batched", *(["batched, no pause"] if args.no_pause_too else [])):
+        copy = work / f"{mode.replace(' ', '-').replace(',', '')}.db"
         src, dst = sqlite3.connect(pristine), sqlite3.connect(copy)
         src.backup(dst)
         src.close()
         dst.close()
         results.append(measure(f"sqlite:///{copy}", file, mode))
         print(json.dumps(results[-1]), flush=True)
-    base, new = results
-    print(json.dumps({"lines": args.lines, "time_ratio_batched_over_one_transaction": round(new["import_s"] / base["import_s"], 2), "load": os.getloadavg()[0]}))
+    base = results[0]["import_s"]
+    print(json.dumps({"lines": args.lines, **{f"time_ratio {r['mode']}": round(r["import_s"] / base, 2) for r in results[1:]}, "load": os.getloadavg()[0]}))
 
 
 if __name__ == "__main__":

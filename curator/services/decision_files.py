@@ -136,12 +136,14 @@ def _apply_batch(conn: Connection, lines: Iterator[tuple[int, bytes]], done: set
     """Apply lines until the batch is full (BATCH_LINES or BATCH_SECONDS); False once the file is done."""
     started = time.monotonic()
     applied: list[tuple[int, int | None]] = []
-    for n, (lineno, raw) in enumerate(lines, start=1):
+    n = 0  # lines worked on; those an earlier run applied cost nothing and do not count
+    for lineno, raw in lines:
         report.lines += 1
         if lineno in done:
             report.unchanged += 1
             report.already_applied += 1
         else:
+            n += 1
             try:
                 applied.append((lineno, _apply_line(conn, raw, report, known_rules)))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
