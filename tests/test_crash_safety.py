@@ -24,11 +24,12 @@ from conftest import make_user
 from export_builders import add, chat, words
 
 from curator import crashpoint
-from curator.models import UserRole
+from curator.models import Example, Source, UserRole
 from curator.services.auth import sign_in
 from curator.services.decision_files import import_decisions
 from curator.services.importing import import_file
 from curator.store import Store, schema
+from curator.store import examples as examples_repo
 from curator.store import users as users_repo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,8 +162,11 @@ def test_kill_9_halfway_through_a_decisions_import(reviewed: tuple[str, list[str
     assert len(expected) == uninterrupted.applied == 150 + 150 + 60 + 30 + 15
     outcome = ("id", "outcome", "n_decisions")
     assert rows(url, "examples", *outcome) == rows(clean, "examples", *outcome)
-    again = json.loads(cli(url, "decisions", "import", str(f), "--json").stdout)  # and once more: nothing
-    assert again["applied"] == 0 and decision_log(url) == expected
+    store = Store(url)  # and once more: nothing
+    with store.read() as conn:
+        again = import_decisions(store, users_repo.get_by_name(conn, "lee"), f)
+    store.close()
+    assert again.applied == 0 and decision_log(url) == expected
 
 
 def test_a_sign_in_is_not_locked_out_by_a_long_decisions_import(reviewed: tuple[str, list[str]], tmp_path: Path) -> None:
@@ -199,9 +203,12 @@ def test_kill_9_while_guidelines_load_recomputes_flags(sqlite_url: str, tmp_path
     from test_guidelines_cli import changed_copy
 
     store = Store(sqlite_url)
-    for i in range(2100):  # three batches of flags (1,000 examples each)
-        mail = f" Write to me at jo.{i}@fastmail.com." if i % 3 == 0 else ""
-        add(store, chat(i, question=f"Question {i}: {words(i)}?{mail}"), line=i + 1)
+    with store.write() as conn:  # three batches of flags (1,000 examples each)
+        examples_repo.insert_many(conn, [
+            Example.create(chat(i, question=f"Question {i}: {words(i)}?" + (f" Write to me at jo.{i}@fastmail.com." if i % 3 == 0 else "")),
+                           source=Source(name="t.jsonl", line=i + 1), tokens=50)
+            for i in range(2100)
+        ])
     load_into_store(store, ROOT / "guidelines")
     store.close()
     clean = copy_db(sqlite_url, tmp_path / "clean.db")
