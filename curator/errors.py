@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+
 
 class CuratorError(Exception):
     """Root of every error curator raises on purpose."""
@@ -53,7 +56,7 @@ class PermissionDeniedError(CuratorError):
 
 
 class StorageError(CuratorError):
-    """The database failed or is unreachable; the message says which and how to fix it."""
+    """The database or a file could not be used; the message says which and how to fix it."""
 
 
 class TooManyAttemptsError(PermissionDeniedError):
@@ -62,3 +65,41 @@ class TooManyAttemptsError(PermissionDeniedError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class PathError(StorageError):
+    """A file or folder cannot be read or written: missing, of the wrong kind, not permitted,
+    or the disk is full. ``path`` names it; ``reason`` says what is wrong and what to do."""
+
+    def __init__(self, path: str | os.PathLike[str] | None, reason: str, *, errno: int | None = None) -> None:
+        self.path = os.fspath(path) if path is not None else None
+        self.reason = reason
+        self.errno = errno
+        super().__init__(f"{self.path}: {reason}" if self.path is not None else reason)
+
+
+# What to do about the OSErrors a user can fix, by errno.
+_ADVICE = {
+    errno.ENOENT: "no such file or folder; check the path",
+    errno.ENOTDIR: "a file is in the way where a folder is expected; check the path",
+    errno.EISDIR: "is a folder; give a file name",
+    errno.EEXIST: "already exists; choose another name",
+    errno.ENOTEMPTY: "the folder is not empty; choose another",
+    errno.EACCES: "permission denied; change its permissions or choose another place",
+    errno.EPERM: "operation not permitted; change its permissions or choose another place",
+    errno.EROFS: "the file system is read-only; choose another place",
+    errno.ENOSPC: "no space left on the device; free some space and run again",
+    errno.EDQUOT: "disk quota exceeded; free some space and run again",
+    errno.EFBIG: "the file is too large for this file system; choose another place",
+    errno.ENAMETOOLONG: "the name is too long; choose a shorter one",
+}
+
+
+def path_error(exc: OSError, path: str | os.PathLike[str] | None = None) -> PathError:
+    """The PathError for an OSError: ``path`` (else the one the error names) and what to do.
+
+    Callers pass the path the user gave where the OSError names a temporary one of curator's.
+    """
+    where = path if path is not None else exc.filename
+    reason = _ADVICE.get(exc.errno or 0) or (exc.strerror or str(exc) or type(exc).__name__).lower()
+    return PathError(where, reason, errno=exc.errno)

@@ -125,3 +125,43 @@ def make_user(store: Store, name: str = "ana", role: UserRole = UserRole.REVIEWE
     from curator.services.users import add_user
 
     return add_user(store, name, role, password=password)
+
+
+@pytest.fixture
+def unwritable_dir(tmp_path: Path) -> Iterator[Path]:
+    """A folder in which creating a file fails with PermissionError, also for root.
+
+    chmod 0500 where that is enough; as root, the immutable attribute (chattr +i); else /sys,
+    where nobody may create a file.
+    """
+    import shutil
+    import subprocess
+
+    def refuses(folder: Path) -> bool:
+        try:
+            (folder / ".probe").write_text("x")
+        except PermissionError:
+            return True
+        (folder / ".probe").unlink()
+        return False
+
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    if refuses(folder):
+        yield folder
+        folder.chmod(0o700)
+        return
+    folder.chmod(0o700)
+    chattr = shutil.which("chattr")
+    if chattr and subprocess.run([chattr, "+i", str(folder)], capture_output=True, check=False).returncode == 0:
+        try:
+            if refuses(folder):
+                yield folder
+                return
+        finally:
+            subprocess.run([chattr, "-i", str(folder)], capture_output=True, check=False)
+    if Path("/sys").is_dir() and refuses(Path("/sys")):
+        yield Path("/sys")
+        return
+    pytest.fail("no folder here refuses writes (not chmod, chattr +i or /sys)")

@@ -49,6 +49,7 @@ def test_json_is_the_report(sqlite_url: str) -> None:
 def test_text_summary_and_html_file(sqlite_url: str, tmp_path: Path) -> None:
     _seed(sqlite_url)
     page = tmp_path / "out" / "audit.html"
+    page.parent.mkdir()  # the folder must exist: a mistyped path never creates folders
     code, out, _ = run(sqlite_url, "audit", "--html", str(page))
     assert code == 0
     assert out.startswith("curator audit")

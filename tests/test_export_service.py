@@ -9,7 +9,7 @@ import pytest
 from conftest import make_user
 from export_builders import add, approved, chat, decide, read_tree, words
 
-from curator.errors import ConflictError
+from curator.errors import ConflictError, PathError
 from curator.export import registry
 from curator.export.openai import OpenAIChatWriter
 from curator.models import Correction, UserRole, Verdict
@@ -164,8 +164,8 @@ def test_a_failing_writer_leaves_the_previous_export_untouched(sqlite_store: Sto
     before = read_tree(out)
     approved(sqlite_store, ana, 5, start=50)
     monkeypatch.setitem(registry.WRITERS, "openai", _Exploding)
-    with pytest.raises(OSError, match="disk full"):
-        export(sqlite_store, out, formats=["sharegpt", "openai"])
+    with pytest.raises(PathError, match="disk full"):  # one line naming the folder, not a bare OSError
+        export(sqlite_store, out, formats=["sharegpt", "openai"], replace=True)
     assert read_tree(out) == before
     assert [p.name for p in out.parent.iterdir()] == ["out"]
 

@@ -8,27 +8,34 @@ from typing import Any
 
 import click
 
-from curator.errors import CuratorError
+from curator.errors import CuratorError, path_error
 from curator.models import User
 from curator.store import Store
 
 
 class CuratorGroup(click.Group):
-    """Turns curator's own errors into a one-line reason on stderr and exit status 1."""
+    """Turns curator's own errors, and any file error left untranslated, into a one-line reason
+    on stderr and exit status 1; with --debug they keep their traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except CuratorError as exc:
-            click.echo(f"curator: error: {exc}", err=True)
+        except (CuratorError, OSError) as exc:
+            if ctx.params.get("debug"):
+                raise
+            if isinstance(exc, OSError):
+                exc = path_error(exc)  # the last resort: the services translate where they can
+            message = " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever it holds
+            click.echo(f"curator: error: {message}", err=True)
             ctx.exit(1)
 
 
 @click.group(cls=CuratorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_url", metavar="URL", envvar="CURATOR_DB", help="Database URL (default: $CURATOR_DB, else sqlite:///curator.db).")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error instead of one line.")
 @click.version_option(package_name="curator")
 @click.pass_context
-def main(ctx: click.Context, db_url: str | None) -> None:
+def main(ctx: click.Context, db_url: str | None, debug: bool) -> None:
     """curator: review chat fine-tuning data against guidelines; export leak-free splits."""
     ctx.obj = Context(db_url)
 

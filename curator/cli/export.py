@@ -62,12 +62,17 @@ def _formats() -> list[str]:
 @click.option("--allow-contamination", is_flag=True, help="Write the files even when test examples share text with training ones.")
 @click.option("--decontaminate", "benchmarks", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="PATH", help="Benchmark file (JSONL, JSON or Parquet): leave out every example whose prompt matches one of its items (repeat for several).")
 @click.option("--decontaminate-field", metavar="FIELD", help="The benchmark items' prompt field (default: the first of prompt, question, input, messages).")
+@click.option("--replace", is_flag=True, help="OUT_DIR holds a previous export: replace the files it wrote (anything else there is kept).")
 @json_option
 @pass_ctx
-def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str, seed: int, group_by: str, threshold: float, stratify_field: str | None, allow_contamination: bool, benchmarks: tuple[str, ...], decontaminate_field: str | None, as_json: bool) -> None:
-    """Write deduplicated train/test files per format and manifest.json into OUT_DIR."""
+def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str, seed: int, group_by: str, threshold: float, stratify_field: str | None, allow_contamination: bool, benchmarks: tuple[str, ...], decontaminate_field: str | None, replace: bool, as_json: bool) -> None:
+    """Write deduplicated train/test files per format and manifest.json into OUT_DIR.
+
+    OUT_DIR must be new or empty, or a previous export (with --replace).
+    """
     from curator.services.export import export
 
+    notes: list[str] = []
     size = _test_size(test_size)
     if isinstance(size, float) and not 0.0 < size < 1.0:
         raise InvalidInputError(f"--test-size {test_size}: a fraction is between 0 and 1; pass a whole number for a count", field="test_size")
@@ -83,9 +88,13 @@ def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str
         stratify_field=stratify_field,
         decontaminate=list(benchmarks),
         decontaminate_field=decontaminate_field,
+        replace=replace,
+        on_note=notes.append,
     )
     if as_json:
         emit_json(manifest)
+        for note in notes:
+            click.echo(f"curator: {note}", err=True)
         return
     counts, left = manifest["counts"], manifest["left_out"]
     click.echo(f"{out_dir}: {counts['train']} train, {counts['test']} test examples (seed {seed})")
@@ -101,3 +110,5 @@ def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str
         decon = manifest["decontamination"]
         names = ", ".join(b["file"] for b in decon["benchmarks"])
         click.echo(f"decontamination: {decon['examples']} example(s) left out, matching {names}")
+    for note in notes:
+        click.echo(note)

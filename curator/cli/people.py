@@ -62,7 +62,8 @@ def decisions_import(ctx: Context, file: str, as_json: bool) -> None:
     if as_json:
         emit_json(report.as_dict())
     else:
-        click.echo(f"{report.file}: {report.lines} lines, {report.applied} applied, {report.unchanged} unchanged, {len(report.errors)} errors")
+        earlier = f" ({report.already_applied} applied by an earlier run of this file)" if report.already_applied else ""
+        click.echo(f"{report.file}: {report.lines} lines, {report.applied} applied, {report.unchanged} unchanged{earlier}, {len(report.errors)} errors")
         for e in report.errors:
             where = f" field {e.field!r}" if e.field else ""
             click.echo(f"{report.file}:{e.line}:{where} {e.message}", err=True)

@@ -9,6 +9,9 @@ from typing import Any
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
+# The key that says "curator wrote this folder": only a folder whose manifest has it is ever
+# written over by an export (and then only the files listed under "files").
+EXPORT_MARKER = "curator_export"
 
 
 def sha256_file(path: Path) -> str:
@@ -36,6 +39,6 @@ def render(manifest: dict[str, Any]) -> str:
 
 def write_manifest(root: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """Add the file hashes and write ``root/manifest.json``; returns the manifest as written."""
-    full = {"manifest_version": MANIFEST_VERSION, **manifest, "files": file_hashes(root)}
+    full = {EXPORT_MARKER: 1, "manifest_version": MANIFEST_VERSION, **manifest, "files": file_hashes(root)}
     (root / MANIFEST_NAME).write_text(render(full), encoding="utf-8", newline="\n")
     return full

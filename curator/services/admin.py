@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from curator.errors import InvalidInputError, PermissionDeniedError
+from curator.errors import InvalidInputError, PathError, PermissionDeniedError, path_error
 from curator.models import Problem, User, UserRole
 from curator.export.registry import EXPORT_FORMATS
 from curator.services import importing
 from curator.services.export import export
+from curator.services.staging import scratch_folder
 from curator.services import users as users_service
 from curator.services.users import require
 from curator.store import Store
@@ -101,17 +102,25 @@ def export_zip(store: Store, actor: User, *, formats: list[str] | None = None, t
         kwargs["test_size"] = test_size
     if seed is not None:
         kwargs["seed"] = seed
-    with tempfile.TemporaryDirectory(prefix="curator-export-") as tmp:
-        out = Path(tmp) / "export"
-        manifest = export(store, out, **kwargs)
-        buffer = io.BytesIO()
-        names: list[str] = []
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(p for p in out.rglob("*") if p.is_file()):
-                name = path.relative_to(out).as_posix()
-                # A fixed timestamp keeps the zip byte-identical for an identical export.
-                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(info, path.read_bytes())
-                names.append(name)
+    # The same destination rules as `curator export`, into a folder of curator's own (recognised
+    # and removed by the next web export when a killed server process leaves it behind).
+    try:
+        with scratch_folder() as tmp:
+            out = tmp / "export"
+            manifest = export(store, out, **kwargs)
+            buffer = io.BytesIO()
+            names: list[str] = []
+            with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                for path in sorted(p for p in out.rglob("*") if p.is_file()):
+                    name = path.relative_to(out).as_posix()
+                    # A fixed timestamp keeps the zip byte-identical for an identical export.
+                    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    zf.writestr(info, path.read_bytes())
+                    names.append(name)
+    except PathError as exc:
+        # The server's folders mean nothing to the person in the browser: say what, not where.
+        raise PathError("the server", f"could not write the export: {exc.reason}", errno=exc.errno) from exc
+    except OSError as exc:
+        raise PathError("the server", f"could not write the export: {path_error(exc).reason}", errno=exc.errno) from exc
     return ExportBundle(manifest=dict(manifest or {}), zip_bytes=buffer.getvalue(), files=names)

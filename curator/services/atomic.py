@@ -1,14 +1,21 @@
-"""Atomic writes: a crash never leaves half a file or half a folder."""
+"""Atomic file writes: a crash never leaves half a file, and a failure is one PathError naming it.
+
+(A whole export is put in place by services.export_dest, which owns only what it wrote.)
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
+import re
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
+
+from curator.errors import PathError, path_error
+from curator.services.staging import alive
 
 
 def _umask() -> int:
@@ -17,11 +24,48 @@ def _umask() -> int:
     return mask
 
 
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
+
+
+def _temp_prefix(name: str, pid: int | str) -> str:
+    return f".{name}.curator-{_host()}-{pid}-"
+
+
+def _clean_stale(folder: Path, name: str) -> None:
+    """Remove the temporary files of earlier writes of ``name`` whose process (on this host) is gone."""
+    prefix = _temp_prefix(name, "")
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.startswith(prefix) and e.name.endswith(".tmp") and e.is_file(follow_symlinks=False)]
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and not alive(int(pid)):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
 @contextmanager
 def atomic_file(path: Path) -> Iterator[TextIO]:
-    """Write text to a temporary file beside ``path``; rename it into place on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write text to a temporary file beside ``path``; rename it into place on success.
+
+    The folder must exist already (a mistyped path never creates folders).
+    """
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        reason = "is a file where a folder is expected" if folder.exists() else "no such folder"
+        raise PathError(folder, f"{reason}; create the folder first or choose another place for {path.name}")
+    if path.is_dir():
+        raise PathError(path, "is a folder; give a file name")
+    _clean_stale(folder, path.name)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path.name, os.getpid()), suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise path_error(exc, path) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
@@ -29,26 +73,8 @@ def atomic_file(path: Path) -> Iterator[TextIO]:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is meant to be shared
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def atomic_dir(path: Path) -> Iterator[Path]:
-    """Fill a temporary folder beside ``path``; on success it replaces ``path`` whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    try:
-        yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
-        if path.exists():
-            old = path.with_name(f".{path.name}.old-{os.getpid()}")
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise path_error(exc, path) from exc
         raise

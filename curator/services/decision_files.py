@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Collection
+import time
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.engine import Connection
 
-from curator.errors import CuratorError, InvalidInputError, NotFoundError
+from curator.errors import CuratorError, InvalidInputError, NotFoundError, path_error
 from curator.models import Correction, Decision, DecisionKind, User, UserRole, Verdict
 from curator.services.atomic import atomic_file
 from curator.services.decisions import append_in, resolve_reviewer
 from curator.services.outcomes import live_decisions
 from curator.services.users import require
 from curator.store import Store
+from curator.store import decision_lines
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
+
+BATCH_LINES = 200  # lines per transaction at most...
+BATCH_SECONDS = 0.5  # ...and seconds: SQLite's write lock is never held longer than about this
+SQLITE_PAUSE = 0.1  # between batches: a waiting writer retries at least every 100 ms, so it gets in
 
 # "id" and "target_id" come with an exported log; they name rows of the other database.
 _KEYS = {"id", "target_id", "example_id", "source", "line", "reviewer", "verdict", "rules", "note", "correction", "guideline_version", "created_at", "kind"}
@@ -40,13 +48,14 @@ class DecisionImport:
     lines: int = 0
     applied: int = 0
     unchanged: int = 0
+    already_applied: int = 0  # of the unchanged: lines an earlier run of the same file applied
     skipped: int = 0  # retractions and reopens from an exported log: history, not decisions
     errors: list[LineError] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.file, "lines": self.lines, "applied": self.applied, "unchanged": self.unchanged,
-            "skipped": self.skipped,
+            "already_applied": self.already_applied, "skipped": self.skipped,
             "errors": [e.as_dict() for e in self.errors],
         }
 
@@ -97,42 +106,88 @@ def _same(a: Decision, b: Decision) -> bool:
     return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
-def import_decisions(store: Store, actor: User, path: str | Path, *, known_rules: Collection[str] | None = None) -> DecisionImport:
-    """Apply every valid line of a decisions file; the others are reported, not applied.
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
-    A line equal to the reviewer's decision already in force is counted as unchanged, so
-    importing the same file twice changes nothing.
-    """
-    require(actor, UserRole.LEAD)
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidInputError(f"{path}: no such file")
-    report = DecisionImport(file=str(path))
-    with store.write() as conn, path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            report.lines += 1
+
+def _apply_line(conn: Connection, raw: bytes, report: DecisionImport, known_rules: Collection[str] | None) -> int | None:
+    """Apply one line (raising what is wrong with it); the id of the decision it appended, if any."""
+    obj = json.loads(raw)
+    if isinstance(obj, dict) and obj.get("kind") in (DecisionKind.RETRACTION.value, DecisionKind.REOPEN.value):
+        report.skipped += 1
+        return None
+    decision, reviewer = _parse(conn, obj, known_rules)
+    live, adjudication = live_decisions(decisions_repo.for_example(conn, decision.example_id))
+    current = adjudication if decision.kind == DecisionKind.ADJUDICATION else next((d for d in live if d.reviewer == reviewer.name), None)
+    if current is not None and _same(current, decision):
+        report.unchanged += 1
+        return None
+    with conn.begin_nested():
+        decision_id, _ = append_in(conn, decision, reviewer, known_rules=known_rules)
+    report.applied += 1
+    return decision_id
+
+
+def _apply_batch(conn: Connection, lines: Iterator[tuple[int, bytes]], done: set[int], digest: str, report: DecisionImport, known_rules: Collection[str] | None) -> bool:
+    """Apply lines until the batch is full (BATCH_LINES or BATCH_SECONDS); False once the file is done."""
+    started = time.monotonic()
+    applied: list[tuple[int, int | None]] = []
+    n = 0  # lines worked on; those an earlier run applied cost nothing and do not count
+    for lineno, raw in lines:
+        report.lines += 1
+        if lineno in done:
+            report.unchanged += 1
+            report.already_applied += 1
+        else:
+            n += 1
             try:
-                obj = json.loads(raw)
-                if isinstance(obj, dict) and obj.get("kind") in (DecisionKind.RETRACTION.value, DecisionKind.REOPEN.value):
-                    report.skipped += 1
-                    continue
-                decision, reviewer = _parse(conn, obj, known_rules)
-                live, adjudication = live_decisions(decisions_repo.for_example(conn, decision.example_id))
-                current = adjudication if decision.kind == DecisionKind.ADJUDICATION else next((d for d in live if d.reviewer == reviewer.name), None)
-                if current is not None and _same(current, decision):
-                    report.unchanged += 1
-                    continue
-                with conn.begin_nested():
-                    append_in(conn, decision, reviewer, known_rules=known_rules)
-                report.applied += 1
+                applied.append((lineno, _apply_line(conn, raw, report, known_rules)))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 report.errors.append(LineError(lineno, None, f"not JSON: {exc}"))
             except InvalidInputError as exc:
                 report.errors.append(LineError(lineno, exc.field, exc.reason))
             except (CuratorError, ValueError) as exc:
                 report.errors.append(LineError(lineno, None, str(exc)))
+        if n >= BATCH_LINES or time.monotonic() - started >= BATCH_SECONDS:
+            decision_lines.mark(conn, digest, applied)
+            return True
+    decision_lines.mark(conn, digest, applied)
+    return False
+
+
+def import_decisions(store: Store, actor: User, path: str | Path, *, known_rules: Collection[str] | None = None) -> DecisionImport:
+    """Apply every valid line of a decisions file; the others are reported, not applied.
+
+    A line equal to the reviewer's decision already in force is counted as unchanged. Lines
+    commit in batches (at most BATCH_LINES lines or BATCH_SECONDS each), so a long file never
+    holds SQLite's write lock for long: between batches the import pauses (SQLITE_PAUSE) so a
+    writer waiting on the lock (a sign-in) gets it. Each applied line is recorded with the
+    file's SHA-256 in the batch's transaction, so a re-run of the same file, after a kill or
+    a complete run, skips those lines: one decision per line, whatever happened.
+    """
+    require(actor, UserRole.LEAD)
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: no such file")
+    report = DecisionImport(file=str(path))
+    try:
+        digest = _sha256(path)
+        with store.read() as conn:
+            done = decision_lines.applied(conn, digest)
+        with path.open("rb") as fh:
+            lines = ((n, raw) for n, raw in enumerate(fh, start=1) if raw.strip())
+            more = True
+            while more:
+                with store.write() as conn:
+                    more = _apply_batch(conn, lines, done, digest, report, known_rules)
+                if more and store.dialect == "sqlite":
+                    time.sleep(SQLITE_PAUSE)
+    except OSError as exc:
+        raise path_error(exc, path) from exc
     return report
 
 

@@ -5,15 +5,16 @@ included. No wall-clock time is written anywhere (when an export was made is its
 modification time; how long it took is not part of the data). Rows follow import order within
 each split; JSON keys are sorted.
 
-Atomic: everything is written into a temporary folder beside OUT_DIR and renamed into place at
-the end; an error at any step leaves OUT_DIR as it was (absent, or the previous export).
+Nothing destroyed, whole or nothing: services.export_dest decides what OUT_DIR may hold (a new
+or empty folder, or a previous export with ``replace``), writes into a staging folder and moves
+the files into place at the end; an error at any step leaves OUT_DIR as it was.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,8 @@ from curator.export import (
 from curator.export.base import FormatWriter
 from curator.export.records import build_from_messages
 from curator.models import Correction, Verdict
-from curator.services.atomic import atomic_dir
 from curator.services.decontamination import Overlap, find_overlap, load_benchmarks
+from curator.services.export_dest import ExportDestination
 from curator.services.dedup import (
     EXPORTABLE,
     Corpus,
@@ -288,14 +289,20 @@ def export(
     stratify_field: str | None = None,
     decontaminate: Sequence[str | os.PathLike[str]] = (),
     decontaminate_field: str | None = None,
+    replace: bool = False,
+    on_note: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Write OUT_DIR/<format>/{train,test}.jsonl (hf: a saved DatasetDict) and manifest.json; return the manifest.
 
+    OUT_DIR is new or empty, or with ``replace`` a previous export whose own files are replaced
+    (anything else there is kept). ``on_note`` hears what the destination kept or cleaned up.
     decontaminate: benchmark files; every example whose prompt matches one of their items is
     left out of both splits (decontaminate_field names the items' prompt field when it is not
     detected).
     """
     names = check_formats(list(formats))
+    destination = ExportDestination(out_dir, replace=replace, protect=store.files())
+    destination.check()  # before the work: a refused folder costs nothing
     arguments = {
         "formats": names,
         "test_size": test_size,
@@ -319,8 +326,7 @@ def export(
         raise _refuse(report)
     version = current_version(store)
     card = {"seed": seed, "test_size": test_size, "group_by": group_by, "threshold": threshold, "guideline_version": version}
-    out = Path(out_dir)
-    with atomic_dir(out) as root:
+    with destination.writing() as root:
         tally = _write(store, root, corpus, parts, names, card)
         uncorrected = sum(1 for eid in chosen if corpus.entries[eid].outcome == "negative" and eid not in corpus.corrections)
         tokens, cost = _token_report(tally)
@@ -385,4 +391,16 @@ def export(
             "cost": cost,
         }
         written = write_manifest(root, manifest)
+    if on_note is not None:
+        _notes(destination, on_note)
     return written
+
+
+def _notes(destination: ExportDestination, note: Callable[[str], None]) -> None:
+    if destination.cleaned:
+        note(f"removed {len(destination.cleaned)} temporary folder(s) left by an interrupted export")
+    if destination.replaced:
+        note(f"replaced the {destination.replaced} file(s) of the previous export")
+    if destination.kept:
+        shown = ", ".join(destination.kept[:10]) + (f" and {len(destination.kept) - 10} more" if len(destination.kept) > 10 else "")
+        note(f"kept {len(destination.kept)} entr{'y' if len(destination.kept) == 1 else 'ies'} curator did not write: {shown}")

@@ -14,6 +14,7 @@ from curator.models import Example
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store import guideline_store
+from curator.store import settings as settings_repo
 
 FLAG_BATCH = 1000
 
@@ -49,18 +50,26 @@ def known_rule_ids(store: Store) -> set[str] | None:
     return set(gs.ids) if gs else None
 
 
+FLAGS_VERSION_KEY = "flags_version"  # settings: the version whose flags every example carries
+
+
 def load_into_store(store: Store, folder: str | Path, *, progress: Callable[[int], None] | None = None) -> str:
     """Load a guidelines folder and make it the version in force.
 
-    When the version differs from the one in force, every example's flags are recomputed.
+    When the version differs from the one in force, every example's flags are recomputed; so
+    they are when a recomputation for this version never finished (a kill halfway), which the
+    settings record: the version whose recomputation completed.
     """
     gs = load_guidelines(folder)
     with store.read() as conn:
         before = guideline_store.current(conn)
+        flagged = settings_repo.get(conn, FLAGS_VERSION_KEY)
     with store.write() as conn:
         guideline_store.save_version(conn, gs.version, snapshot_json(gs))
-    if before is None or before[0] != gs.version:
+    if before is None or before[0] != gs.version or flagged != gs.version:
         refresh_flags(store, gs, progress=progress)
+        with store.write() as conn:
+            settings_repo.put(conn, FLAGS_VERSION_KEY, gs.version)
     return gs.version
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy.engine import Connection, Engine
 
+from curator import crashpoint
 from curator.store import migrate
-from curator.store.engine import create_engine, redact, resolve_url, translate_errors
+from curator.store.engine import create_engine, redact, resolve_url, sqlite_file, translate_errors
 
 
 class Store:
@@ -36,6 +38,7 @@ class Store:
             with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
                 with conn.begin():
                     yield conn
+                    crashpoint.reached("write")  # tests: SIGKILL with everything written, nothing committed
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -44,6 +47,11 @@ class Store:
             with self.engine.connect() as conn:
                 with conn.begin():
                     yield conn
+
+    def files(self) -> list[Path]:
+        """The files that hold this database (SQLite: the file, its -wal, -shm and -journal); none on a server."""
+        db = sqlite_file(self.url)
+        return [] if db is None else [Path(f"{db}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
 
     def close(self) -> None:
         self.engine.dispose()

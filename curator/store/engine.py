@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +31,27 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The absolute path of a SQLite database file (None for PostgreSQL or an in-memory database)."""
+    try:
+        parsed = sa.engine.make_url(normalise_url(url))
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).expanduser().resolve()
+
+
+def peek_engine(url: str) -> Engine:
+    """An engine that only looks: a SQLite file is opened read-only (not switched to WAL, not
+    created), so a database that is not curator's is left byte for byte as it was."""
+    db = sqlite_file(url)
+    if db is None:
+        return create_engine(url)
+    uri = f"file:{urllib.parse.quote(str(db))}?mode=ro"
+    return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=sa.pool.NullPool)
 
 
 def create_engine(url: str) -> Engine:

@@ -218,3 +218,15 @@ sign_in_failures = sa.Table(
     sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("locked_until", sa.DateTime(timezone=True)),
 )
+
+# --- 0006 decision files --------------------------------------------------------------------
+# One row per line of a decisions file that an import applied (decision_id: the decision it
+# appended; NULL when the line changed nothing), keyed by the file's SHA-256.
+decision_file_lines = sa.Table(
+    "decision_file_lines",
+    metadata,
+    sa.Column("file_sha256", sa.String(64), primary_key=True),
+    sa.Column("line", sa.Integer, primary_key=True),
+    sa.Column("decision_id", sa.Integer, sa.ForeignKey("decisions.id")),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -5,14 +5,14 @@ by another, and failed sign-ins count wherever they land. Sessions of deactivate
 removed, as deactivation now does, so reactivating them does not bring old sessions back.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
