@@ -304,3 +304,22 @@ def test_long_texts_are_counted_in_pieces_that_change_no_token() -> None:
     encode = encoding_for("gpt-4o-mini-2024-07-18").encode_ordinary
     assert sum(len(encode(p)) for p in split_for_encoding(prose)) == len(encode(prose))
     assert "".join(split_for_encoding(prose)) == prose
+
+
+def test_a_hostile_predictions_file_gives_bad_lines_to_the_audit_not_a_crash(sqlite_store: Store, tmp_path: Path) -> None:
+    from curator.services import guideline_sync
+    from curator.services.audit import run_audit
+
+    example = make_examples(1)[0]
+    with sqlite_store.write() as conn:
+        examples_repo.insert_many(conn, [example])
+    guideline_sync.load_into_store(sqlite_store, Path(__file__).resolve().parent.parent / "guidelines")
+    path = tmp_path / "predictions.jsonl"
+    path.write_text("\n".join([
+        '{"example_id": "x", "reply": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        json.dumps({"example_id": example.id, "reply": "Open invoice 0, then choose Export > PDF."}),
+    ]) + "\n", encoding="utf-8")
+    errors: list[InvalidInputError] = []
+    report = run_audit(sqlite_store, predictions=path, on_error=errors.append)
+    assert report.predictions is not None and report.predictions.predictions == 1
+    assert [(e.line, "nested" in str(e)) for e in errors] == [(1, True)]
