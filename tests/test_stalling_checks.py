@@ -127,6 +127,6 @@ def test_a_message_over_the_scan_limit_is_checked_in_part_and_says_so() -> None:
     gs = load_guidelines(SHIPPED)
     text = "Write to maria.lopez@gmail.com. " + "Fine words here. " * (MAX_SCAN_CHARS // 17 + 10)
     flags = run_checks(reply(text), gs)
-    partly = [f for f in flags if "only the first 200,000" in f.message]
+    partly = [f for f in flags if f"only the first {MAX_SCAN_CHARS:,}" in f.message]
     assert {f.rule_id for f in partly} >= {"no-pii", "no-secrets", "no-repetition"}
     assert any(f.rule_id == "no-pii" and "e-mail" in f.message for f in flags)  # the part read is checked

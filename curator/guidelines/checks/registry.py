@@ -46,10 +46,11 @@ F = TypeVar("F", bound=CheckFunction)
 # Keys a guideline supplies to every check whose params declare them, unless the rule sets them.
 CONTEXT_KEYS = ("language", "model")
 
-# A check reads at most this many characters of a message (about 50,000 tokens, most of the
-# largest training limit), so a hostile message costs bounded time; a longer message is checked
-# in its first part, and the check says so with a flag.
-MAX_SCAN_CHARS = 200_000
+# A check reads at most this many characters of a message, so a hostile message costs bounded
+# time: 400,000 characters are over 65,536 tokens (the largest training limit in the model table)
+# at any plausible density, so a longer message cannot be trained on as it stands anyway. It is
+# checked in its first part, and the check says so with a flag.
+MAX_SCAN_CHARS = 400_000
 
 
 @dataclass(frozen=True, slots=True)
