@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from curator.errors import InvalidInputError, StorageError
 from curator.formats import codes, open_records
