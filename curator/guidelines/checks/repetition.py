@@ -12,7 +12,6 @@ import zlib
 from collections import Counter
 from functools import lru_cache
 
-import numpy as np
 from pydantic import Field
 
 from curator.guidelines.checks.prefilter import fast, lowered
@@ -87,7 +86,11 @@ def _loop(text: str, params: RepetitionParams) -> tuple[str, int, tuple[int, int
     n = len(tokens)
     # A long text compares its tokens with numpy (the same bytes): a Python loop over 25 periods
     # of 100,000 tokens took seconds.
-    array = np.array(ids, dtype=np.int64) if n >= _NUMPY_FROM else None
+    array = None
+    if n >= _NUMPY_FROM:
+        import numpy as np  # only here: most replies are short, and numpy is a heavy import
+
+        array = np.array(ids, dtype=np.int64)
     for period in range(1, min(params.max_period, n // params.min_loop_repeats) + 1):
         # Byte i is 1 when token i equals token i + period; a run of L ones means a block of
         # `period` tokens repeated L // period + 1 times. A regex finds the long runs at C speed.
