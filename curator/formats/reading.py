@@ -9,37 +9,24 @@ an exception, and the records around it are still read.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from curator.errors import InvalidInputError
 from curator.formats import codes
-from curator.formats.limits import MAX_DEPTH, MAX_RECORD_BYTES, gzip_limit
+from curator.formats.limits import MAX_DEPTH, MAX_RECORD_BYTES
+from curator.formats.opening import InputTooLarge, open_binary
 from curator.formats.validate import Issue
 
-GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20  # bytes read per refill of the JSON-array buffer, or per step over a long line
 _RAW_HEAD = 100_000  # bytes of an over-long record kept as its problem's raw text
 _WS = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-class InputTooLarge(InvalidInputError):
-    """A gzip file decompressed past its limit (see limits.gzip_limit)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"the gzip file decompresses to more than {limit:,} bytes (the limit for its size): a "
-            "gzip bomb, or data to import uncompressed; the rest of it was not read",
-            code=codes.INPUT_TOO_LARGE)
 
 
 @dataclass(slots=True)
@@ -51,61 +38,6 @@ class RawRecord:
     value: Any = None
     issue: Issue | None = None
     last: bool = False  # the input cannot be read past this record
-
-
-def require_regular(path: str | os.PathLike[str]) -> None:
-    """Refuse what is not a regular file or folder: reading a FIFO waits forever, /dev/zero never ends."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        raise InvalidInputError(f"cannot be read: {exc.strerror or exc}", file=str(path)) from exc
-    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        raise InvalidInputError("is not a regular file (a FIFO, a device or a socket); "
-                                "import files or dataset folders only", file=str(path))
-
-
-def open_binary(path: str | os.PathLike[str]) -> io.BufferedIOBase:
-    """Open a regular file for reading bytes, gunzipping it (within its limit) if it is gzip."""
-    require_regular(path)
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-        size = os.fstat(probe.fileno()).st_size
-    if magic == GZIP_MAGIC:
-        return _Capped(gzip.GzipFile(path, "rb"), gzip_limit(size))
-    return open(path, "rb")
-
-
-class _Capped(io.BufferedIOBase):
-    """A decompressing reader that raises InputTooLarge once it has given out ``limit`` bytes."""
-
-    def __init__(self, inner: io.BufferedIOBase, limit: int) -> None:
-        super().__init__()
-        self._inner = inner
-        self._limit = limit
-        self._given = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def _count(self, data: bytes) -> bytes:
-        self._given += len(data)
-        if self._given > self._limit:
-            raise InputTooLarge(self._limit)
-        return data
-
-    def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            size = self._limit - self._given + 1  # never an unbounded read
-        return self._count(self._inner.read(size))
-
-    def readline(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            size = self._limit - self._given + 1
-        return self._count(self._inner.readline(size))
-
-    def close(self) -> None:
-        self._inner.close()
-        super().close()
 
 
 def iter_json_records(path: str | os.PathLike[str]) -> Iterator[RawRecord]:

@@ -16,7 +16,8 @@ from curator.formats import codes, hf
 from curator.formats.conversation import Conversation, Converted
 from curator.formats.detect import CONVERTERS, FORMATS, detect_record
 from curator.formats.limits import MAX_RECORD_BYTES
-from curator.formats.reading import RawRecord, iter_json_records, require_regular
+from curator.formats.opening import require_regular
+from curator.formats.reading import RawRecord, iter_json_records
 from curator.formats.validate import (
     Issue,
     normalize_message,
