@@ -21,16 +21,12 @@ from curator.tokens import DEFAULT_MODEL
 @pass_ctx
 def import_(ctx: Context, paths: tuple[str, ...], fmt: str, source: str | None, model: str, as_json: bool) -> None:
     """Import conversations; invalid records are quarantined (see `curator problems`)."""
-    from curator.services.guideline_sync import flag_examples
-
     results = []
     for path in paths:
         printer = progress_printer(f"importing {path}")
         summary = importing.import_file(ctx.store, path, format=fmt, source=source, model=model, progress=printer)
         end_progress(printer)
-        summary_dict = summary.as_dict()
-        summary_dict["flags"] = flag_examples(ctx.store, summary.example_ids)
-        results.append(summary_dict)
+        results.append(summary.as_dict())
         if not as_json:
             click.echo(f"{path}: format {summary.reason}", err=True)
             click.echo(

@@ -27,12 +27,17 @@ TOOL_CALL_ID_UNMATCHED = "tool_call_id_unmatched"  # a tool message answering no
 MISSING_FIELD = "missing_field"  # a format's required field (instruction, chosen, ...) is absent
 WRONG_TYPE = "wrong_type"  # a format's field has the wrong type
 UNKNOWN_FORMAT = "unknown_format"  # auto-detection found no format for this record
+RECORD_TOO_LARGE = "record_too_large"  # a line or record over limits.MAX_RECORD_BYTES
+TOO_DEEP = "too_deep"  # nested deeper than limits.MAX_DEPTH
+LONE_SURROGATE = "lone_surrogate"  # a \ud800-style escape that is half of a UTF-16 pair
+INPUT_TOO_LARGE = "input_too_large"  # a gzip file decompressing past its limit: the rest is unread
 
 ERRORS = (
     INVALID_JSON, NOT_UTF8, NOT_OBJECT, MISSING_MESSAGES, MESSAGES_NOT_LIST, EMPTY_MESSAGES,
     MESSAGE_NOT_OBJECT, MISSING_ROLE, MISSING_CONTENT, UNKNOWN_ROLE, UNKNOWN_KEY, CONTENT_TYPE,
     NO_ASSISTANT, BAD_WEIGHT, TOOL_CALLS_MALFORMED, TOOL_ARGUMENTS_NOT_JSON,
-    TOOL_CALL_ID_UNMATCHED, MISSING_FIELD, WRONG_TYPE, UNKNOWN_FORMAT,
+    TOOL_CALL_ID_UNMATCHED, MISSING_FIELD, WRONG_TYPE, UNKNOWN_FORMAT, RECORD_TOO_LARGE,
+    TOO_DEEP, LONE_SURROGATE, INPUT_TOO_LARGE,
 )
 
 # --- warnings: the example is kept, the reviewer sees the warning -----------------------

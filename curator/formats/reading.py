@@ -1,12 +1,14 @@
 """Stream JSON records out of a file (plain or gzip): JSONL, a JSON array, or concatenated objects.
 
-Memory stays flat whatever the file size: JSONL is read line by line, and a JSON array is
-decoded element by element from a buffer that only ever holds about one record plus a chunk.
+Memory stays flat whatever the file holds (see limits.py): a JSONL line is read at most
+MAX_RECORD_BYTES at a time, and a longer one is skipped in chunks up to its newline; a JSON
+array is decoded element by element from a buffer that only ever holds about one record plus a
+chunk; a gzip file stops at its decompression limit. Every such case ends as a problem, never as
+an exception, and the records around it are still read.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
@@ -16,13 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from curator.formats import codes
+from curator.formats.limits import MAX_DEPTH, MAX_RECORD_BYTES
+from curator.formats.opening import InputTooLarge, open_binary
 from curator.formats.validate import Issue
 
-GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 1 << 20  # bytes read per refill of the JSON-array buffer
-_MAX_RECORD = 64 << 20  # past this, an undecodable element is broken, not merely long
+_CHUNK = 1 << 20  # bytes read per refill of the JSON-array buffer, or per step over a long line
+_RAW_HEAD = 100_000  # bytes of an over-long record kept as its problem's raw text
 _WS = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass(slots=True)
@@ -33,15 +37,7 @@ class RawRecord:
     raw: str
     value: Any = None
     issue: Issue | None = None
-
-
-def open_binary(path: str | os.PathLike[str]) -> io.BufferedIOBase:
-    """Open a file for reading bytes, gunzipping it if its first bytes say it is gzip."""
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == GZIP_MAGIC:
-        return gzip.GzipFile(path, "rb")
-    return open(path, "rb")
+    last: bool = False  # the input cannot be read past this record
 
 
 def iter_json_records(path: str | os.PathLike[str]) -> Iterator[RawRecord]:
@@ -55,48 +51,121 @@ def iter_json_records(path: str | os.PathLike[str]) -> Iterator[RawRecord]:
 
 
 def sniff_layout(path: str | os.PathLike[str]) -> str:
-    """'array' (starts with '['), 'stream' (pretty-printed objects) or 'jsonl'."""
-    with open_binary(path) as fh:
-        while True:
-            # bounded: a one-line 2 GB array must not be read whole just to see its first byte
-            line_bytes = fh.readline(_CHUNK)
-            if not line_bytes:
+    """'array' (starts with '['), 'stream' (pretty-printed objects) or 'jsonl'.
+
+    A first line that is not JSON on its own is a pretty-printed object only if the text from
+    there decodes as one object over several lines; otherwise it is a broken JSONL line, and the
+    lines after it are read one by one, not lost with it.
+    """
+    try:
+        with open_binary(path) as fh:
+            while True:
+                # bounded: a one-line 2 GB array must not be read whole just to see its first byte
+                line_bytes = fh.readline(_CHUNK)
+                if not line_bytes:
+                    return "jsonl"
+                line = line_bytes.decode("utf-8", "replace").lstrip("\ufeff").strip()
+                if not line:
+                    continue
+                if line.startswith("["):
+                    return "array"
+                if line.startswith("{") and line_bytes.endswith(b"\n") and not _parses(line):
+                    return "stream" if _object_over_lines(fh, line_bytes) else "jsonl"
                 return "jsonl"
-            line = line_bytes.decode("utf-8", "replace").lstrip("\ufeff").strip()
-            if not line:
+    except InputTooLarge:
+        return "jsonl"
+
+
+def _parses(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _object_over_lines(fh: io.BufferedIOBase, first: bytes) -> bool:
+    """True when the text from ``first`` on decodes as one JSON object spanning several lines."""
+    head = first
+    while True:
+        text = head.decode("utf-8", "replace").lstrip("\ufeff").lstrip()
+        try:
+            _value, end = _DECODER.raw_decode(text)
+        except RecursionError:
+            return False
+        except ValueError as exc:
+            more = fh.read(len(head)) if len(head) < MAX_RECORD_BYTES else b""
+            # Cut short by the end of what was read (the error sits on its last, unfinished
+            # line): read as much again and retry. An error before that is a broken line.
+            if more and "\n" not in text[exc.pos:]:
+                head += more
                 continue
-            if line.startswith("["):
-                return "array"
-            if line.startswith("{") and line_bytes.endswith(b"\n"):
-                try:
-                    json.loads(line)
-                except ValueError:
-                    return "stream"
-            return "jsonl"
+            return bool(not more and len(head) >= MAX_RECORD_BYTES)
+        # One object over several lines (pretty-printed), or objects back to back on the line;
+        # anything else after a decoded start makes the first line one broken record.
+        return "\n" in text[:end] or text[end:].lstrip(" \t").startswith("{")
 
 
 def _iter_lines(fh: io.BufferedIOBase) -> Iterator[RawRecord]:
     loads = json.loads
-    for number, line_bytes in enumerate(fh, start=1):
-        try:
-            text = line_bytes.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raw = line_bytes.decode("utf-8", "replace").rstrip("\r\n")
-            yield RawRecord(number, raw, issue=Issue(
-                codes.NOT_UTF8, None,
-                f"bytes that are not UTF-8 at column {exc.start + 1}; re-encode the file as UTF-8"))
-            continue
-        if number == 1:
-            text = text.lstrip("\ufeff")
-        raw = text.rstrip("\r\n")
-        if not raw or raw.isspace():
-            continue
-        try:
-            value = loads(raw)
-        except ValueError as exc:
-            yield RawRecord(number, raw, issue=Issue(codes.INVALID_JSON, None, f"not JSON: {exc}"))
-            continue
-        yield _record(number, raw, value)
+    readline = fh.readline
+    number = 0
+    try:
+        while line_bytes := readline(MAX_RECORD_BYTES + 1):
+            number += 1
+            if len(line_bytes) > MAX_RECORD_BYTES and not line_bytes.endswith(b"\n"):
+                yield _too_large_line(number, line_bytes, fh)
+                continue
+            try:
+                text = line_bytes.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raw = line_bytes.decode("utf-8", "replace").rstrip("\r\n")
+                yield RawRecord(number, raw, issue=Issue(
+                    codes.NOT_UTF8, None,
+                    f"bytes that are not UTF-8 at column {exc.start + 1}; re-encode the file as UTF-8"))
+                continue
+            if number == 1:
+                text = text.lstrip("\ufeff")
+            raw = text.rstrip("\r\n")
+            if not raw or raw.isspace():
+                continue
+            try:
+                value = loads(raw)
+            except ValueError as exc:
+                yield RawRecord(number, raw, issue=Issue(codes.INVALID_JSON, None, f"not JSON: {exc}"))
+                continue
+            except RecursionError:
+                yield RawRecord(number, raw, issue=_too_deep())
+                continue
+            yield _record(number, raw, value)
+    except InputTooLarge as exc:
+        yield RawRecord(number or None, "", issue=Issue(codes.INPUT_TOO_LARGE, None, exc.reason))
+
+
+def _too_large_line(number: int, head: bytes, fh: io.BufferedIOBase) -> RawRecord:
+    """The problem for a line over MAX_RECORD_BYTES, read past in chunks up to its newline."""
+    size = len(head)
+    while True:
+        part = fh.readline(_CHUNK)
+        size += len(part)
+        if not part or part.endswith(b"\n"):
+            break
+    size -= 1 if part.endswith(b"\n") else 0
+    raw = head[:_RAW_HEAD].decode("utf-8", "replace")
+    return RawRecord(number, raw + f"\n[... truncated: {size - _RAW_HEAD:,} more bytes not kept]",
+                     issue=_too_large(size))
+
+
+def _too_large(size: int | None) -> Issue:
+    what = f"{size:,} bytes" if size is not None else f"more than {MAX_RECORD_BYTES:,} bytes"
+    return Issue(codes.RECORD_TOO_LARGE, None,
+                 f"the record is {what}, over the limit of {MAX_RECORD_BYTES:,} bytes per record; "
+                 "it was skipped: split or shorten it")
+
+
+def _too_deep() -> Issue:
+    return Issue(codes.TOO_DEEP, None,
+                 f"objects and lists nested more than {MAX_DEPTH} levels deep; flatten the record")
 
 
 def _record(line: int | None, raw: str, value: Any) -> RawRecord:
@@ -104,7 +173,38 @@ def _record(line: int | None, raw: str, value: Any) -> RawRecord:
         kind = "a list" if isinstance(value, list) else type(value).__name__
         return RawRecord(line, raw, value, Issue(
             codes.NOT_OBJECT, None, f"a record must be a JSON object, not {kind}"))
+    # Cheap tests on the raw text first: only a record that could hold the hazard is walked.
+    if (raw.count("{") + raw.count("[") > MAX_DEPTH) and _deeper_than(value, MAX_DEPTH):
+        return RawRecord(line, raw, issue=_too_deep())
+    if _SURROGATE_ESCAPE.search(raw):
+        lone = _lone_surrogate(value)
+        if lone is not None:
+            return RawRecord(line, raw, issue=Issue(
+                codes.LONE_SURROGATE, None,
+                f"the escape \\u{ord(lone):04x} is half of a UTF-16 surrogate pair with no other "
+                "half: not a character, and it cannot be stored as UTF-8; fix or remove it"))
     return RawRecord(line, raw, value)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """True when objects and lists nest more than ``limit`` levels (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The first unpaired surrogate in any string of the record, or None (paired ones decode whole)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return str(exc.object[exc.start])
+    return None
 
 
 class _JsonStream:
@@ -123,6 +223,12 @@ class _JsonStream:
         self._eof = False
 
     def __iter__(self) -> Iterator[RawRecord]:
+        try:
+            yield from self._records()
+        except InputTooLarge as exc:
+            yield RawRecord(self._pos_line, "", issue=Issue(codes.INPUT_TOO_LARGE, None, exc.reason), last=True)
+
+    def _records(self) -> Iterator[RawRecord]:
         if self._array:
             if not self._skip_ws() or self._buf[self._pos] != "[":
                 yield self._rest_invalid("a JSON array must start with '['")
@@ -143,7 +249,7 @@ class _JsonStream:
             first = False
             record = self._decode_one()
             yield record
-            if record.issue is not None and record.issue.code == codes.INVALID_JSON:
+            if record.last:
                 return
         if self._array:
             yield self._rest_invalid("the JSON array is not closed with ']'")
@@ -153,8 +259,12 @@ class _JsonStream:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self._buf, self._pos)
+            except RecursionError:
+                return self._rest_invalid(_too_deep().message, code=codes.TOO_DEEP)
             except ValueError as exc:
-                if self._eof or len(self._buf) - self._pos > _MAX_RECORD:
+                if len(self._buf) - self._pos > MAX_RECORD_BYTES:
+                    return self._rest_invalid(_too_large(None).message, code=codes.RECORD_TOO_LARGE)
+                if self._eof:
                     return self._rest_invalid(f"not JSON: {exc}")
                 self._refill(want)
                 want *= 2  # doubling keeps re-decoding a huge record linear overall
@@ -168,6 +278,10 @@ class _JsonStream:
         end_line = start_line + raw.count("\n")
         self._pos_line = end_line
         self._pos = end
+        if len(raw) > MAX_RECORD_BYTES // 4 and len(raw.encode("utf-8", "replace")) > MAX_RECORD_BYTES:
+            size = len(raw.encode("utf-8", "replace"))
+            kept = raw[:_RAW_HEAD] + f"\n[... truncated: {len(raw) - _RAW_HEAD:,} more characters not kept]"
+            return RawRecord(start_line, kept, issue=_too_large(size))
         if any(start_line <= n <= end_line for n in self._bad_lines):
             return RawRecord(start_line, raw, issue=Issue(
                 codes.NOT_UTF8, None, "bytes that are not UTF-8; re-encode the file as UTF-8"))
@@ -214,7 +328,7 @@ class _JsonStream:
         self._pos = 0
         self._bad_lines = [n for n in self._bad_lines if n >= self._pos_line]
 
-    def _rest_invalid(self, reason: str) -> RawRecord:
+    def _rest_invalid(self, reason: str, *, code: str = codes.INVALID_JSON) -> RawRecord:
         """The input cannot be resynchronised after this point: one problem for the rest."""
         line = self._pos_line
         while not self._eof:
@@ -222,10 +336,10 @@ class _JsonStream:
             if len(self._buf) > 2 * _CHUNK:
                 self._buf = self._buf[: 2 * _CHUNK]
                 break
-        raw = self._buf[self._pos:]
+        raw = self._buf[self._pos:][:2 * _CHUNK]
         return RawRecord(line, raw, issue=Issue(
-            codes.INVALID_JSON, None,
-            f"{reason} (from line {line}); the records after this point could not be read"))
+            code, None,
+            f"{reason} (from line {line}); the records after this point could not be read"), last=True)
 
 
 def _split_incomplete(data: bytes) -> tuple[bytes, bytes]:

@@ -15,6 +15,8 @@ from curator.errors import InvalidInputError
 from curator.formats import codes, hf
 from curator.formats.conversation import Conversation, Converted
 from curator.formats.detect import CONVERTERS, FORMATS, detect_record
+from curator.formats.limits import MAX_RECORD_BYTES
+from curator.formats.opening import require_regular
 from curator.formats.reading import RawRecord, iter_json_records
 from curator.formats.validate import (
     Issue,
@@ -42,8 +44,9 @@ class Parsed:
 class RecordReader:
     """An iterable over a file's records; reading starts afresh on every iteration."""
 
-    def __init__(self, path: Path, *, format: str, reason: str, source: str) -> None:
-        self.path = str(path)
+    def __init__(self, path: Path, *, format: str, reason: str, source: str,
+                 label: str | None = None) -> None:
+        self.path = label or str(path)  # as recorded on examples and problems, and in messages
         self.format = format
         self.reason = reason
         self.source = source
@@ -70,6 +73,11 @@ class RecordReader:
         fixed = CONVERTERS.get(self.format)
         for row in hf.iter_rows(self._path):
             raw = json.dumps(row.value, ensure_ascii=False, default=str)
+            if len(raw) > MAX_RECORD_BYTES // 4 and len(raw.encode("utf-8", "replace")) > MAX_RECORD_BYTES:
+                yield self._failed(row.number, raw, [Issue(
+                    codes.RECORD_TOO_LARGE, None,
+                    f"the row is over the limit of {MAX_RECORD_BYTES:,} bytes per record; split or shorten it")])
+                continue
             value = json.loads(raw)  # plain JSON values (dates become strings) for metadata
             convert = fixed or _converter_for(value)
             converted = convert(value) if convert else [_unknown(value)]
@@ -154,19 +162,33 @@ def truncate(raw: str, *, limit: int = RAW_LIMIT) -> str:
 
 
 def open_records(path: str | os.PathLike[str], *, format: str = "auto",
-                 source: str | None = None) -> RecordReader:
-    """A streaming reader of a file's (or dataset folder's) records in the given or detected format."""
+                 source: str | None = None, label: str | None = None) -> RecordReader:
+    """A streaming reader of a file's (or dataset folder's) records in the given or detected format.
+
+    ``label`` names the file in messages and on what is stored (default: its path), e.g. the
+    name of an uploaded file rather than the temporary file holding it.
+    """
     where = Path(path)
+    shown = label or str(path)
     if format != "auto" and format not in FORMATS:
         raise InvalidInputError(f"unknown format {format!r}; use auto or one of: "
-                                + ", ".join(FORMATS), file=str(path))
+                                + ", ".join(FORMATS), file=shown)
     if not where.exists():
-        raise InvalidInputError("no such file or folder", file=str(path))
-    name = source or where.name
+        raise InvalidInputError("no such file or folder", file=shown)
+    try:
+        require_regular(where)
+    except InvalidInputError as exc:
+        raise InvalidInputError(exc.reason, file=shown) from exc
+    name = source or (Path(label).name if label else where.name)
     if format != "auto":
-        return RecordReader(where, format=format, reason=f"{format} (given)", source=name)
-    chosen, reason = _detect(where)
-    return RecordReader(where, format=chosen, reason=reason, source=name)
+        return RecordReader(where, format=format, reason=f"{format} (given)", source=name, label=label)
+    try:
+        chosen, reason = _detect(where)
+    except InvalidInputError as exc:
+        if label is None or exc.file != str(path):
+            raise
+        raise InvalidInputError(exc.reason, file=label, line=exc.line, field=exc.field, code=exc.code) from exc
+    return RecordReader(where, format=chosen, reason=reason, source=name, label=label)
 
 
 def _detect(path: Path) -> tuple[str, str]:

@@ -232,6 +232,9 @@ def _check_function(function: object, where: str, errors: list[Issue]) -> None:
     except ValueError:
         errors.append(Issue(codes.TOOL_ARGUMENTS_NOT_JSON, f"{where}.arguments",
                             "arguments is a string but not valid JSON"))
+    except RecursionError:
+        errors.append(Issue(codes.TOO_DEEP, f"{where}.arguments",
+                            "arguments nest objects or lists too deeply to be read; flatten them"))
 
 
 def _warnings(roles: list[Any]) -> list[str]:

@@ -65,16 +65,22 @@ class UploadResult:
 def import_upload(store: Store, actor: User, file_name: str, data: bytes, *, format: str = "auto", source: str | None = None) -> UploadResult:
     """Import an uploaded file through the same importer as `curator import` (admins only).
 
-    The bytes are written under their original name, which becomes the source name, so lines
-    and problems read the same as for a command-line import of that file.
+    The bytes are written under their original name, which becomes the source name and the
+    file named on examples, problems and errors, so they read the same as for a command-line
+    import of that file; guideline flags are computed as for any import.
     """
     require(actor, UserRole.ADMIN)
     base = safe_file_name(file_name)
     with tempfile.TemporaryDirectory(prefix="curator-upload-") as tmp:
         path = Path(tmp) / base
         path.write_bytes(data)
-        summary = importing.import_file(store, path, format=format, source=(source or "").strip() or base)
-    summary.path = base  # the temporary folder means nothing to the person who uploaded
+        try:
+            summary = importing.import_file(store, path, format=format, source=(source or "").strip() or base, label=base)
+        except InvalidInputError as exc:
+            if tmp not in str(exc):
+                raise
+            # The server's temporary folder means nothing to the person who uploaded.
+            raise InvalidInputError(str(exc).replace(str(path), base).replace(tmp, "(upload)")) from exc
     with store.read() as conn:
         problems = imports_repo.list_problems(conn, source=summary.source, limit=PROBLEMS_SHOWN)
     return UploadResult(summary=summary, problems=problems)

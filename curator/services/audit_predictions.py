@@ -7,7 +7,6 @@ OpenAI-style ``{"example_id": ..., "messages": [...]}`` whose last assistant mes
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,8 @@ from sqlalchemy.engine import Connection
 
 from curator.audit import PredictionAudit, RulePassRate
 from curator.errors import InvalidInputError, NotFoundError
+from curator.formats import codes
+from curator.formats.reading import iter_json_records
 from curator.guidelines import GuidelineSet, check_prediction, compare_reply
 from curator.models import Example, Message, Outcome, Role
 from curator.services.decisions import required_decisions
@@ -85,18 +86,15 @@ def read_predictions(path: Path, *, on_error: OnError) -> Iterator[Prediction]:
     file = str(path)
     if not path.is_file():
         raise InvalidInputError(f"{file}: no such file (give the JSONL file of the model's replies)")
-    with path.open("rb") as fh:
-        for line, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                try:
-                    obj = json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    raise InvalidInputError(f"not JSON: {exc}", file=file, line=line) from exc
-                yield parse_prediction(obj, file=file, line=line)
-            except InvalidInputError as exc:
-                on_error(exc)
+    # The import's reader: lines, nesting and gzip within their limits, whatever the file holds.
+    for record in iter_json_records(path):
+        line = record.line or 0
+        try:
+            if record.issue is not None and record.issue.code != codes.NOT_OBJECT:
+                raise InvalidInputError(record.issue.message, file=file, line=line)
+            yield parse_prediction(record.value, file=file, line=line)
+        except InvalidInputError as exc:
+            on_error(exc)
 
 
 def _desired_reply(conn: Connection, example: Example, required: int) -> str | None:

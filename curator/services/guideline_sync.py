@@ -14,7 +14,6 @@ from curator.models import Example
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store import guideline_store
-from curator.store import settings as settings_repo
 
 FLAG_BATCH = 1000
 
@@ -50,26 +49,16 @@ def known_rule_ids(store: Store) -> set[str] | None:
     return set(gs.ids) if gs else None
 
 
-FLAGS_VERSION_KEY = "flags_version"  # settings: the version whose flags every example carries
-
-
 def load_into_store(store: Store, folder: str | Path, *, progress: Callable[[int], None] | None = None) -> str:
     """Load a guidelines folder and make it the version in force.
 
-    When the version differs from the one in force, every example's flags are recomputed; so
-    they are when a recomputation for this version never finished (a kill halfway), which the
-    settings record: the version whose recomputation completed.
+    Then every example whose flags were not computed under this version gets them: all of them
+    after a change of version, and after an interrupted load or import, those it did not reach.
     """
     gs = load_guidelines(folder)
-    with store.read() as conn:
-        before = guideline_store.current(conn)
-        flagged = settings_repo.get(conn, FLAGS_VERSION_KEY)
     with store.write() as conn:
         guideline_store.save_version(conn, gs.version, snapshot_json(gs))
-    if before is None or before[0] != gs.version or flagged != gs.version:
-        refresh_flags(store, gs, progress=progress)
-        with store.write() as conn:
-            settings_repo.put(conn, FLAGS_VERSION_KEY, gs.version)
+    refresh_flags(store, gs, progress=progress)
     return gs.version
 
 
@@ -79,12 +68,22 @@ def changes_since(store: Store, old_version: str) -> GuidelineDiff | None:
     return diff(old, new) if old and new else None
 
 
-def _flag_rows(examples: Sequence[Example], gs: GuidelineSet) -> list[dict[str, Any]]:
+def flag_rows(examples: Sequence[Example], gs: GuidelineSet) -> list[dict[str, Any]]:
+    """The flag rows to store for these examples under ``gs`` (rule, check, message, version)."""
     rows = []
     for ex in examples:
         for f in run_checks(ex, gs):
             rows.append({"example_id": ex.id, "rule_id": f.rule_id, "check_name": f.check, "message": f.message, "guideline_version": gs.version})
     return rows
+
+
+def _store_flags(store: Store, examples: Sequence[Example], gs: GuidelineSet, *, force: bool) -> int:
+    """Store the flags of these examples under ``gs``; only those still stale unless ``force``."""
+    rows = flag_rows(examples, gs)
+    with store.write() as conn:
+        claimed = set(guideline_store.claim_flags(conn, [e.id for e in examples], gs.version, force=force))
+        guideline_store.replace_flags(conn, sorted(claimed), [r for r in rows if r["example_id"] in claimed])
+    return sum(1 for r in rows if r["example_id"] in claimed)
 
 
 def flag_examples(store: Store, example_ids: Sequence[str]) -> int:
@@ -95,43 +94,36 @@ def flag_examples(store: Store, example_ids: Sequence[str]) -> int:
     total = 0
     ids = list(example_ids)
     for start in range(0, len(ids), FLAG_BATCH):
-        chunk = ids[start : start + FLAG_BATCH]
         with store.read() as conn:
-            exs = list(examples_repo.iter_examples(conn, flt=examples_repo.ExampleFilter(ids=chunk)))
-        rows = _flag_rows(exs, gs)
-        with store.write() as conn:
-            guideline_store.replace_flags(conn, chunk, rows)
-        total += len(rows)
+            exs = list(examples_repo.iter_examples(conn, flt=examples_repo.ExampleFilter(ids=ids[start : start + FLAG_BATCH])))
+        total += _store_flags(store, exs, gs, force=True)
     return total
 
 
 def refresh_flags(store: Store, gs: GuidelineSet | None = None, *, progress: Callable[[int], None] | None = None) -> int:
-    """Recompute every example's flags under ``gs`` (default: the version in force)."""
+    """Flag every example whose flags are missing or stale under ``gs`` (default: the version in force).
+
+    Idempotent and safe to interrupt: each batch's flags commit with the mark that they are
+    done, so a re-run (or the next import) picks up exactly where this one stopped. Stops early
+    if another version is loaded meanwhile: that load flags everything under its own version.
+    """
     gs = gs or current(store)
     if gs is None:
         return 0
     total = done = 0
-
-    def flush(batch: list[Example]) -> None:
-        nonlocal total, done
-        rows = _flag_rows(batch, gs)
-        with store.write() as wconn:
-            guideline_store.replace_flags(wconn, [e.id for e in batch], rows)
-        total += len(rows)
-        done += len(batch)
+    while True:
+        with store.read() as conn:
+            found = guideline_store.current(conn)
+            if found is None or found[0] != gs.version:
+                break
+            ids = guideline_store.stale_ids(conn, gs.version, limit=FLAG_BATCH)
+            exs = list(examples_repo.iter_examples(conn, flt=examples_repo.ExampleFilter(ids=ids))) if ids else []
+        if not exs:
+            break
+        total += _store_flags(store, exs, gs, force=False)
+        done += len(exs)
         if progress:
             progress(done)
-
-    # Reads stream from one snapshot while each batch's flags commit on their own (WAL / MVCC).
-    with store.read() as conn:
-        batch: list[Example] = []
-        for ex in examples_repo.iter_examples(conn, batch=FLAG_BATCH):
-            batch.append(ex)
-            if len(batch) == FLAG_BATCH:
-                flush(batch)
-                batch = []
-        if batch:
-            flush(batch)
     return total
 
 

@@ -9,19 +9,23 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from curator.formats import Parsed, open_records
 from curator.formats.codes import OVER_TOKEN_LIMIT
+from curator.guidelines import GuidelineSet
+from curator.services import guideline_sync
 from curator.store import Store
 from curator.store import examples as examples_repo
+from curator.store import guideline_store
 from curator.store import imports as imports_repo
 from curator.tokens import DEFAULT_MODEL, count_many, model_info
 
-T = TypeVar("T")
 BATCH = 2000
+# A batch also ends at this many bytes of raw records: two batches are in memory at once, and
+# records may be up to formats.limits.MAX_RECORD_BYTES each.
+BATCH_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -36,6 +40,7 @@ class ImportSummary:
     examples: int = 0
     duplicates: int = 0
     problems: int = 0
+    flags: int = 0  # guideline flags stored: on the new examples, and on any caught up
     problem_codes: dict[str, int] = field(default_factory=dict)
     warnings: dict[str, int] = field(default_factory=dict)
     model: str = DEFAULT_MODEL
@@ -48,9 +53,17 @@ class ImportSummary:
         return out
 
 
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
+def _batches(items: Iterable[Parsed], size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list[Parsed]]:
+    """Lists of ``size`` records, or fewer when their raw text reaches ``max_bytes`` characters."""
+    chunk: list[Parsed] = []
+    held = 0
+    for item in items:
+        chunk.append(item)
+        held += len(item.raw)
+        if len(chunk) >= size or held >= max_bytes:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
         yield chunk
 
 
@@ -63,17 +76,22 @@ def import_file(
     model: str = DEFAULT_MODEL,
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH,
+    label: str | None = None,
 ) -> ImportSummary:
     """Import one file (or Hugging Face dataset folder) into the store.
 
-    Each batch is its own transaction, so an interrupted import keeps what it stored and a
-    second run of the same file adds only what is missing.
+    Each batch is its own transaction, which stores its new examples together with their
+    guideline flags, so an interrupted import keeps what it stored, flagged, and a second run of
+    the same file adds only what is missing. At the end, any example whose flags are missing
+    or stale (an older database, a load interrupted) is flagged too. ``label`` names the file
+    in messages and on what is stored (default: its path).
     """
     started = time.perf_counter()
-    reader = open_records(path, format=format, source=source)
+    reader = open_records(path, format=format, source=source, label=label)
     limit = model_info(model).max_example_tokens
     first = _peek_source(reader)
-    summary = ImportSummary(path=str(path), source=first, format=reader.format, reason=reader.reason, model=model)
+    summary = ImportSummary(path=reader.path, source=first, format=reader.format, reason=reader.reason, model=model)
+    guidelines = guideline_sync.current(store)
     with store.write() as conn:
         import_id = imports_repo.start(conn, source=summary.source, path=str(path), format=reader.format, reason=reader.reason)
     problem_codes: Counter[str] = Counter()
@@ -86,19 +104,20 @@ def import_file(
             valid = [p.example for p in batch if p.example is not None]
             future = counter.submit(count_many, [ex.plain_messages() for ex in valid], model=model, tools=[ex.tools for ex in valid])
             if pending is not None:
-                _store_batch(store, *pending, import_id, limit, summary, problem_codes, warnings)
+                _store_batch(store, *pending, import_id, limit, guidelines, summary, problem_codes, warnings)
                 gc.collect(1)
                 if progress:
                     progress(summary.records)
             pending = (batch, future)
         if pending is not None:
-            _store_batch(store, *pending, import_id, limit, summary, problem_codes, warnings)
+            _store_batch(store, *pending, import_id, limit, guidelines, summary, problem_codes, warnings)
             if progress:
                 progress(summary.records)
     summary.problem_codes = dict(sorted(problem_codes.items()))
     summary.warnings = dict(sorted(warnings.items()))
     with store.write() as conn:
         imports_repo.finish(conn, import_id, records=summary.records, examples=summary.examples, duplicates=summary.duplicates, problems=summary.problems)
+    summary.flags += guideline_sync.refresh_flags(store)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 
@@ -130,6 +149,7 @@ def _store_batch(
     counted: Future[list[int]],
     import_id: int,
     limit: int,
+    guidelines: GuidelineSet | None,
     summary: ImportSummary,
     problem_codes: Counter[str],
     warnings: Counter[str],
@@ -142,9 +162,22 @@ def _store_batch(
         if n > limit and OVER_TOKEN_LIMIT not in ex.warnings:
             ex.warnings.append(OVER_TOKEN_LIMIT)
         warnings.update(ex.warnings)
+    flag_rows: list[dict[str, Any]] = []
+    if guidelines is not None and valid:
+        # The checks run before the write transaction (they take time; the lock should not),
+        # on the examples not stored yet: the ones the transaction can find new.
+        with store.read() as conn:
+            stored = examples_repo.existing_ids(conn, (ex.id for ex in valid))
+        flag_rows = guideline_sync.flag_rows([ex for ex in valid if ex.id not in stored], guidelines)
     with store.write() as conn:
-        fresh = examples_repo.insert_many(conn, valid, import_id=import_id)
+        fresh = examples_repo.insert_many(conn, valid, import_id=import_id,
+                                          flags_version=guidelines.version if guidelines else None)
+        if flag_rows:
+            new_ids = {ex.id for ex, f in zip(valid, fresh) if f}
+            flag_rows = [row for row in flag_rows if row["example_id"] in new_ids]
+            guideline_store.replace_flags(conn, sorted(new_ids), flag_rows)
         imports_repo.add_problems(conn, problems, import_id=import_id)
+    summary.flags += len(flag_rows)
     summary.records += len(batch)
     new = sum(fresh)
     summary.examples += new

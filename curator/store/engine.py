@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from curator.errors import InvalidInputError, StorageError
 
@@ -118,10 +118,17 @@ def translate_errors(url: str) -> Iterator[None]:
     """Turn SQLAlchemy's errors into StorageError with a hint, at the store's edge."""
     try:
         yield
-    except OperationalError as exc:
-        raise StorageError(f"database {redact(url)} failed: {exc.orig}") from exc
     except SQLAlchemyError as exc:
-        raise StorageError(f"database {redact(url)} failed: {exc}") from exc
+        raise StorageError(f"database {redact(url)} failed: {_reason(exc)}") from exc
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's own first line: never SQLAlchemy's text, which quotes the statement and its
+    parameters (the data being written, e.g. a whole record)."""
+    cause = getattr(exc, "orig", None) or exc.__cause__
+    text = str(cause).strip() if cause is not None else ""
+    first = text.splitlines()[0] if text else type(cause or exc).__name__
+    return first if len(first) <= 300 else first[:299] + "\u2026"
 
 
 def redact(url: str) -> str:

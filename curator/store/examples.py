@@ -17,9 +17,12 @@ from curator.store.jsontext import dumps, loads
 from curator.store.schema import decisions, example_sources, examples, flags, users
 
 
-def _row_values(ex: Example, now: datetime) -> dict[str, Any]:
+_INSERT_LOCK = 7262902  # PostgreSQL advisory lock key of insert_many (migrations use 7262901)
+
+
+def _row_values(ex: Example, now: datetime, flags_version: str | None) -> dict[str, Any]:
     src = ex.source or Source(name="unknown")
-    return {
+    row = {
         "id": ex.id,
         "messages": ex.messages_json(),
         "tools": dumps(ex.tools) if ex.tools else None,
@@ -35,6 +38,9 @@ def _row_values(ex: Example, now: datetime) -> dict[str, Any]:
         "warnings": dumps(ex.warnings) if ex.warnings else "[]",
         "created_at": now,
     }
+    if flags_version is not None:  # left out otherwise: the column is NULL, "not flagged yet"
+        row["flags_version"] = flags_version
+    return row
 
 
 def existing_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
@@ -47,13 +53,19 @@ def existing_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
     return found
 
 
-def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | None = None) -> list[bool]:
-    """Store new examples; for each input, True if it was new, False if a duplicate.
+def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | None = None,
+                flags_version: str | None = None) -> list[bool]:
+    """Store new examples; for each input, True if this call stored it, False if it was there.
 
     Every record's place (source, line) is remembered, duplicates included, so a decision file
-    that names a line of any imported file finds its example.
+    that names a line of any imported file finds its example. ``flags_version`` is the guideline
+    version whose flags the caller stores with the new examples, in the same transaction.
     """
     now = utcnow()
+    if conn.dialect.name == "postgresql":
+        # One batch of examples at a time, as SQLite's write lock gives: concurrent imports of
+        # overlapping files neither deadlock on each other's rows nor see stale existing_ids.
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_INSERT_LOCK)))
     seen = existing_ids(conn, (ex.id for ex in batch))
     fresh: list[dict[str, Any]] = []
     is_new: list[bool] = []
@@ -62,7 +74,7 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         is_new.append(new)
         if new:
             seen.add(ex.id)
-            fresh.append(_row_values(ex, now))
+            fresh.append(_row_values(ex, now, flags_version))
     places = [
         {
             "example_id": ex.id,
@@ -76,12 +88,22 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         if ex.source is not None
     ]
     if conn.dialect.name == "sqlite":
+        # The write transaction holds SQLite's lock from BEGIN, so what existing_ids saw is
+        # still so and every row inserts; ON CONFLICT only keeps that promise explicit.
         _sqlite_bulk(conn, fresh, places)
         return is_new
+    # Any other writer of examples (one not taking the lock) is still no crash: ON CONFLICT DO
+    # NOTHING skips a row stored meanwhile, and RETURNING says which rows this call stored.
+    stored: set[str] = set()
     if fresh:
-        conn.execute(examples.insert(), fresh)
+        stmt = insert_ignore(conn, examples).returning(examples.c.id)
+        stored = set(conn.scalars(stmt, fresh))
     if places:
         conn.execute(insert_ignore(conn, example_sources), places)
+    first: set[str] = set()
+    for i, ex in enumerate(batch):
+        is_new[i] = ex.id in stored and ex.id not in first
+        first.add(ex.id)
     return is_new
 
 
@@ -91,7 +113,8 @@ def _sqlite_bulk(conn: Connection, fresh: list[dict[str, Any]], places: list[dic
         to_db = examples.c.created_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         stamp = to_db(fresh[0]["created_at"]) if to_db else fresh[0]["created_at"]
         cols = [c for c in fresh[0] if c != "created_at"]
-        sql = f"INSERT INTO examples ({', '.join(cols)}, created_at) VALUES ({', '.join('?' * (len(cols) + 1))})"
+        sql = (f"INSERT INTO examples ({', '.join(cols)}, created_at) VALUES ({', '.join('?' * (len(cols) + 1))})"
+               " ON CONFLICT (id) DO NOTHING")
         conn.exec_driver_sql(sql, [(*(row[c] for c in cols), stamp) for row in fresh])
     if places:
         cols = list(places[0])

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from curator.models import utcnow
 from curator.store.dialect import upsert
-from curator.store.schema import flags, guideline_versions
+from curator.store.schema import examples, flags, guideline_versions
 
 
 def save_version(conn: Connection, version: str, snapshot_json: str) -> None:
@@ -33,6 +33,35 @@ def snapshot_of(conn: Connection, version: str) -> str | None:
 def versions(conn: Connection) -> list[dict[str, Any]]:
     stmt = sa.select(guideline_versions.c.version, guideline_versions.c.loaded_at).order_by(guideline_versions.c.loaded_at)
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def stale_ids(conn: Connection, version: str, *, limit: int) -> list[str]:
+    """Up to ``limit`` examples whose flags were never computed, or computed under another version."""
+    col = examples.c.flags_version
+    found: list[str] = []
+    # Three index lookups rather than one OR, which SQLite answers with a scan of the table.
+    for stale in (col.is_(None), col < version, col > version):
+        if len(found) >= limit:
+            break
+        found += conn.scalars(sa.select(examples.c.id).where(stale).limit(limit - len(found)))
+    return found
+
+
+def claim_flags(conn: Connection, example_ids: Sequence[str], version: str, *, force: bool = False) -> list[str]:
+    """Mark these examples' flags as computed under ``version``; returns the ids this call marked.
+
+    Without ``force`` only stale ones are marked: of two processes catching up at once, each
+    example goes to one of them (the row lock makes the second one's update see the first one's).
+    """
+    marked: list[str] = []
+    col = examples.c.flags_version
+    for start in range(0, len(example_ids), 900):
+        chunk = sorted(example_ids[start : start + 900])
+        stmt = examples.update().where(examples.c.id.in_(chunk))
+        if not force:
+            stmt = stmt.where(sa.or_(col.is_(None), col != version))
+        marked += conn.scalars(stmt.values(flags_version=version).returning(examples.c.id))
+    return marked
 
 
 def replace_flags(conn: Connection, example_ids: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:

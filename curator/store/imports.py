@@ -29,21 +29,33 @@ def finish(conn: Connection, import_id: int, *, records: int, examples: int, dup
     )
 
 
+NUL_SHOWN_AS = "\u2400"  # SYMBOL FOR NULL: one character, so columns in messages still line up
+
+
+def storable(text: str) -> str:
+    """Text PostgreSQL can hold: a NUL character (a raw 0 byte in a bad line) shown as ␀."""
+    return text.replace("\x00", NUL_SHOWN_AS) if "\x00" in text else text
+
+
 def add_problems(conn: Connection, batch: Sequence[Problem], *, import_id: int | None = None) -> None:
-    """Quarantine problems; one already recorded at the same place is kept as it was."""
+    """Quarantine problems; one already recorded at the same place is kept as it was.
+
+    Their text is the input's, which may hold anything: NUL characters are replaced (on both
+    databases alike) rather than failing the import on PostgreSQL.
+    """
     if not batch:
         return
     now = utcnow()
     rows = [
         {
             "import_id": import_id,
-            "source_name": p.source,
-            "source_file": p.file,
+            "source_name": storable(p.source),
+            "source_file": storable(p.file) if p.file is not None else None,
             "line": p.line or 0,
             "code": p.code,
-            "field": p.field or "",
-            "message": p.message,
-            "raw": p.raw,
+            "field": storable(p.field or ""),
+            "message": storable(p.message),
+            "raw": storable(p.raw),
             "created_at": now,
         }
         for p in batch

@@ -32,11 +32,14 @@ examples = sa.Table(
     sa.Column("n_decisions", sa.Integer, nullable=False, server_default="0"),
     sa.Column("decided_at", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # The guideline version the example's flags were computed for; NULL: not yet (0009).
+    sa.Column("flags_version", sa.String(128)),
     sa.Index("ix_examples_outcome_seq", "outcome", "seq"),
     sa.Index("ix_examples_source_seq", "source_name", "seq"),
     sa.Index("ix_examples_ndecisions_seq", "n_decisions", "seq"),
     sa.Index("ix_examples_tokens_seq", "tokens", "seq"),  # 0005
     sa.Index("ix_examples_decided_seq", "decided_at", "seq"),  # 0005
+    sa.Index("ix_examples_flags_version", "flags_version"),  # 0009
 )
 
 imports = sa.Table(

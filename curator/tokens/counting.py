@@ -23,6 +23,11 @@ REPLY_PRIMING = 3
 # Below this many texts the thread pool costs more than it saves.
 _PARALLEL_MIN_TEXTS = 2048
 _CHUNK = 1024
+# tiktoken is given at most this many characters at once: on a long run of one character its
+# pre-tokenizer overflows its stack (a million spaces abort the process) or its merges slow
+# down (4 MB of "a" take 6 s). Longer texts are counted in pieces, cut before a word.
+PIECE_CHARS = 100_000
+_CUT_WINDOW = 10_000  # how far back from a piece's end a word start is looked for
 
 # Role strings repeat in every message; their counts are cached per encoding
 # instead of being encoded again.
@@ -45,7 +50,7 @@ def count_messages(
     texts: list[str] = []
     total = _collect(messages, tools, texts, _roles_for(encoding))
     encode = encoding.encode_ordinary
-    return total + sum(len(encode(text)) for text in texts)
+    return total + sum(_length(encode, text) for text in texts)
 
 
 def count_many(
@@ -138,7 +143,7 @@ def _lengths(encoding: tiktoken.Encoding, texts: Sequence[str]) -> list[int]:
     def chunk_lengths(chunk: Sequence[str]) -> list[int]:
         # tiktoken releases the GIL while it runs BPE, so chunks encode in parallel; only the
         # lengths are kept, never millions of token lists at once.
-        return [len(encode(text)) for text in chunk]
+        return [_length(encode, text) for text in chunk]
 
     if len(texts) < _PARALLEL_MIN_TEXTS:
         return chunk_lengths(texts)
@@ -148,3 +153,34 @@ def _lengths(encoding: tiktoken.Encoding, texts: Sequence[str]) -> list[int]:
         for part in pool.map(chunk_lengths, chunks):
             lengths.extend(part)
     return lengths
+
+
+def _length(encode: Any, text: str) -> int:
+    """Tokens in ``text``, encoded in pieces of at most PIECE_CHARS characters."""
+    if len(text) <= PIECE_CHARS:
+        return len(encode(text))
+    return sum(len(encode(piece)) for piece in split_for_encoding(text))
+
+
+def split_for_encoding(text: str) -> list[str]:
+    """``text`` in pieces of at most PIECE_CHARS, each cut just before a space and a letter.
+
+    Both encodings' pre-tokenizers start a token at " word" whatever precedes it, so these
+    cuts change no token; only text with no such place in the last _CUT_WINDOW characters of
+    a piece (a run of one character) is cut where the piece is full.
+    """
+    pieces = []
+    start = 0
+    while len(text) - start > PIECE_CHARS:
+        end = start + PIECE_CHARS
+        cut = end
+        at = text.rfind(" ", end - _CUT_WINDOW, end)
+        while at > start:
+            if text[at + 1].isalpha():
+                cut = at
+                break
+            at = text.rfind(" ", end - _CUT_WINDOW, at)
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces

@@ -64,7 +64,8 @@ def show_upload_result(result: admin_service.UploadResult) -> None:
     """The same summary `curator import` prints, and the problems the import quarantined."""
     s = result.summary
     st.success(plain(f"{s.source}: {s.records:,} records → {s.examples:,} new examples, "
-                     f"{s.duplicates:,} duplicates, {s.problems:,} problems (format {s.format})"))
+                     f"{s.duplicates:,} duplicates, {s.problems:,} problems, {s.flags:,} guideline flags "
+                     f"(format {s.format})"))
     st.json(s.as_dict(), expanded=False)
     if result.problems:
         st.markdown(f"**Problems** (first {len(result.problems)}; `curator problems` lists all)")

@@ -1,10 +1,18 @@
-"""The forbidden phrases check: case-insensitive phrases and regex patterns a reply must not use."""
+"""The forbidden phrases check: case-insensitive phrases and regex patterns a reply must not use.
+
+Patterns come from guideline files, so from people: they are matched with RE2, whose time is
+linear in the text whatever the pattern ("(a+)+$" included), and a pattern RE2 cannot take
+(look-around, back-references) is refused when the guideline is loaded.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
+import re2  # type: ignore[import-untyped]  # google-re2; no stubs installed
 from pydantic import field_validator, model_validator
 
 from curator.guidelines.checks.prefilter import Clause, fast, lowered, required_literals
@@ -13,8 +21,15 @@ from curator.guidelines.checks.registry import (
     Flag,
     check,
     messages_with_roles,
+    partly_read,
+    scanned,
 )
 from curator.models import Example, Role
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_OPTIONS = re2.Options()
+_OPTIONS.case_sensitive = False
+_OPTIONS.log_errors = False  # a refused pattern is reported by the loader, not logged to stderr
 
 # Typographic quotes map to ASCII one for one, so offsets in the folded text stay valid.
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
@@ -27,7 +42,7 @@ def fold(text: str) -> str:
 
 class ForbiddenPhrasesParams(CheckParams):
     phrases: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()  # Python regular expressions, matched case-insensitively
+    patterns: tuple[str, ...] = ()  # RE2 regular expressions, matched case-insensitively
     roles: tuple[Role, ...] = (Role.ASSISTANT,)
 
     @field_validator("phrases")
@@ -43,9 +58,13 @@ class ForbiddenPhrasesParams(CheckParams):
     def _patterns_compile(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for i, pattern in enumerate(value):
             try:
-                re.compile(pattern, re.IGNORECASE)
-            except re.error as exc:
-                raise ValueError(f"pattern {i + 1} {pattern!r} is not a valid regular expression: {exc}") from exc
+                _re2(pattern)
+            except re2.error as exc:
+                reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+                raise ValueError(
+                    f"pattern {i + 1} {pattern!r} is not a valid regular expression: {reason} "
+                    "(patterns are matched with RE2, in time linear in the text: no look-ahead, "
+                    "look-behind or back-references; write \\z for the end of the text)") from exc
         return value
 
     @model_validator(mode="after")
@@ -64,17 +83,38 @@ def _phrase_regex(phrase: str) -> str:
     return f"{start}{body}{end}"
 
 
+def _re2(pattern: str) -> Any:
+    return re2.compile(pattern, _OPTIONS)
+
+
 @lru_cache(maxsize=64)
-def _compiled(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    found = [("phrase", re.compile(_phrase_regex(p), re.IGNORECASE)) for p in phrases]
-    found += [("pattern", re.compile(p, re.IGNORECASE)) for p in patterns]
-    return tuple(found)
+def _sources(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple([("phrase", _phrase_regex(p)) for p in phrases] + [("pattern", p) for p in patterns])
+
+
+@lru_cache(maxsize=64)
+def _compiled(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[tuple[str, Any], ...]:
+    return tuple((kind, _re2(source)) for kind, source in _sources(phrases, patterns))
 
 
 @lru_cache(maxsize=64)
 def _needs(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[tuple[Clause, ...], ...]:
     """For each compiled regex, the literal clauses a text must satisfy for it to match."""
-    return tuple(required_literals(regex) for _kind, regex in _compiled(phrases, patterns))
+    return tuple(_literals(source) for _kind, source in _sources(phrases, patterns))
+
+
+def _literals(source: str) -> tuple[Clause, ...]:
+    """Literals any RE2 match of ``source`` holds, found with Python's parser where both read it alike.
+
+    Python reads "[[:digit:]]" (an RE2 class) as a set followed by "]", which would demand a "]"
+    no match holds: such a pattern, or one Python cannot parse, gets no pre-filter at all.
+    """
+    if "[:" in source:
+        return ()
+    try:
+        return required_literals(re.compile(source, re.IGNORECASE))
+    except (re.error, RecursionError, OverflowError):
+        return ()
 
 
 @lru_cache(maxsize=256)
@@ -83,7 +123,7 @@ def _presence(low: str) -> dict[str, bool]:
     return {}
 
 
-def _active(params: ForbiddenPhrasesParams, text: str) -> tuple[tuple[str, re.Pattern[str]], ...] | list[tuple[str, re.Pattern[str]]]:
+def _active(params: ForbiddenPhrasesParams, text: str) -> tuple[tuple[str, Any], ...] | list[tuple[str, Any]]:
     """The regexes that may match the (folded) text, in rule order; the others cannot match at all."""
     compiled = _compiled(params.phrases, params.patterns)
     low = lowered(text) if fast() else None
@@ -116,12 +156,13 @@ def forbidden_phrases(example: Example, params: ForbiddenPhrasesParams) -> list[
     """No message of the given roles (the assistant's by default) uses a forbidden phrase or pattern."""
     flags = []
     for i, m in messages_with_roles(example, params.roles):
-        original = m.text
+        flags += partly_read("forbidden_phrases", i, m.text)
+        original = scanned(m.text)
         text = fold(original)
         seen: list[tuple[int, int]] = []
         # Skipping a regex that cannot match leaves `seen` as it was, so the flags are unchanged.
         for kind, regex in _active(params, text):
-            for match in regex.finditer(text):
+            for match in _matches(regex, text):
                 span = match.span()
                 if span[0] == span[1] or any(s <= span[0] < e for s, e in seen):
                     continue  # one flag per place, however many phrases overlap there
@@ -130,3 +171,11 @@ def forbidden_phrases(example: Example, params: ForbiddenPhrasesParams) -> list[
                 what = f"forbidden phrase {quoted}" if kind == "phrase" else f"{quoted} matches a forbidden pattern"
                 flags.append(Flag(check="forbidden_phrases", message=f"{what} in message {i + 1}", message_index=i, span=span))
     return flags
+
+
+def _matches(regex: Any, text: str) -> Iterator[Any]:
+    """RE2 matches in the text; a lone surrogate (not UTF-8, so not RE2's) reads as U+FFFD."""
+    try:
+        yield from regex.finditer(text)
+    except UnicodeEncodeError:
+        yield from regex.finditer(_SURROGATE.sub("\ufffd", text))  # same length: spans hold

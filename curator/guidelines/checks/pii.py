@@ -17,6 +17,8 @@ from curator.guidelines.checks.registry import (
     Flag,
     check,
     messages_with_roles,
+    partly_read,
+    scanned,
 )
 from curator.models import Example, Role
 
@@ -194,6 +196,7 @@ def pii(example: Example, params: PiiParams) -> list[Flag]:
     """No message contains personal data of the configured kinds."""
     flags = []
     for i, m in messages_with_roles(example, params.roles):
-        for _kind, start, end, description in find_pii(m.text, params):
+        flags += partly_read("pii", i, m.text)
+        for _kind, start, end, description in find_pii(scanned(m.text), params):
             flags.append(Flag(check="pii", message=f"{description} in message {i + 1}", message_index=i, span=(start, end)))
     return flags

@@ -46,6 +46,12 @@ F = TypeVar("F", bound=CheckFunction)
 # Keys a guideline supplies to every check whose params declare them, unless the rule sets them.
 CONTEXT_KEYS = ("language", "model")
 
+# A check reads at most this many characters of a message, so a hostile message costs bounded
+# time: 400,000 characters are over 65,536 tokens (the largest training limit in the model table)
+# at any plausible density, so a longer message cannot be trained on as it stands anyway. It is
+# checked in its first part, and the check says so with a flag.
+MAX_SCAN_CHARS = 400_000
+
 
 @dataclass(frozen=True, slots=True)
 class CheckDef:
@@ -105,3 +111,17 @@ def messages_with_roles(example: Example, roles: Iterable[Role] | None) -> Itera
     for i, m in enumerate(example.messages):
         if wanted is None or m.role in wanted:
             yield i, m
+
+
+def scanned(text: str) -> str:
+    """The part of a message's text a check reads: its first MAX_SCAN_CHARS characters."""
+    return text if len(text) <= MAX_SCAN_CHARS else text[:MAX_SCAN_CHARS]
+
+
+def partly_read(check_name: str, index: int, text: str) -> list[Flag]:
+    """A flag saying a message was only read in part (none when it was read whole)."""
+    if len(text) <= MAX_SCAN_CHARS:
+        return []
+    return [Flag(check=check_name, message_index=index,
+                 message=f"message {index + 1} has {len(text):,} characters: only the first "
+                         f"{MAX_SCAN_CHARS:,} were checked; check the rest by hand")]

@@ -14,6 +14,8 @@ from curator.guidelines.checks.registry import (
     Flag,
     check,
     messages_with_roles,
+    partly_read,
+    scanned,
 )
 from curator.models import Example, Role
 
@@ -117,6 +119,7 @@ def secrets(example: Example, params: SecretsParams) -> list[Flag]:
     """No message contains an API key, access token, private key or password in clear."""
     flags = []
     for i, m in messages_with_roles(example, params.roles):
-        for start, end, description in find_secrets(m.text, params):
+        flags += partly_read("secrets", i, m.text)
+        for start, end, description in find_secrets(scanned(m.text), params):
             flags.append(Flag(check="secrets", message=f"{description} in message {i + 1}", message_index=i, span=(start, end)))
     return flags

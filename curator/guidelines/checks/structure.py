@@ -103,6 +103,8 @@ def _arguments_problem(arguments: object) -> str | None:
         value = json.loads(arguments)
     except json.JSONDecodeError as exc:
         return f"arguments are not valid JSON ({exc.msg} at character {exc.pos})"
+    except RecursionError:
+        return "arguments nest objects or lists too deeply to be read"
     if not isinstance(value, dict):
         return f"arguments are JSON but not an object ({type(value).__name__})"
     return None
