@@ -17,7 +17,12 @@ user = deps.current_user()
 if user is None:
     st.navigation([st.Page(signin.render, title="Sign in", icon=":material/login:", url_path="signin", default=True)], position="hidden").run()
 else:
-    signin.hand_off_cookie()
+    # Nothing above the page comes and goes between runs (a one-run element there would move
+    # every element below it, and the review card would be drawn anew): the cookie hand-off
+    # goes to the sidebar and the wrong-URL notice into a slot that is always there.
+    with st.sidebar:
+        signin.hand_off_cookie()
+    slot = st.empty()
     pages = load_pages()
     landing = landing_page(user.role)
     allowed = [
@@ -34,7 +39,7 @@ else:
     if asked and asked not in {p.url_path for p in allowed}:
         # Say so rather than silently showing another page (Streamlit shows the landing page).
         if asked in known:
-            st.warning(chat.plain(f"The {known[asked].TITLE} page needs a {known[asked].MIN_ROLE.value} or above; you are signed in as a {user.role.value}. Showing your start page instead."))
+            slot.warning(chat.plain(f"The {known[asked].TITLE} page needs a {known[asked].MIN_ROLE.value} or above; you are signed in as a {user.role.value}. Showing your start page instead."))
         else:
-            st.warning(chat.plain(f"There is no page called “{asked}”. Showing your start page instead; the pages are listed on the left."))
+            slot.warning(chat.plain(f"There is no page called “{asked}”. Showing your start page instead; the pages are listed on the left."))
     st.navigation(allowed).run()

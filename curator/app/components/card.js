@@ -205,6 +205,7 @@ class Card {
 
   update(data) {
     this.data = data;
+    this.updates = (this.updates || 0) + 1;
     const ack = data.ack && data.ack.card === this.id ? data.ack.seq : 0;
     this.acked = Math.max(this.acked, ack);
     this.outbox = this.outbox.filter((it) => it.seq > this.acked);
@@ -291,6 +292,7 @@ class Card {
 
   // -- keys --
   key(e) {
+    if (this !== activeCard) return;
     if (!this.parent.isConnected && !(this.parent.host && this.parent.host.isConnected)) return;
     const active = deepActive();
     const inCard = active && this.root.contains(active);
@@ -406,6 +408,22 @@ class Card {
 
   // -- drawing --
   draw() {
+    // A redraw (the server's answer arriving, a panel opening) must not take the caret away
+    // from the field the reviewer is typing in: find the same field again and restore it.
+    const active = deepActive();
+    const label = active && this.root.contains(active) ? active.getAttribute("aria-label") : null;
+    const caret = label && "selectionStart" in active ? [active.selectionStart, active.selectionEnd, active.scrollTop] : null;
+    this.paint();
+    if (label) {
+      const again = [...this.root.querySelectorAll("[aria-label]")].find((n) => n.getAttribute("aria-label") === label);
+      if (again) {
+        again.focus();
+        if (caret) { try { again.setSelectionRange(caret[0], caret[1]); again.scrollTop = caret[2]; } catch (err) { /* not a text field */ } }
+      }
+    }
+  }
+
+  paint() {
     const data = this.data || {};
     const root = this.root;
     root.textContent = "";
@@ -415,6 +433,7 @@ class Card {
     root.dataset.token = card ? card.token : "";
     root.dataset.pending = String(this.outbox.length);
     root.dataset.acked = String(this.acked);
+    root.dataset.updates = String(this.updates || 0);
     root.dataset.panel = this.panel || "";
     if (data.notice && data.notice.text) {
       const n = el("div", `notice ${data.notice.kind}`, data.notice.text);
@@ -500,6 +519,7 @@ class Card {
     const area = el("textarea", "reply");
     area.setAttribute("aria-label", "Desired reply");
     area.dataset.autofocus = "1";
+    area.dataset.select = "1"; // typing replaces the prefilled original; arrows keep it to edit
     area.dataset.panel = "1";
     area.rows = 6;
     area.value = this.inputs.reply;
@@ -640,6 +660,7 @@ class Card {
 }
 
 const cards = new WeakMap();
+let activeCard = null; // keys go to the card that last heard from the server, never to two
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
@@ -657,6 +678,11 @@ export default function (component) {
     cards.set(parentElement, card);
   }
   card.setStateValue = setStateValue;
+  activeCard = card;
   card.update(data);
-  return () => { card.destroy(); cards.delete(parentElement); };
+  return () => {
+    card.destroy();
+    cards.delete(parentElement);
+    if (activeCard === card) activeCard = null;
+  };
 }

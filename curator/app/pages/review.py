@@ -145,8 +145,8 @@ def render() -> None:
     gs = deps.guideline_set()
     flt = _filters(gs)
     if state.get(state.LAST_FILTER) != flt:
-        if state.get(state.LAST_FILTER) is not None:
-            queue.release_all(store, user)  # the old filter's examples go back to the queue
+        # Held examples the new filter excludes go back to the queue (deal does it); the
+        # others keep their claim, so a key pressed while the filter applies still counts.
         state.put(state.LAST_FILTER, flt)
         state.put(state.SHOWN, ())
     hand = queue.deal(store, user, flt=flt, after_seq=state.cursor(), shown=tuple(state.get(state.SHOWN) or ()))

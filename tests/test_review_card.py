@@ -1,0 +1,255 @@
+"""The review card in the real browser (issue 10): every recorded decision is the one meant.
+
+Each test names the fault it guards against. They drive a real `curator app` on a copy of the
+demo database with Debian's chromium, and check the decision log through the CLI.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from browser_kit import App, card, demo_database, focused, launch, notice, ready, serve, settled, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_database(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def app(demo_template: Path, tmp_path: Path) -> Iterator[App]:
+    yield from serve(demo_template, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from browser_kit import need_chromium
+    from playwright.sync_api import sync_playwright
+
+    need_chromium()
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    yield page
+    page.screenshot(path=str(tmp_path / "last.png"), full_page=True)  # what the page showed at the end
+    context.close()
+
+
+def signed_in(page: Any, app: App, name: str = "ana") -> str:
+    sign_in(page, app.base, name)
+    return ready(page)
+
+
+def decide_approve(page: Any) -> str:
+    """Press A on the example shown; the id it answered."""
+    shown = ready(page)
+    page.keyboard.press("a")
+    ready(page, settled=False, other_than=shown)
+    return shown
+
+
+# --- fault 1: a note carried over to the next decisions ---------------------------------------
+def test_a_note_belongs_to_one_decision_only(app: App, page: Any) -> None:
+    first = signed_in(page, app)
+    note = page.get_by_label("Note")
+    note.click()
+    page.keyboard.type("reply invents a refund policy")
+    page.keyboard.press("Escape")  # leave the field; the keys act again
+    page.keyboard.press("a")
+    second = ready(page, other_than=first)
+    assert page.get_by_label("Note").input_value() == ""
+    page.keyboard.press("a")
+    ready(page, other_than=second)
+    live = app.live()
+    assert live[first]["note"] == "reply invents a refund policy"
+    assert live[second].get("note", "") == ""
+
+
+# --- fault 2: shortcuts fire while typing; dead after touching a sidebar filter -----------------
+def test_keys_never_act_while_a_text_field_has_focus_and_act_from_anywhere_else(app: App, page: Any) -> None:
+    first = signed_in(page, app)
+    page.keyboard.press("x")  # reject: the rule picker takes the focus
+    assert focused(page)["label"] == "Filter rules"
+    page.keyboard.type("tb-no-tax-advice")  # n, a, x, a, e ... are letters here, not keys
+    page.get_by_label("Note").click()
+    page.keyboard.type("an aside; nothing to approve")
+    time.sleep(0.5)
+    assert app.decisions() == []
+    assert card(page).get_attribute("data-example") == first
+    # A click in the sidebar (a filter checkbox), then a key: it acts, no click in the card first.
+    page.keyboard.press("Escape")
+    page.get_by_text("Queue filters").click()
+    page.get_by_text("Include conflicts").click()  # the focus stays on a checkbox: not a text field
+    page.keyboard.press("a")  # at once, while the filter change may still be running
+    ready(page, other_than=first)
+    assert [r["example_id"] for r in app.decisions()] == [first]
+    # Right after a reload, without any click.
+    page.reload()
+    second = ready(page)
+    page.keyboard.press("a")
+    ready(page, other_than=second)
+    assert [r["example_id"] for r in app.decisions()] == [first, second]
+
+
+# --- fault 3: reject finishable by keyboard, with a reason -------------------------------------
+def test_reject_by_keyboard_alone_and_never_without_a_reason(app: App, page: Any) -> None:
+    first = signed_in(page, app)
+    page.keyboard.press("x")
+    assert focused(page)["label"] == "Filter rules"
+    chosen = page.locator("[data-testid=chosen-rules]")
+    while chosen.get_by_role("button").count():  # drop the rules the checks preselected
+        chosen.get_by_role("button").first.click()
+    page.get_by_label("Filter rules").focus()
+    page.keyboard.press("Control+Enter")  # no rule, no note: refused on the page
+    assert "at least one violated rule" in page.locator("[data-testid=review-card] [role=alert]").inner_text()
+    page.keyboard.type("no-tax")
+    page.keyboard.press("Enter")  # adds the highlighted rule
+    assert chosen.inner_text().startswith("tb-no-tax-advice")
+    page.keyboard.press("Escape")  # closes the panel ...
+    assert card(page).get_attribute("data-panel") == ""
+    page.keyboard.press("x")  # ... and the chosen rule is still there
+    assert "tb-no-tax-advice" in page.locator("[data-testid=chosen-rules]").inner_text()
+    page.keyboard.press("Control+Enter")
+    ready(page, other_than=first)
+    (row,) = app.decisions()
+    assert (row["example_id"], row["verdict"], row["rules"]) == (first, "reject", ["tb-no-tax-advice"])
+
+
+# --- fault 4: undo after skip ------------------------------------------------------------------
+def test_undo_takes_back_the_skip_not_the_decision_before_it(app: App, page: Any) -> None:
+    first = signed_in(page, app)
+    decide_approve(page)
+    second = ready(page)
+    page.keyboard.press("s")
+    third = ready(page, other_than=second)
+    assert third not in (first, second)
+    page.keyboard.press("u")
+    assert ready(page, other_than=third) == second  # the skipped example, at once
+    assert "Undid your skip" in notice(page)
+    assert list(app.live()) == [first]  # the approve before the skip stands
+
+
+# --- fault 5: a stale tab ----------------------------------------------------------------------
+def test_a_stale_tab_cannot_record_a_second_decision(app: App, page: Any) -> None:
+    first = signed_in(page, app)
+    other = page.context.new_page()
+    other.goto(app.base)
+    assert ready(other) == first  # both tabs show the same claim
+    other.keyboard.press("a")
+    ready(other, other_than=first)
+    page.keyboard.press("x")
+    page.get_by_label("Note").click()
+    page.keyboard.type("off-topic")
+    page.keyboard.press("Control+Enter")
+    settled(page)
+    assert "already decided example" in notice(page)
+    rows = app.decisions()
+    assert [(r["example_id"], r["verdict"]) for r in rows] == [(first, "approve")]
+
+
+# --- fault 6: leads and admins claim by landing on Review ---------------------------------------
+@pytest.mark.parametrize("name,landing", [("lead", "Lead"), ("admin", "Admin")])
+def test_leads_and_admins_land_elsewhere_and_claim_nothing(app: App, page: Any, name: str, landing: str) -> None:
+    sign_in(page, app.base, name)
+    page.get_by_role("heading", name=landing).wait_for(timeout=30_000)
+    time.sleep(1)
+    with sqlite3.connect(app.folder / "curator.db") as db:
+        assert db.execute("SELECT count(*) FROM claims").fetchone() == (0,)
+
+
+# --- fault 7: over-long conversations ----------------------------------------------------------
+def test_a_huge_conversation_is_folded_and_decided_at_keyboard_speed(app: App, page: Any) -> None:
+    from curator.models import Example, Source
+    from curator.store import Store
+    from curator.store import examples as examples_repo
+
+    words = " ".join(f"word{i}" for i in range(2500))  # ~50,000 tokens over 40 messages
+    messages = []
+    for i in range(20):
+        messages += [{"role": "user", "content": f"part {i}: {words}"}, {"role": "assistant", "content": f"answer {i}: {words}"}]
+    store = Store(app.url)
+    big = Example.create(messages, source=Source(name="huge.jsonl", line=1))
+    with store.write() as conn:
+        examples_repo.insert_many(conn, [big])
+    store.close()
+    sign_in(page, app.base, "ana")
+    before = ready(page)
+    page.get_by_text("Queue filters").click()
+    page.get_by_label("Source").click()
+    page.get_by_role("option", name="huge.jsonl").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    assert ready(page, other_than=before) == big.id
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    assert height < 12_000, height  # folded: not the 140,000 px page of before
+    assert page.get_by_role("button", name="Show all", exact=False).count() > 0
+    t0 = time.monotonic()
+    page.keyboard.press("a")
+    settled(page)
+    assert time.monotonic() - t0 < 5  # was 9-16 s per keypress
+    assert card(page).get_attribute("data-example") != big.id
+    assert app.live()[big.id]["verdict"] == "approve"
+
+
+# --- fault 8: the edit diff --------------------------------------------------------------------
+def test_edit_shows_a_live_wrapped_word_diff_and_says_it_saved_an_edit(app: App, page: Any) -> None:
+    first = signed_in(page, app)
+    page.keyboard.press("e")
+    assert (focused(page)["label"] or "").startswith("Message ")
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" Anything else I can help with?")
+    diff = page.locator("[data-testid=diff]:visible")
+    added = diff.locator("ins")
+    assert added.inner_text().strip() == "Anything else I can help with?"  # live, before any save, word by word
+    assert diff.evaluate("d => getComputedStyle(d).whiteSpace") == "pre-wrap"
+    assert app.decisions() == []
+    page.keyboard.press("Control+Enter")
+    ready(page, other_than=first)
+    assert notice(page).startswith("Saved edit of example")
+    (row,) = app.decisions()
+    assert row["verdict"] == "approve" and row["correction"]["messages"][-1]["content"].endswith(" Anything else I can help with?")
+
+
+# --- fault 9: no host but the app's own --------------------------------------------------------
+def test_a_whole_session_requests_nothing_from_any_other_host(app: App, browser: Any) -> None:
+    from urllib.parse import urlparse
+
+    own = urlparse(app.base).netloc
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    seen: list[str] = []
+    context.on("request", lambda r: seen.append(r.url))
+    page = context.new_page()
+    sign_in(page, app.base, "admin")
+    for path in ("review", "browse", "dashboard", "lead", "admin"):
+        page.goto(app.base + path)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(app.folder / f"{path}.png"), full_page=True)
+        if path == "review":
+            shown = ready(page)
+            page.keyboard.press("a")
+            ready(page, other_than=shown)
+            page.keyboard.press("?")
+        if path == "browse":
+            page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)
+            page.get_by_label("Open an example by id").fill(shown)
+            page.keyboard.press("Enter")
+            page.get_by_text("Decision history").wait_for(timeout=30_000)
+            page.locator(".view").first.wait_for(timeout=30_000)
+    context.close()
+    foreign = sorted({u for u in seen if urlparse(u).scheme not in ("data", "blob") and urlparse(u).netloc != own})
+    assert seen and foreign == []
