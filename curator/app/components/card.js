@@ -346,7 +346,11 @@ class Card {
 
   focusPanel() {
     const target = this.root.querySelector("[data-autofocus]");
-    if (target) { target.focus(); if (target.select && target.dataset.select) target.select(); }
+    if (!target) return;
+    target.focus();
+    if (target.select && target.dataset.select) target.select();
+    const box = target.closest(".panel");
+    if (box) box.scrollIntoView({ block: "nearest" }); // the whole panel, not just its first field
   }
 
   fieldKey(e, field) {
@@ -450,6 +454,11 @@ class Card {
     if (this.panel === "help") this.drawHelp(root);
     if (this.panel === "recent") this.drawRecent(root);
     if (this.panel === "jump") this.drawJump(root);
+    if (this.panel && this.panel !== this.scrolledTo) {
+      const box = root.querySelector(".panel");
+      if (box) requestAnimationFrame(() => box.scrollIntoView({ block: "nearest" }));
+    }
+    this.scrolledTo = this.panel;
   }
 
   drawCard(card, root) {

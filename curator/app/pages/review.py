@@ -118,7 +118,7 @@ def _progress(store: Any, user: Any, flt: QueueFilter) -> None:
 
 
 def _guidelines(gs: Any) -> None:
-    st.subheader("Guidelines", divider="gray")
+    st.subheader("Guidelines", divider="gray", anchor=False)
     if gs is None:
         st.info("No guidelines loaded yet (a lead loads them with `curator guidelines load`).")
         return
@@ -158,21 +158,19 @@ def render() -> None:
     notice = state.get(state.NOTICE)
     ack = state.get(state.ACKED)
     _progress(store, user, flt)
-    main, side = st.columns([3, 1], gap="medium")
-    with main:
-        components.review(
-            {
-                "ack": {"card": ack[0], "seq": ack[1]} if ack else None,
-                "current": _card(hand.current, gs, flags, store, user),
-                "next": _card(hand.next, gs, flags, store, user),
-                "rules": [{"id": r.id, "title": r.title, "severity": str(r.severity)} for r in gs.rules] if gs is not None else [],
-                "recent": _recent(store, user),
-                "notice": {"kind": notice.kind, "text": notice.text} if notice else None,
-                "lost": hand.lost,
-                "empty": EMPTY,
-            },
-            key=state.K_CARD,
-            on_outbox=_on_outbox,
-        )
-    with side:
-        _guidelines(gs)
+    with st.sidebar:
+        _guidelines(gs)  # beside the card at any width; the card takes the page
+    components.review(
+        {
+            "ack": {"card": ack[0], "seq": ack[1]} if ack else None,
+            "current": _card(hand.current, gs, flags, store, user),
+            "next": _card(hand.next, gs, flags, store, user),
+            "rules": [{"id": r.id, "title": r.title, "severity": str(r.severity)} for r in gs.rules] if gs is not None else [],
+            "recent": _recent(store, user),
+            "notice": {"kind": notice.kind, "text": notice.text} if notice else None,
+            "lost": hand.lost,
+            "empty": EMPTY,
+        },
+        key=state.K_CARD,
+        on_outbox=_on_outbox,
+    )
