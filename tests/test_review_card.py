@@ -253,3 +253,222 @@ def test_a_whole_session_requests_nothing_from_any_other_host(app: App, browser:
     context.close()
     foreign = sorted({u for u in seen if urlparse(u).scheme not in ("data", "blob") and urlparse(u).netloc != own})
     assert seen and foreign == []
+
+
+# --- done when: a 30-decision keyboard session ends with exactly the decisions intended --------
+def test_thirty_decisions_by_keyboard_end_as_intended(app: App, page: Any) -> None:
+    import json
+    import subprocess
+    import sys
+
+    intended: dict[str, tuple[Any, ...]] = {}
+    done: list[tuple[str, str]] = []  # (kind, example) in order, for undo
+
+    def shown(p: Any = page) -> str:
+        return ready(p, settled=False)
+
+    def approve(p: Any = page, note: str = "") -> None:
+        ex = shown(p)
+        if note:
+            p.get_by_label("Note").click()
+            p.keyboard.type(note)
+            p.keyboard.press("Enter")
+        p.keyboard.press("a")
+        intended[ex] = ("approve", note)
+        done.append(("decision", ex))
+        ready(p, settled=False, other_than=ex)
+
+    def negative(reply: str) -> None:
+        ex = shown()
+        page.keyboard.press("n")
+        page.keyboard.type(reply)  # replaces the prefilled original reply
+        page.keyboard.press("Control+Enter")
+        intended[ex] = ("negative", reply)
+        done.append(("decision", ex))
+        ready(page, settled=False, other_than=ex)
+
+    def reject() -> None:
+        ex = shown()
+        page.keyboard.press("x")
+        page.keyboard.type("no-tax")
+        page.keyboard.press("Enter")
+        rules = [c.replace(" ✕", "") for c in page.locator("[data-testid=chosen-rules]").get_by_role("button").all_inner_texts()]
+        page.keyboard.press("Control+Enter")
+        intended[ex] = ("reject", sorted(rules))
+        done.append(("decision", ex))
+        ready(page, settled=False, other_than=ex)
+
+    def edit(tail: str) -> None:
+        ex = shown()
+        page.keyboard.press("e")
+        page.keyboard.press("Control+End")
+        page.keyboard.type(tail)
+        page.keyboard.press("Control+Enter")
+        intended[ex] = ("edit", tail)
+        done.append(("decision", ex))
+        ready(page, settled=False, other_than=ex)
+
+    def skip() -> None:
+        ex = shown()
+        page.keyboard.press("s")
+        done.append(("skip", ex))
+        ready(page, settled=False, other_than=ex)
+
+    def undo() -> None:
+        kind, ex = done.pop()
+        page.keyboard.press("u")
+        assert ready(page) == ex
+        if kind == "decision":
+            del intended[ex]
+
+    sign_in(page, app.base, "ana")
+    for _ in range(5):
+        approve()
+    negative("Sorry, I can't promise that refund; I've passed your case to our billing team.")
+    reject()
+    edit(" Anything else I can help with?")
+    skip()
+    approve()
+    undo()  # takes back that approve: the same example is shown again
+    approve(note="checked twice")
+    skip()
+    undo()  # takes back the skip: the skipped example comes back at once
+    reject()
+    for _ in range(4):
+        approve()  # each key as soon as the next example is painted, answers still on their way
+    settled(page)
+    page.reload()
+    approve()
+    negative("Please contact our billing team about this charge.")
+    edit(" Thanks for asking!")
+    settled(page)
+    other = page.context.new_page()  # a second tab: it shows the same claim
+    other.goto(app.base)
+    stale = ready(other)
+    assert stale == ready(page)
+    approve(other)
+    approve(other)
+    settled(other)
+    other.close()
+    page.keyboard.press("a")  # the first tab still shows the example decided in the other one
+    settled(page)
+    assert "already decided example" in notice(page)
+    while len(intended) < 30:
+        approve()
+    settled(page)
+    assert len(intended) == 30
+
+    log = app.folder / "decisions.jsonl"
+    subprocess.run([sys.executable, "-m", "curator", "--db", app.url, "decisions", "export", str(log)], check=True)
+    rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    gone = {r["target_id"] for r in rows if r.get("kind") == "retraction"}
+    live = [r for r in rows if r.get("kind", "decision") == "decision" and r["id"] not in gone]
+    assert len(live) == 30 and len({r["example_id"] for r in live}) == 30 and {r["reviewer"] for r in live} == {"ana"}
+    assert all(r["guideline_version"].startswith("general@") for r in live)
+    got: dict[str, tuple[Any, ...]] = {}
+    for r in live:
+        correction = r.get("correction") or {}
+        if r["verdict"] == "negative":
+            got[r["example_id"]] = ("negative", correction["reply"]["content"])
+        elif r["verdict"] == "reject":
+            got[r["example_id"]] = ("reject", sorted(r["rules"]))
+        elif correction.get("messages"):
+            content = correction["messages"][-1]["content"]
+            got[r["example_id"]] = ("edit", next(t for t in (" Anything else I can help with?", " Thanks for asking!") if content.endswith(t)))
+        else:
+            got[r["example_id"]] = ("approve", r.get("note", ""))
+    assert got == intended
+    assert len(rows) - len(live) == 2  # exactly the two undone decisions, as retractions
+
+
+# --- the rest of the card: keys overlay, recent decisions, jump, lost claims, hostile text -----
+def test_keys_overlay_recent_decisions_and_jump(app: App, page: Any) -> None:
+    first = signed_in(page, app)
+    page.keyboard.press("?")
+    help_box = page.locator("[data-testid=help]")
+    for key in ("A", "N", "X", "E", "S", "U", "H", "G", "Ctrl+Enter", "Esc"):
+        assert help_box.get_by_role("cell", name=key, exact=True).count() == 1, key
+    page.keyboard.press("Escape")
+    assert help_box.count() == 0
+    decide_approve(page)
+    second = decide_approve(page)
+    settled(page)
+    page.keyboard.press("h")
+    recent = page.locator("[data-testid=recent]")
+    assert recent.get_by_text("example 2", exact=False).count() == 1
+    assert focused(page)["tag"] == "BUTTON"  # the first row's Reopen: Enter uses it
+    page.keyboard.press("Enter")
+    assert ready(page) == second
+    assert "Changing your approve" in card(page).inner_text()
+    page.get_by_label("Note").click()
+    page.keyboard.type("not an invoice question")
+    page.keyboard.press("Escape")
+    page.keyboard.press("x")
+    page.keyboard.press("Control+Enter")
+    ready(page, other_than=second)
+    live = app.live()
+    assert (live[first]["verdict"], live[second]["verdict"]) == ("approve", "reject")  # changed, never two
+    page.keyboard.press("g")
+    page.keyboard.type("tallybook_alpaca.json:1")
+    page.keyboard.press("Enter")
+    assert ready(page) == first
+    page.keyboard.press("h")
+    page.locator("[data-testid=recent]").get_by_role("button", name="Undo").first.click()
+    settled(page)
+    assert "Undid your" in notice(page)
+    assert len(app.live()) == 1
+
+
+def test_the_page_says_when_a_claim_was_lost(app: App, page: Any) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from curator.models import utcnow
+    from curator.services import queue
+    from curator.store import Store
+    from curator.store import users as users_repo
+    from curator.store.schema import claims
+
+    held = signed_in(page, app)
+    store = Store(app.url)
+    with store.write() as conn:  # ana went away for 31 minutes ...
+        conn.execute(claims.update().values(expires_at=utcnow() - timedelta(minutes=1)))
+    with store.read() as conn:
+        ben = users_repo.get_by_name(conn, "ben")
+    assert queue.deal(store, ben, gold_rate=0).current.example.id == held  # ... and ben took it
+    store.close()
+    page.keyboard.press("a")
+    settled(page)
+    text = card(page).inner_text()
+    assert "expired and ben has it now" in text
+    assert app.decisions() == []
+
+
+def test_conversation_text_is_shown_as_text_and_loads_nothing(app: App, page: Any) -> None:
+    from curator.models import Example, Source
+    from curator.store import Store
+    from curator.store import examples as examples_repo
+
+    hostile = "<img src=http://tracker.invalid/p.png onerror=window.pwned=1> ![t](http://tracker.invalid/q.png) <script>window.pwned=2</script> **bold**"
+    evil = Example.create([{"role": "user", "content": "hi"}, {"role": "assistant", "content": hostile}], source=Source(name="evil.jsonl", line=1))
+    store = Store(app.url)
+    with store.write() as conn:
+        examples_repo.insert_many(conn, [evil])
+    store.close()
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
+    sign_in(page, app.base, "ana")
+    page.goto(app.base + "browse")
+    page.get_by_label("Open an example by id").fill(evil.id)
+    page.keyboard.press("Enter")
+    shown = page.locator(".view").get_by_text(hostile, exact=True)
+    shown.wait_for(timeout=30_000)
+    assert page.evaluate("window.pwned") is None
+    assert not [u for u in seen if "tracker.invalid" in u]
+
+
+def test_a_reviewer_sent_to_a_lead_page_is_told_why(app: App, page: Any) -> None:
+    signed_in(page, app)
+    page.goto(app.base + "lead")
+    page.get_by_text("The Lead page needs a lead or above", exact=False).wait_for(timeout=30_000)
