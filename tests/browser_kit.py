@@ -35,29 +35,44 @@ class App:
     url: str
     folder: Path
 
-    def decisions(self) -> list[dict[str, Any]]:
-        """The whole decision log, through `curator decisions export`."""
+    def decisions(self, reviewer: str | None = None) -> list[dict[str, Any]]:
+        """The decision log (one reviewer's part of it), through `curator decisions export`."""
         out = self.folder / f"log-{os.getpid()}.jsonl"
         result = CliRunner().invoke(main, ["--db", self.url, "decisions", "export", str(out)])
         assert result.exit_code == 0, result.output
-        return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        return [r for r in rows if reviewer is None or r["reviewer"] == reviewer]
 
-    def live(self) -> dict[str, dict[str, Any]]:
-        """Each example's decisions that still count, by reviewer: {example_id: decision}."""
-        rows = self.decisions()
+    def live(self, reviewer: str | None = None) -> dict[str, dict[str, Any]]:
+        """Each example's decisions that still count: {example_id: decision}."""
+        rows = self.decisions(reviewer)
         gone = {r["target_id"] for r in rows if r.get("kind") == "retraction"}
         return {r["example_id"]: r for r in rows if r.get("kind", "decision") == "decision" and r["id"] not in gone}
 
 
-def demo_database(folder: Path) -> Path:
-    """The demo data (sample files, guidelines, users ana/ben/lead/admin) in a SQLite file."""
+def demo_database(folder: Path, *, reviewers: int = 0, extra: list[Any] = ()) -> Path:  # type: ignore[assignment]
+    """The demo data (sample files, guidelines, users ana/ben/lead/admin) in a SQLite file,
+    with ``reviewers`` more reviewers (r1, r2, ...; password curator-demo) and ``extra`` examples."""
+    from curator.models import UserRole
+    from curator.services.users import add_user
+    from curator.store import Store
+    from curator.store import examples as examples_repo
+
     db = folder / "demo.db"
     result = CliRunner().invoke(main, ["--db", f"sqlite:///{db}", "demo", "--no-app"])
     assert result.exit_code == 0, result.output
+    store = Store(f"sqlite:///{db}")
+    for i in range(1, reviewers + 1):
+        add_user(store, f"r{i}", UserRole.REVIEWER, password="curator-demo")
+    if extra:
+        with store.write() as conn:
+            examples_repo.insert_many(conn, list(extra))
+    store.close()
     return db
 
 
 def serve(template: Path, folder: Path) -> Iterator[App]:
+    """`curator app` on a copy of ``template``, until the generator is closed."""
     need_chromium()
     db = folder / "curator.db"
     # The backup API, not a file copy: the template's last writes may still sit in its WAL.

@@ -19,14 +19,42 @@ from browser_kit import App, card, demo_database, focused, launch, notice, ready
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_database(tmp_path_factory.mktemp("demo"))
+REVIEWERS = 16  # one fresh reviewer per test: the tests share one server and database
+WORDS = " ".join(f"word{i}" for i in range(2500))
+HOSTILE = "<img src=http://tracker.invalid/p.png onerror=window.pwned=1> ![t](http://tracker.invalid/q.png) <script>window.pwned=2</script> **bold**"
+
+
+def _extra() -> list[Any]:
+    from curator.models import Example, Source
+
+    huge = []  # ~50,000 tokens over 40 messages
+    for i in range(20):
+        huge += [{"role": "user", "content": f"part {i}: {WORDS}"}, {"role": "assistant", "content": f"answer {i}: {WORDS}"}]
+    return [
+        Example.create(huge, source=Source(name="huge.jsonl", line=1)),
+        Example.create([{"role": "user", "content": "hi"}, {"role": "assistant", "content": HOSTILE}], source=Source(name="evil.jsonl", line=1)),
+    ]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    template = demo_database(tmp_path_factory.mktemp("demo"), reviewers=REVIEWERS, extra=_extra())
+    yield from serve(template, tmp_path_factory.mktemp("served"))
+
+
+_used: list[str] = []
+
+
+def fresh() -> str:
+    """A reviewer no other test in this module signs in as."""
+    _used.append(f"r{len(_used) + 1}")
+    assert len(_used) <= REVIEWERS, "add reviewers to REVIEWERS"
+    return _used[-1]
 
 
 @pytest.fixture
-def app(demo_template: Path, tmp_path: Path) -> Iterator[App]:
-    yield from serve(demo_template, tmp_path)
+def name() -> str:
+    return fresh()
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +78,7 @@ def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
     context.close()
 
 
-def signed_in(page: Any, app: App, name: str = "ana") -> str:
+def signed_in(page: Any, app: App, name: str) -> str:
     sign_in(page, app.base, name)
     return ready(page)
 
@@ -64,8 +92,8 @@ def decide_approve(page: Any) -> str:
 
 
 # --- fault 1: a note carried over to the next decisions ---------------------------------------
-def test_a_note_belongs_to_one_decision_only(app: App, page: Any) -> None:
-    first = signed_in(page, app)
+def test_a_note_belongs_to_one_decision_only(app: App, page: Any, name: str) -> None:
+    first = signed_in(page, app, name)
     note = page.get_by_label("Note")
     note.click()
     page.keyboard.type("reply invents a refund policy")
@@ -75,21 +103,21 @@ def test_a_note_belongs_to_one_decision_only(app: App, page: Any) -> None:
     assert page.get_by_label("Note").input_value() == ""
     page.keyboard.press("a")
     ready(page, other_than=second)
-    live = app.live()
+    live = app.live(name)
     assert live[first]["note"] == "reply invents a refund policy"
     assert live[second].get("note", "") == ""
 
 
 # --- fault 2: shortcuts fire while typing; dead after touching a sidebar filter -----------------
-def test_keys_never_act_while_a_text_field_has_focus_and_act_from_anywhere_else(app: App, page: Any) -> None:
-    first = signed_in(page, app)
+def test_keys_never_act_while_a_text_field_has_focus_and_act_from_anywhere_else(app: App, page: Any, name: str) -> None:
+    first = signed_in(page, app, name)
     page.keyboard.press("x")  # reject: the rule picker takes the focus
     assert focused(page)["label"] == "Filter rules"
     page.keyboard.type("tb-no-tax-advice")  # n, a, x, a, e ... are letters here, not keys
     page.get_by_label("Note").click()
     page.keyboard.type("an aside; nothing to approve")
     time.sleep(0.5)
-    assert app.decisions() == []
+    assert app.decisions(name) == []
     assert card(page).get_attribute("data-example") == first
     # A click in the sidebar (a filter checkbox), then a key: it acts, no click in the card first.
     page.keyboard.press("Escape")
@@ -97,18 +125,18 @@ def test_keys_never_act_while_a_text_field_has_focus_and_act_from_anywhere_else(
     page.get_by_text("Include conflicts").click()  # the focus stays on a checkbox: not a text field
     page.keyboard.press("a")  # at once, while the filter change may still be running
     ready(page, other_than=first)
-    assert [r["example_id"] for r in app.decisions()] == [first]
+    assert [r["example_id"] for r in app.decisions(name)] == [first]
     # Right after a reload, without any click.
     page.reload()
     second = ready(page)
     page.keyboard.press("a")
     ready(page, other_than=second)
-    assert [r["example_id"] for r in app.decisions()] == [first, second]
+    assert [r["example_id"] for r in app.decisions(name)] == [first, second]
 
 
 # --- fault 3: reject finishable by keyboard, with a reason -------------------------------------
-def test_reject_by_keyboard_alone_and_never_without_a_reason(app: App, page: Any) -> None:
-    first = signed_in(page, app)
+def test_reject_by_keyboard_alone_and_never_without_a_reason(app: App, page: Any, name: str) -> None:
+    first = signed_in(page, app, name)
     page.keyboard.press("x")
     assert focused(page)["label"] == "Filter rules"
     chosen = page.locator("[data-testid=chosen-rules]")
@@ -126,13 +154,13 @@ def test_reject_by_keyboard_alone_and_never_without_a_reason(app: App, page: Any
     assert "tb-no-tax-advice" in page.locator("[data-testid=chosen-rules]").inner_text()
     page.keyboard.press("Control+Enter")
     ready(page, other_than=first)
-    (row,) = app.decisions()
+    (row,) = app.decisions(name)
     assert (row["example_id"], row["verdict"], row["rules"]) == (first, "reject", ["tb-no-tax-advice"])
 
 
 # --- fault 4: undo after skip ------------------------------------------------------------------
-def test_undo_takes_back_the_skip_not_the_decision_before_it(app: App, page: Any) -> None:
-    first = signed_in(page, app)
+def test_undo_takes_back_the_skip_not_the_decision_before_it(app: App, page: Any, name: str) -> None:
+    first = signed_in(page, app, name)
     decide_approve(page)
     second = ready(page)
     page.keyboard.press("s")
@@ -141,12 +169,12 @@ def test_undo_takes_back_the_skip_not_the_decision_before_it(app: App, page: Any
     page.keyboard.press("u")
     assert ready(page, other_than=third) == second  # the skipped example, at once
     assert "Undid your skip" in notice(page)
-    assert list(app.live()) == [first]  # the approve before the skip stands
+    assert list(app.live(name)) == [first]  # the approve before the skip stands
 
 
 # --- fault 5: a stale tab ----------------------------------------------------------------------
-def test_a_stale_tab_cannot_record_a_second_decision(app: App, page: Any) -> None:
-    first = signed_in(page, app)
+def test_a_stale_tab_cannot_record_a_second_decision(app: App, page: Any, name: str) -> None:
+    first = signed_in(page, app, name)
     other = page.context.new_page()
     other.goto(app.base)
     assert ready(other) == first  # both tabs show the same claim
@@ -158,36 +186,25 @@ def test_a_stale_tab_cannot_record_a_second_decision(app: App, page: Any) -> Non
     page.keyboard.press("Control+Enter")
     settled(page)
     assert "already decided example" in notice(page)
-    rows = app.decisions()
+    rows = app.decisions(name)
     assert [(r["example_id"], r["verdict"]) for r in rows] == [(first, "approve")]
 
 
 # --- fault 6: leads and admins claim by landing on Review ---------------------------------------
-@pytest.mark.parametrize("name,landing", [("lead", "Lead"), ("admin", "Admin")])
-def test_leads_and_admins_land_elsewhere_and_claim_nothing(app: App, page: Any, name: str, landing: str) -> None:
-    sign_in(page, app.base, name)
+@pytest.mark.parametrize("who,landing", [("lead", "Lead"), ("admin", "Admin")])
+def test_leads_and_admins_land_elsewhere_and_claim_nothing(app: App, page: Any, who: str, landing: str) -> None:
+    sign_in(page, app.base, who)
     page.get_by_role("heading", name=landing).wait_for(timeout=30_000)
     time.sleep(1)
     with sqlite3.connect(app.folder / "curator.db") as db:
-        assert db.execute("SELECT count(*) FROM claims").fetchone() == (0,)
+        held = db.execute("SELECT count(*) FROM claims JOIN users ON users.id = claims.user_id WHERE users.name = ?", (who,)).fetchone()
+    assert held == (0,)
 
 
 # --- fault 7: over-long conversations ----------------------------------------------------------
-def test_a_huge_conversation_is_folded_and_decided_at_keyboard_speed(app: App, page: Any) -> None:
-    from curator.models import Example, Source
-    from curator.store import Store
-    from curator.store import examples as examples_repo
-
-    words = " ".join(f"word{i}" for i in range(2500))  # ~50,000 tokens over 40 messages
-    messages = []
-    for i in range(20):
-        messages += [{"role": "user", "content": f"part {i}: {words}"}, {"role": "assistant", "content": f"answer {i}: {words}"}]
-    store = Store(app.url)
-    big = Example.create(messages, source=Source(name="huge.jsonl", line=1))
-    with store.write() as conn:
-        examples_repo.insert_many(conn, [big])
-    store.close()
-    sign_in(page, app.base, "ana")
+def test_a_huge_conversation_is_folded_and_decided_at_keyboard_speed(app: App, page: Any, name: str) -> None:
+    big = _extra()[0]
+    sign_in(page, app.base, name)
     before = ready(page)
     page.get_by_text("Queue filters").click()
     page.get_by_label("Source").click()
@@ -203,25 +220,27 @@ def test_a_huge_conversation_is_folded_and_decided_at_keyboard_speed(app: App, p
     settled(page)
     assert time.monotonic() - t0 < 5  # was 9-16 s per keypress
     assert card(page).get_attribute("data-example") != big.id
-    assert app.live()[big.id]["verdict"] == "approve"
+    assert app.live(name)[big.id]["verdict"] == "approve"
 
 
 # --- fault 8: the edit diff --------------------------------------------------------------------
-def test_edit_shows_a_live_wrapped_word_diff_and_says_it_saved_an_edit(app: App, page: Any) -> None:
-    first = signed_in(page, app)
+def test_edit_shows_a_live_wrapped_word_diff_and_says_it_saved_an_edit(app: App, page: Any, name: str) -> None:
+    from playwright.sync_api import expect
+
+    first = signed_in(page, app, name)
     page.keyboard.press("e")
     assert (focused(page)["label"] or "").startswith("Message ")
     page.keyboard.press("Control+End")
     page.keyboard.type(" Anything else I can help with?")
     diff = page.locator("[data-testid=diff]:visible")
     added = diff.locator("ins")
-    assert added.inner_text().strip() == "Anything else I can help with?"  # live, before any save, word by word
+    expect(added).to_have_text(" Anything else I can help with?")  # live, before any save, word by word
     assert diff.evaluate("d => getComputedStyle(d).whiteSpace") == "pre-wrap"
-    assert app.decisions() == []
+    assert app.decisions(name) == []
     page.keyboard.press("Control+Enter")
     ready(page, other_than=first)
     assert notice(page).startswith("Saved edit of example")
-    (row,) = app.decisions()
+    (row,) = app.decisions(name)
     assert row["verdict"] == "approve" and row["correction"]["messages"][-1]["content"].endswith(" Anything else I can help with?")
 
 
@@ -256,7 +275,7 @@ def test_a_whole_session_requests_nothing_from_any_other_host(app: App, browser:
 
 
 # --- done when: a 30-decision keyboard session ends with exactly the decisions intended --------
-def test_thirty_decisions_by_keyboard_end_as_intended(app: App, page: Any) -> None:
+def test_thirty_decisions_by_keyboard_end_as_intended(app: App, page: Any, name: str) -> None:
     import json
     import subprocess
     import sys
@@ -321,7 +340,7 @@ def test_thirty_decisions_by_keyboard_end_as_intended(app: App, page: Any) -> No
         if kind == "decision":
             del intended[ex]
 
-    sign_in(page, app.base, "ana")
+    sign_in(page, app.base, name)
     for _ in range(5):
         approve()
     negative("Sorry, I can't promise that refund; I've passed your case to our billing team.")
@@ -362,8 +381,9 @@ def test_thirty_decisions_by_keyboard_end_as_intended(app: App, page: Any) -> No
     subprocess.run([sys.executable, "-m", "curator", "--db", app.url, "decisions", "export", str(log)], check=True)
     rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     gone = {r["target_id"] for r in rows if r.get("kind") == "retraction"}
+    rows = [r for r in rows if r["reviewer"] == name]
     live = [r for r in rows if r.get("kind", "decision") == "decision" and r["id"] not in gone]
-    assert len(live) == 30 and len({r["example_id"] for r in live}) == 30 and {r["reviewer"] for r in live} == {"ana"}
+    assert len(live) == 30 and len({r["example_id"] for r in live}) == 30
     assert all(r["guideline_version"].startswith("general@") for r in live)
     got: dict[str, tuple[Any, ...]] = {}
     for r in live:
@@ -382,8 +402,9 @@ def test_thirty_decisions_by_keyboard_end_as_intended(app: App, page: Any) -> No
 
 
 # --- the rest of the card: keys overlay, recent decisions, jump, lost claims, hostile text -----
-def test_keys_overlay_recent_decisions_and_jump(app: App, page: Any) -> None:
-    first = signed_in(page, app)
+def test_keys_overlay_recent_decisions_and_jump(app: App, page: Any, name: str) -> None:
+    first = signed_in(page, app, name)
+    place = page.locator("[data-testid=review-card] .where").inner_text().split(" · ")[1]  # source:line
     page.keyboard.press("?")
     help_box = page.locator("[data-testid=help]")
     for key in ("A", "N", "X", "E", "S", "U", "H", "G", "Ctrl+Enter", "Esc"):
@@ -395,7 +416,7 @@ def test_keys_overlay_recent_decisions_and_jump(app: App, page: Any) -> None:
     settled(page)
     page.keyboard.press("h")
     recent = page.locator("[data-testid=recent]")
-    assert recent.get_by_text("example 2", exact=False).count() == 1
+    assert recent.locator(".recent-row").count() == 2
     assert focused(page)["tag"] == "BUTTON"  # the first row's Reopen: Enter uses it
     page.keyboard.press("Enter")
     assert ready(page) == second
@@ -406,20 +427,20 @@ def test_keys_overlay_recent_decisions_and_jump(app: App, page: Any) -> None:
     page.keyboard.press("x")
     page.keyboard.press("Control+Enter")
     ready(page, other_than=second)
-    live = app.live()
+    live = app.live(name)
     assert (live[first]["verdict"], live[second]["verdict"]) == ("approve", "reject")  # changed, never two
     page.keyboard.press("g")
-    page.keyboard.type("tallybook_alpaca.json:1")
+    page.keyboard.type(place)
     page.keyboard.press("Enter")
     assert ready(page) == first
     page.keyboard.press("h")
     page.locator("[data-testid=recent]").get_by_role("button", name="Undo").first.click()
     settled(page)
     assert "Undid your" in notice(page)
-    assert len(app.live()) == 1
+    assert len(app.live(name)) == 1
 
 
-def test_the_page_says_when_a_claim_was_lost(app: App, page: Any) -> None:
+def test_the_page_says_when_a_claim_was_lost(app: App, page: Any, name: str) -> None:
     from datetime import timedelta
 
     import sqlalchemy as sa
@@ -430,45 +451,37 @@ def test_the_page_says_when_a_claim_was_lost(app: App, page: Any) -> None:
     from curator.store import users as users_repo
     from curator.store.schema import claims
 
-    held = signed_in(page, app)
+    held = signed_in(page, app, name)
     store = Store(app.url)
+    other = fresh()
     with store.write() as conn:  # ana went away for 31 minutes ...
-        conn.execute(claims.update().values(expires_at=utcnow() - timedelta(minutes=1)))
+        conn.execute(claims.update().where(claims.c.user_id == users_repo.get_by_name(conn, name).id).values(expires_at=utcnow() - timedelta(minutes=1)))
     with store.read() as conn:
-        ben = users_repo.get_by_name(conn, "ben")
-    assert queue.deal(store, ben, gold_rate=0).current.example.id == held  # ... and ben took it
+        taker = users_repo.get_by_name(conn, other)
+    assert queue.deal(store, taker, gold_rate=0).current.example.id == held  # ... and someone else took it
     store.close()
     page.keyboard.press("a")
     settled(page)
     text = card(page).inner_text()
-    assert "expired and ben has it now" in text
-    assert app.decisions() == []
+    assert f"expired and {other} has it now" in text
+    assert app.decisions(name) == []
 
 
-def test_conversation_text_is_shown_as_text_and_loads_nothing(app: App, page: Any) -> None:
-    from curator.models import Example, Source
-    from curator.store import Store
-    from curator.store import examples as examples_repo
-
-    hostile = "<img src=http://tracker.invalid/p.png onerror=window.pwned=1> ![t](http://tracker.invalid/q.png) <script>window.pwned=2</script> **bold**"
-    evil = Example.create([{"role": "user", "content": "hi"}, {"role": "assistant", "content": hostile}], source=Source(name="evil.jsonl", line=1))
-    store = Store(app.url)
-    with store.write() as conn:
-        examples_repo.insert_many(conn, [evil])
-    store.close()
+def test_conversation_text_is_shown_as_text_and_loads_nothing(app: App, page: Any, name: str) -> None:
+    evil = _extra()[1]
     seen: list[str] = []
     page.on("request", lambda r: seen.append(r.url))
-    sign_in(page, app.base, "ana")
+    sign_in(page, app.base, name)
     page.goto(app.base + "browse")
     page.get_by_label("Open an example by id").fill(evil.id)
     page.keyboard.press("Enter")
-    shown = page.locator(".view").get_by_text(hostile, exact=True)
+    shown = page.locator(".view").get_by_text(HOSTILE, exact=True)
     shown.wait_for(timeout=30_000)
     assert page.evaluate("window.pwned") is None
     assert not [u for u in seen if "tracker.invalid" in u]
 
 
-def test_a_reviewer_sent_to_a_lead_page_is_told_why(app: App, page: Any) -> None:
-    signed_in(page, app)
+def test_a_reviewer_sent_to_a_lead_page_is_told_why(app: App, page: Any, name: str) -> None:
+    signed_in(page, app, name)
     page.goto(app.base + "lead")
     page.get_by_text("The Lead page needs a lead or above", exact=False).wait_for(timeout=30_000)
