@@ -27,4 +27,10 @@ def view(data: dict[str, Any], *, key: str) -> None:
 
 def review(data: dict[str, Any], *, key: str, on_outbox: Callable[[], None]) -> Any:
     """The review card; ``on_outbox`` runs (before the rerun) when the card sends intents."""
-    return _mount(key=key, data={"mode": "review", **data}, default={"outbox": None}, on_outbox_change=on_outbox)
+    # A heartbeat ("beat") only reruns the page, whose deal renews the reviewer's claims.
+    return _mount(key=key, data={"mode": "review", **data}, default={"outbox": None, "beat": 0},
+                  on_outbox_change=on_outbox, on_beat_change=_renewed)
+
+
+def _renewed() -> None:
+    """The rerun a heartbeat causes renews the claims; nothing else to do."""

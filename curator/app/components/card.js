@@ -13,6 +13,7 @@ const LONG = 1500; // characters shown of a long message before "show all"
 const HEAD = 1000;
 const MANY = 14; // messages shown before the middle ones are folded
 const RESEND_MS = 4000;
+const BEAT_MS = 5 * 60 * 1000; // while the reviewer works, the server renews their claims this often
 
 const KEYS = [
   ["A", "approve: a good example to train on"],
@@ -192,15 +193,23 @@ class Card {
     this.panel = null; // null, "negative", "reject", "edit", "help", "recent", "jump"
     this.inputs = null;
     this.noticeSeen = null;
-    this.onKey = (e) => this.key(e);
+    this.onKey = (e) => { this.workedAt = Date.now(); this.key(e); };
+    this.onWork = () => { this.workedAt = Date.now(); };
     window.addEventListener("keydown", this.onKey, true);
+    for (const type of ["pointerdown", "input", "wheel"]) window.addEventListener(type, this.onWork, true);
     this.timer = setInterval(() => this.resend(), RESEND_MS / 2);
     this.lastSend = 0;
+    this.workedAt = Date.now();
+    this.beats = 0;
+    // Reading one long conversation makes no request; a heartbeat keeps its claim alive.
+    this.beat = setInterval(() => { if (Date.now() - this.workedAt < BEAT_MS) this.setStateValue("beat", ++this.beats); }, BEAT_MS);
   }
 
   destroy() {
     window.removeEventListener("keydown", this.onKey, true);
+    for (const type of ["pointerdown", "input", "wheel"]) window.removeEventListener(type, this.onWork, true);
     clearInterval(this.timer);
+    clearInterval(this.beat);
   }
 
   update(data) {
