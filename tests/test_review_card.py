@@ -253,25 +253,28 @@ def test_a_whole_session_requests_nothing_from_any_other_host(app: App, browser:
     seen: list[str] = []
     context.on("request", lambda r: seen.append(r.url))
     page = context.new_page()
+
+    def foreign() -> list[str]:
+        return sorted({u for u in seen if urlparse(u).scheme not in ("data", "blob") and urlparse(u).netloc != own})
+
     sign_in(page, app.base, "admin")
-    for path in ("review", "browse", "dashboard", "lead", "admin"):
+    for path in ("review", "browse", "dashboard", "lead", "admin"):  # every page, as loaded
         page.goto(app.base + path)
         page.wait_for_load_state("networkidle")
-        page.screenshot(path=str(app.folder / f"{path}.png"), full_page=True)
-        if path == "review":
-            shown = ready(page)
-            page.keyboard.press("a")
-            ready(page, other_than=shown)
-            page.keyboard.press("?")
-        if path == "browse":
-            page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)
-            page.get_by_label("Open an example by id").fill(shown)
-            page.keyboard.press("Enter")
-            page.get_by_text("Decision history").wait_for(timeout=30_000)
-            page.locator(".view").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Sign out").wait_for(timeout=30_000)
+    assert seen and foreign() == []
+    page.goto(app.base + "review")  # and used: a decision, the keys overlay, an opened example
+    shown = ready(page)
+    page.keyboard.press("a")
+    ready(page, other_than=shown)
+    page.keyboard.press("?")
+    page.goto(app.base + "browse")
+    page.get_by_label("Open an example by id").fill(shown)
+    page.keyboard.press("Enter")
+    page.locator(".view").first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
     context.close()
-    foreign = sorted({u for u in seen if urlparse(u).scheme not in ("data", "blob") and urlparse(u).netloc != own})
-    assert seen and foreign == []
+    assert foreign() == []
 
 
 # --- done when: a 30-decision keyboard session ends with exactly the decisions intended --------
