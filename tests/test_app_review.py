@@ -5,7 +5,6 @@ it sends are carried out by services.review (test_review_intents.py)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from curator.errors import PermissionDeniedError
 from curator.models import Example, Source, User, UserRole
 from curator.services import auth, decisions as decisions_service
 from curator.store import Store
-from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 from curator.store.schema import claims, sessions
 
@@ -47,16 +45,6 @@ def signed_in(store: Store, user: User) -> AppTest:
     at.run()
     assert not at.exception
     return at
-
-
-def history(store: Store, example_id: str):  # type: ignore[no-untyped-def]
-    with store.read() as conn:
-        return decisions_repo.for_example(conn, example_id)
-
-
-def first_id(store: Store) -> str:
-    with store.read() as conn:
-        return str(conn.scalar(sa.text("SELECT id FROM examples ORDER BY seq LIMIT 1")))
 
 
 def card(at: AppTest) -> dict:

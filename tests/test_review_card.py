@@ -446,8 +446,6 @@ def test_keys_overlay_recent_decisions_and_jump(app: App, page: Any, name: str) 
 def test_the_page_says_when_a_claim_was_lost(app: App, page: Any, name: str) -> None:
     from datetime import timedelta
 
-    import sqlalchemy as sa
-
     from curator.models import utcnow
     from curator.services import queue
     from curator.store import Store
