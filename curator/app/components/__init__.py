@@ -15,7 +15,8 @@ import streamlit as st
 _HERE = Path(__file__).resolve().parent
 _mount = st.components.v2.component(
     "curator_card",
-    js=(_HERE / "card.js").read_text(encoding="utf-8"),
+    # One module: the renderer, then the card that uses it.
+    js="\n".join((_HERE / name).read_text(encoding="utf-8") for name in ("conversation.js", "card.js")),
     css=(_HERE / "card.css").read_text(encoding="utf-8"),
 )
 
