@@ -1,7 +1,8 @@
 """Review-page figures at 10,000 and 1,000,000 examples (SQLite), in one run.
 
-1. Server-side time from an Approve click to the next example rendered: AppTest click + rerun,
-   median and p90 over N clicks (the script runs in-process, so this is the server's work).
+1. Server-side time from an Approve to the next example rendered: the review card's approve
+   intent carried out (services.review.apply) and the page's rerun (AppTest), median and p90
+   over N approves (the script runs in-process, so this is the server's work).
 2. The browse page's first page with a filter (services.browse.browse, source + outcome filter).
 
 Usage: python bench/bench_review.py [--sizes 10000,1000000] [--clicks 50] [--workdir DIR]
@@ -80,9 +81,22 @@ def review_app(store: Store):  # type: ignore[no-untyped-def]
     at = AppTest.from_string(MAIN.read_text(encoding="utf-8"), default_timeout=60)
     at.session_state["curator.session_token"] = auth.create_session(store, user)
     at.run()
+    at.curator_user = user  # type: ignore[attr-defined]
     for _ in range(3):
-        at.button(key="btn_approve").click().run()
+        approve(store, at)
     return at
+
+
+def approve(store: Store, at) -> None:  # type: ignore[no-untyped-def]
+    """What the review card's A does on the server: the approve intent, then the page's rerun."""
+    from curator.services import review
+
+    (card,) = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    current = card["current"]
+    intent = {"seq": 1, "action": "approve", "example_id": current["example_id"], "token": current["token"]}
+    notice = review.apply(store, at.curator_user, intent)
+    assert notice.kind == "ok", notice
+    at.run()
 
 
 def review_clicks(apps: dict[int, tuple[Store, object]], clicks: int) -> dict[int, list[float]]:
@@ -92,7 +106,7 @@ def review_clicks(apps: dict[int, tuple[Store, object]], clicks: int) -> dict[in
         for n, (store, at) in apps.items():
             os.environ["CURATOR_DB"] = store.url  # the app reads its database from here
             t0 = time.perf_counter()
-            at.button(key="btn_approve").click().run()  # type: ignore[attr-defined]
+            approve(store, at)
             times[n].append((time.perf_counter() - t0) * 1000)
             assert not at.exception, at.exception  # type: ignore[attr-defined]
     return times

@@ -27,3 +27,20 @@ def add_examples(store: Store, n: int, **kwargs) -> list[Example]:
     with store.write() as conn:
         examples_repo.insert_many(conn, exs)
     return exs
+
+
+def component_data(at) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The data of every curator component an AppTest run drew (conversations, the review card)."""
+    import json
+
+    return [json.loads(e.proto.json) for e in at.get("bidi_component")]
+
+
+def conversation_texts(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every message text the conversation renderer was given in an AppTest run."""
+    out: list[str] = []
+    for data in component_data(at):
+        convs = [data["conversation"]] if data.get("mode") == "view" else [c["conversation"] for c in (data.get("current"), data.get("next")) if c]
+        for conv in convs:
+            out += conv["system"] + [m["text"] for m in conv["messages"]] + ([conv["rejected"]["text"]] if conv["rejected"] else [])
+    return out

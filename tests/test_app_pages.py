@@ -33,7 +33,7 @@ from curator.services import users as users_service
 from curator.store import Store
 from curator.store import examples as examples_repo
 from tests.conftest import make_user
-from tests.helpers import add_examples, conversation
+from tests.helpers import add_examples, conversation, conversation_texts
 
 GOOD = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello! How can I help?"}]}
 UPLOAD = (json.dumps(GOOD) + "\n" + "{not json\n" + json.dumps(GOOD) + "\n").encode()
@@ -184,7 +184,7 @@ def test_browse_paginates_filters_and_opens_an_example_with_its_history(app_stor
     assert list(zip(history["reviewer"], history["verdict"], history["rules"], history["note"])) == [
         ("ana", "approve", "", ""), ("bo", "reject", "R2", "off-topic"),
     ]
-    assert "Question number 3: how do I export invoice 3?" in [t.value for t in at.text]
+    assert "Question number 3: how do I export invoice 3?" in conversation_texts(at)
 
 
 def test_browse_shows_conversation_text_as_plain_text(app_store: Store) -> None:
@@ -195,7 +195,7 @@ def test_browse_shows_conversation_text_as_plain_text(app_store: Store) -> None:
     at = _app(app_store, "browse", "ana")
     at.text_input(key="browse_open_id").set_value(ex.id).run()
     _ok(at)
-    assert hostile in [t.value for t in at.text]
+    assert hostile in conversation_texts(at)  # verbatim: the renderer makes text nodes of it
     assert not any("tracker.example" in m.value for m in at.markdown)
 
 
@@ -234,7 +234,7 @@ def test_lead_adjudicates_a_conflict_seeing_every_decision(app_store: Store) -> 
     assert at.selectbox(key="lead_conflict_pick").value == exs[1].id
     texts = [t.value for t in at.text]
     assert "looks right" in texts and "Ask for the invoice number first." in texts
-    assert texts.count("Question number 1: how do I export invoice 1?") == 1  # conversation shown once
+    assert conversation_texts(at).count("Question number 1: how do I export invoice 1?") == 1  # conversation shown once
     at.radio(key="lead_adj_verdict").set_value("negative")
     at.text_area(key="lead_adj_reply").set_value("Ask which invoice they mean.")
     at.text_input(key="lead_adj_note").set_value("bo is right")

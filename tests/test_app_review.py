@@ -1,8 +1,10 @@
-"""The review page and sign-in through AppTest: every decision path, undo, roles, safety."""
+"""The review page and sign-in through AppTest: what the card is sent, claims, roles, landing pages.
+
+What the card does with keys is proven in the real browser (test_review_card.py); the intents
+it sends are carried out by services.review (test_review_intents.py)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -10,14 +12,13 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from conftest import make_user
-from helpers import add_examples
+from helpers import add_examples, component_data, conversation_texts
 from curator.errors import PermissionDeniedError
 from curator.models import Example, Source, User, UserRole
 from curator.services import auth, decisions as decisions_service
 from curator.store import Store
-from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
-from curator.store.schema import sessions
+from curator.store.schema import claims, sessions
 
 MAIN = Path(__file__).resolve().parent.parent / "curator" / "app" / "main.py"
 
@@ -46,14 +47,9 @@ def signed_in(store: Store, user: User) -> AppTest:
     return at
 
 
-def history(store: Store, example_id: str):  # type: ignore[no-untyped-def]
-    with store.read() as conn:
-        return decisions_repo.for_example(conn, example_id)
-
-
-def first_id(store: Store) -> str:
-    with store.read() as conn:
-        return str(conn.scalar(sa.text("SELECT id FROM examples ORDER BY seq LIMIT 1")))
+def card(at: AppTest) -> dict:
+    (data,) = [d for d in component_data(at) if d.get("mode") == "review"]
+    return data
 
 
 def test_sign_in_with_the_right_password_and_not_with_a_wrong_one(db: Store) -> None:
@@ -67,96 +63,42 @@ def test_sign_in_with_the_right_password_and_not_with_a_wrong_one(db: Store) -> 
     at.text_input(key="signin_password").input("correct-horse")
     at.button[0].click().run()
     assert not at.exception
-    assert "Question number 0" in " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Question number 0: how do I export invoice 0?" in conversation_texts(at)
     assert "curator.session_token" in at.session_state
     with db.read() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(sessions)) == 1
     at.button(key="btn_signout").click().run()
     with db.read() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(sessions)) == 0
+        assert conn.scalar(sa.select(sa.func.count()).select_from(claims)) == 0  # sign-out gave them back
     assert at.text_input(key="signin_name") is not None
 
 
-def test_every_decision_button_has_its_shortcut(db: Store) -> None:
+def test_the_card_is_sent_the_claimed_example_and_the_next_with_their_tokens(db: Store) -> None:
     at = signed_in(db, make_user(db, "ana"))
-    shortcuts = {b.key: b.proto.shortcut for b in at.button if b.key and b.key.startswith("btn_") and b.key != "btn_signout"}
-    assert shortcuts == {"btn_approve": "a", "btn_negative": "n", "btn_reject": "x", "btn_edit": "e", "btn_skip": "s", "btn_undo": "u"}  # normalised by Streamlit
-
-
-def test_approve_records_the_note_and_moves_to_the_next_example(db: Store) -> None:
-    at = signed_in(db, make_user(db, "ana"))
-    eid = first_id(db)
-    at.text_input(key="review_note").input("clear and correct")
-    at.button(key="btn_approve").click().run()
-    (d,) = history(db, eid)
-    assert (d.reviewer, d.verdict.value, d.note) == ("ana", "approve", "clear and correct")
-    from curator.app import deps
-
-    assert d.guideline_version == (deps._guidelines.__wrapped__(db.url).version if deps._guidelines.__wrapped__(db.url) else None)
-    assert "Question number 1" in " ".join(m.value for m in at.markdown).replace("\\", "")
-    assert at.text_input(key="review_note").value == ""
-
-
-def test_negative_with_a_corrected_reply(db: Store) -> None:
-    at = signed_in(db, make_user(db, "ana"))
-    eid = first_id(db)
-    at.button(key="btn_negative").click().run()
-    at.text_area(key="review_desired_reply").input("Open the invoice and choose Export, then PDF.")
-    save = at.button(key="btn_save")
-    assert save.proto.shortcut == "ctrl+enter"
-    save.click().run()
-    (d,) = history(db, eid)
-    assert d.verdict.value == "negative"
-    assert d.correction is not None and d.correction.reply is not None
-    assert d.correction.reply.content == "Open the invoice and choose Export, then PDF."
-
-
-def test_edit_shows_the_diff_before_saving(db: Store) -> None:
-    at = signed_in(db, make_user(db, "ana"))
-    eid = first_id(db)
-    at.button(key="btn_edit").click().run()
-    assert at.button(key="btn_save").disabled  # nothing changed yet
-    at.text_area(key=f"edit_{eid}_2").input("Open invoice 0 and choose Export > PDF.").run()
-    diffs = [c.value for c in at.code]
-    assert len(diffs) == 1
-    assert "-Open invoice 0, then choose Export > PDF." in diffs[0]
-    assert "+Open invoice 0 and choose Export > PDF." in diffs[0]
-    assert history(db, eid) == []  # shown, not saved
-    at.button(key="btn_save").click().run()
-    (d,) = history(db, eid)
-    assert d.verdict.value == "approve"
-    assert d.correction is not None and d.correction.messages is not None
-    assert d.correction.messages[2].content == "Open invoice 0 and choose Export > PDF."
-    assert d.correction.messages[1].content == "Question number 0: how do I export invoice 0?"
-
-
-def test_reject_with_the_violated_rules(db: Store) -> None:
-    at = signed_in(db, make_user(db, "ana"))
-    eid = first_id(db)
-    at.button(key="btn_reject").click().run()
-    rules = at.multiselect(key="review_rules")
-    rule = rules.options[0]
-    rules.select(rule).run()
-    at.button(key="btn_save").click().run()
-    (d,) = history(db, eid)
-    assert (d.verdict.value, d.rules) == ("reject", [rule])
-
-
-def test_skip_then_undo_returns_to_the_decided_example(db: Store) -> None:
-    at = signed_in(db, make_user(db, "ana"))
-    eid = first_id(db)
-    text = lambda: " ".join(m.value for m in at.markdown).replace("\\", "")  # noqa: E731
-    at.button(key="btn_skip").click().run()
-    assert "Question number 1" in text()
-    assert history(db, eid) == []
-    at.button(key="btn_approve").click().run()
-    assert "Question number 2" in text()
-    at.button(key="btn_undo").click().run()
-    assert "Question number 1" in text()
+    data = card(at)
     with db.read() as conn:
-        second = examples_repo.page(conn, limit=2)[1]
-    assert [d.kind.value for d in history(db, second["id"])] == ["decision", "retraction"]
-    assert second["outcome"] == "pending"
+        held = dict(conn.execute(sa.select(claims.c.example_id, claims.c.token)).all())
+    current, following = data["current"], data["next"]
+    assert (current["seq"], following["seq"]) == (1, 2)
+    assert held == {current["example_id"]: current["token"], following["example_id"]: following["token"]}
+    assert current["header"].startswith("Example 1 · test.jsonl:1 · 40 tokens")
+    assert current["original_reply"] == "Open invoice 0, then choose Export > PDF."
+    assert current["editable"] == {"0": "You are Tally, Tallybook's support assistant.", "1": "Question number 0: how do I export invoice 0?",
+                                   "2": "Open invoice 0, then choose Export > PDF."}
+    assert current["conversation"]["system"] == ["You are Tally, Tallybook's support assistant."]  # shown, not hidden
+    assert data["ack"] is None and data["notice"] is None and data["recent"] == []
+    at.run()  # a rerun renews the same claims: same tokens
+    assert card(at)["current"]["token"] == current["token"]
+
+
+def test_leads_and_admins_land_on_their_own_page_and_hold_nothing(db: Store) -> None:
+    for name, role, title in [("lee", UserRole.LEAD, "Lead"), ("root", UserRole.ADMIN, "Admin")]:
+        at = signed_in(db, make_user(db, name, role))
+        assert [t.value for t in at.title] == [title]
+        assert component_data(at) == []
+    with db.read() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(claims)) == 0
 
 
 def test_a_reviewer_cannot_open_or_call_lead_and_admin_functions(db: Store) -> None:
@@ -195,7 +137,7 @@ def test_a_reviewer_cannot_open_or_call_lead_and_admin_functions(db: Store) -> N
     assert review.MIN_ROLE == UserRole.REVIEWER
 
 
-def test_conversation_text_is_never_html_or_a_remote_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_untrusted_text_reaches_the_renderer_verbatim_and_markdown_only_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'evil.db'}"
     monkeypatch.setenv("CURATOR_DB", url)
     db = Store(url)
@@ -209,12 +151,9 @@ def test_conversation_text_is_never_html_or_a_remote_image(tmp_path: Path, monke
     with db.write() as conn:
         examples_repo.insert_many(conn, [evil])
     at = signed_in(db, make_user(db, "ana"))
-    bodies = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    joined = "\n".join(bodies)
-    assert "\\<script\\>alert\\(1\\)\\<\\/script\\>" in joined
-    untrusted = [b for b in bodies if "alert" in b or "evil" in b]
-    assert len(untrusted) >= 3  # both messages and the source name
-    for body in untrusted:  # every character markdown/HTML could act on is escaped
-        assert not re.search(r"(?<!\\)[<>\[\]()!:$]", body), body
-    assert "\\$x\\$" in joined and "\\:red\\[hi\\]" in joined
+    # The renderer makes text nodes of these (test_review_card.py shows them inert in chromium).
+    assert conversation_texts(at)[:2] == ["<script>alert(1)</script> and ![x](http://evil/x.png)", "[click](javascript:alert(1)) <img src=x onerror=alert(1)> $x$ :red[hi]"]
+    assert card(at)["current"]["header"].startswith("Example 1 · <b>evil</b>.jsonl:1")
+    for body in [m.value for m in at.markdown] + [c.value for c in at.caption]:
+        assert "alert" not in body and "evil" not in body  # no conversation text goes to markdown
     assert all(not m.proto.allow_html for m in at.markdown)

@@ -198,6 +198,7 @@ def _everything_shown(at: AppTest) -> str:
     parts += [str(el.proto) for el in at.get("vega_lite_chart")]
     for widget in list(at.multiselect) + list(at.selectbox):
         parts += [str(o) for o in widget.options]
+    parts += [e.proto.json for e in at.get("bidi_component")]  # all a component is sent (the review card)
     return "\n".join(parts)
 
 

@@ -46,7 +46,7 @@ def test_eight_reviewers_decide_every_example_exactly_as_often_as_required(store
                     holding[eid].add(user.name)
                     if len(holding[eid]) > overlap:
                         over.append((eid, set(holding[eid])))
-                queue.decide(store, user, Decision(example_id=eid, reviewer=user.name, verdict=Verdict.APPROVE))
+                queue.decide(store, user, Decision(example_id=eid, reviewer=user.name, verdict=Verdict.APPROVE), token=got.token)
                 with guard:
                     holding[eid].discard(user.name)
                 cursor = got.seq

@@ -1,31 +1,22 @@
-"""Showing untrusted conversation text: neutralised markdown in chat bubbles, JSON as code.
+"""Showing untrusted text: the one conversation renderer every page uses, and plain markdown.
 
-Conversation text is data. Every character markdown, HTML, LaTeX, emoji shortcodes or
-autolinks could act on is backslash-escaped, so ``<script>`` shows as text and
-``![x](http://evil/x.png)`` loads nothing; tool arguments go to st.code, which never renders.
+Conversation text is data. The renderer (curator/app/components/card.js) only ever makes text
+nodes of it, so ``<script>`` shows as text and ``![x](http://evil/x.png)`` loads nothing; what
+goes to Streamlit's markdown (names, rule titles) passes through ``plain`` first.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
+from typing import Any
 
-import streamlit as st
-
-from curator.models import Message, Role
+from curator.models import Example, Message, Role
 
 # ASCII punctuation markdown may act on; ':' and '/' break autolinks and :shortcodes:,
 # '$' LaTeX, '&' HTML entities, '=' and '-' setext headings and rules.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:/&=$%^\"'])")
-_AVATARS = {
-    Role.USER: ":material/person:",
-    Role.ASSISTANT: ":material/smart_toy:",
-    Role.SYSTEM: ":material/settings:",
-    Role.DEVELOPER: ":material/settings:",
-    Role.TOOL: ":material/build:",
-    Role.FUNCTION: ":material/build:",
-}
+_SYSTEM = (Role.SYSTEM, Role.DEVELOPER)
 
 
 def plain(text: str) -> str:
@@ -44,34 +35,37 @@ def pretty_arguments(arguments: str) -> str:
         return arguments
 
 
-def message(msg: Message, *, label: str | None = None) -> None:
-    """One message as a chat bubble."""
-    with st.chat_message(msg.role.value, avatar=_AVATARS.get(msg.role)):
-        title = label or msg.role.value + (f" · {msg.name}" if msg.name else "")
-        st.caption(plain(title))
-        if msg.text:
-            st.markdown(plain(msg.text))
-        if isinstance(msg.content, list):
-            others = [p.type for p in msg.content if p.text is None]
-            if others:
-                st.caption(plain(f"{len(others)} non-text part(s) not shown: {', '.join(others)}"))
-        for call in msg.tool_calls or []:
-            st.markdown("**Tool call** " + plain(call.function.name))
-            st.code(pretty_arguments(call.function.arguments), language="json")
-        if msg.function_call:
-            st.code(json.dumps(msg.function_call, indent=2, ensure_ascii=False), language="json")
-        if msg.tool_call_id:
-            st.caption(plain(f"result of tool call {msg.tool_call_id}"))
+def message_data(msg: Message) -> dict[str, Any]:
+    """One message as the renderer draws it: role, name, text, tool calls, as plain strings."""
+    others = [p.type for p in msg.content if p.text is None] if isinstance(msg.content, list) else []
+    return {
+        "role": msg.role.value,
+        "name": msg.name,
+        "text": msg.text,
+        "other_parts": f"{len(others)} non-text part(s) not shown: {', '.join(others)}" if others else None,
+        "tool_calls": [{"name": c.function.name, "arguments": pretty_arguments(c.function.arguments)} for c in msg.tool_calls or []],
+        "function_call": json.dumps(msg.function_call, indent=2, ensure_ascii=False) if msg.function_call else None,
+        "tool_call_id": msg.tool_call_id,
+    }
 
 
-def unified_diff(before: list[Message], after: list[Message]) -> str:
-    """A unified diff of two message lists, message by message (empty when equal)."""
-    def lines(msgs: list[Message]) -> list[str]:
-        out: list[str] = []
-        for i, m in enumerate(msgs, 1):
-            out.append(f"## message {i} ({m.role.value})")
-            out.extend(m.text.split("\n"))
-        return out
+def conversation_data(example: Example) -> dict[str, Any]:
+    """The whole conversation for the renderer: system prompt, tool definitions, turns, rejected."""
+    turns = [m for m in example.messages if m.role not in _SYSTEM]
+    final = example.final_reply
+    final_index = next((i for i in range(len(turns) - 1, -1, -1) if turns[i] is final), None) if final is not None else None
+    return {
+        "system": [m.text for m in example.messages if m.role in _SYSTEM],
+        "tools": json.dumps(example.tools, indent=2, ensure_ascii=False) if example.tools else None,
+        "tools_count": len(example.tools or []),
+        "messages": [message_data(m) for m in turns],
+        "final_index": final_index,
+        "rejected": message_data(example.rejected) if example.rejected is not None else None,
+    }
 
-    diff = difflib.unified_diff(lines(before), lines(after), fromfile="original", tofile="edited", lineterm="")
-    return "\n".join(diff)
+
+def conversation(example: Example, *, key: str) -> None:
+    """Draw a conversation (read-only) with the one renderer."""
+    from curator.app import components
+
+    components.view(conversation_data(example), key=key)

@@ -68,12 +68,7 @@ def hand_off_cookie() -> None:
 def sign_out(user: User) -> None:
     """End the session: delete its row, give back the held example, forget this tab's state."""
     store = deps.get_store()
-    claim = state.claim()
-    if claim is not None:
-        try:
-            queue.release(store, user, claim.example.id)
-        except CuratorError:
-            pass
+    queue.release_all(store, user)  # the examples held for review go back to the queue
     auth.sign_out(store, state.token())
     state.sign_out()
     state.put(state.SIGNED_OUT, "cookie")  # the sign-in page expires the browser's cookie

@@ -6,24 +6,22 @@ from typing import Any
 
 import streamlit as st
 
-from curator.services.queue import Claim
 from curator.store.claims import QueueFilter
 
 TOKEN = "curator.session_token"  # the raw session token (server memory only)
 HANDOFF = "curator.cookie_ticket"  # a one-time ticket the browser swaps for the HttpOnly cookie
 SIGNED_OUT = "curator.signed_out"  # the cookie sent with this connection was revoked
-CLAIM = "curator.claim"  # the example this reviewer holds
-CURSOR = "curator.cursor"  # seq of the last claimed example: the queue's keyset cursor
-MODE = "curator.mode"  # None, "negative", "reject" or "edit"
-FLASH = "curator.flash"  # a message for the next run (after a decision)
+SHOWN = "curator.shown"  # (example id, token, seq) of the claims the review card was sent
+CURSOR = "curator.cursor"  # seq of the last example dealt: the queue's keyset cursor
+ACKED = "curator.acked"  # (card id, seq) of the last intent carried out for this tab's card
+NOTICE = "curator.notice"  # what the review card says after the last intent
+FLASH = "curator.flash"  # a message for the next run (sign-in errors)
 LAST_FILTER = "curator.queue_filter"
 
 # Widget keys (stable, so AppTest finds them).
 K_NAME = "signin_name"
 K_PASSWORD = "signin_password"
-K_NOTE = "review_note"
-K_REPLY = "review_desired_reply"
-K_RULES = "review_rules"
+K_CARD = "review_card"
 K_SOURCES = "queue_sources"
 K_RULE = "queue_rule"
 K_REJECTED_ONLY = "queue_rejected_only"
@@ -47,38 +45,21 @@ def token() -> str | None:
     return st.session_state.get(TOKEN)
 
 
-def claim() -> Claim | None:
-    return st.session_state.get(CLAIM)
-
-
-def set_claim(value: Claim | None) -> None:
-    st.session_state[CLAIM] = value
-    if value is not None:
-        st.session_state[CURSOR] = value.seq
-
-
 def cursor() -> int:
     return int(st.session_state.get(CURSOR, 0))
 
 
-def mode() -> str | None:
-    return st.session_state.get(MODE)
+def acked(card_id: str) -> int:
+    """Sequence number of the last intent carried out for this card (0 for a new card)."""
+    seen = st.session_state.get(ACKED)
+    return int(seen[1]) if seen and seen[0] == card_id else 0
 
 
-def set_mode(value: str | None) -> None:
-    st.session_state[MODE] = value
-
-
-def edit_key(example_id: str, index: int) -> str:
-    """Widget key of one message's text area in the edit form."""
-    return f"edit_{example_id}_{index}"
-
-
-def clear_decision_widgets(example_id: str | None, n_messages: int = 0) -> None:
-    """Forget the note, reply, rules and edits typed for the example just decided."""
-    drop(K_NOTE, K_REPLY, K_RULES, MODE)
-    if example_id:
-        drop(*(edit_key(example_id, i) for i in range(n_messages)))
+def card_outbox() -> dict[str, Any] | None:
+    """The review card's outbox as last sent by the browser: {"card", "items", "n"}."""
+    value = st.session_state.get(K_CARD)
+    outbox = value.get("outbox") if hasattr(value, "get") else None
+    return outbox if isinstance(outbox, dict) else None
 
 
 def queue_filter() -> QueueFilter:

@@ -56,6 +56,19 @@ def check_rules(rules: list[str], known_rules: Collection[str] | None) -> None:
         raise InvalidInputError(f"unknown rule id(s) {', '.join(unknown)}", field="rules")
 
 
+def check_reason(decision: Decision) -> None:
+    """A reject from the review card says why: at least one violated rule, or a note."""
+    if decision.kind == DecisionKind.DECISION and decision.verdict == Verdict.REJECT and not decision.rules and not decision.note.strip():
+        raise InvalidInputError("a reject needs at least one violated rule or a note saying why", field="rules")
+
+
+def retract_in(conn: Connection, actor: User, example_id: str, decision_id: int) -> None:
+    """Append the retraction of one decision within an open transaction and settle again."""
+    retraction = Decision(example_id=example_id, reviewer=actor.name, kind=DecisionKind.RETRACTION, target_id=decision_id)
+    decisions_repo.append(conn, retraction, reviewer_id=actor.id)
+    _resettle(conn, example_id, required_decisions(conn))
+
+
 def append_in(conn: Connection, decision: Decision, reviewer: User, *, known_rules: Collection[str] | None = None) -> tuple[int, Settlement]:
     """Append within an open transaction; returns the decision id and the new settlement."""
     examples_repo.lock(conn, decision.example_id)  # NotFoundError if unknown
@@ -87,9 +100,7 @@ def undo_last(store: Store, actor: User) -> Decision | None:
         if last is None:
             return None
         examples_repo.lock(conn, last.example_id)
-        retraction = Decision(example_id=last.example_id, reviewer=actor.name, kind=DecisionKind.RETRACTION, target_id=last.id)
-        decisions_repo.append(conn, retraction, reviewer_id=actor.id)
-        _resettle(conn, last.example_id, required_decisions(conn))
+        retract_in(conn, actor, last.example_id, int(last.id or 0))
     return last
 
 

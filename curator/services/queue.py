@@ -1,23 +1,30 @@
-"""The review queue: claim the next example atomically, decide, skip, undo.
+"""The review queue: deal claims atomically, decide against a claim, skip, undo, change.
 
 Two reviewers never hold the same example unless the overlap setting asks for more decisions
 per example; then up to ``overlap`` different reviewers may hold it, never one reviewer twice.
 On SQLite the store's write transaction (BEGIN IMMEDIATE) makes select-then-insert atomic; on
 PostgreSQL candidate rows are locked FOR UPDATE SKIP LOCKED and the free slots re-read after
 the lock is held.
+
+Every claim carries a random token. A decision or a skip names the token of the claim it
+answers, and is refused once that claim is no longer the reviewer's (decided in another tab,
+expired and taken by someone else, released): a stale tab or a replayed request records
+nothing. A reviewer holds the example on screen and one more (the look-ahead the review card
+paints the moment a decision is made); both are renewed on every page run.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 import time as _clock
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy.engine import Connection
 
-from curator.errors import PermissionDeniedError
-from curator.models import Decision, DecisionKind, Example, Outcome, User, UserRole, utcnow
+from curator.errors import ConflictError, NotFoundError, PermissionDeniedError
+from curator.models import Decision, DecisionKind, Example, Outcome, User, UserRole, Verdict, utcnow
 from curator.services import decisions as decisions_service
 from curator.services.users import require
 from curator.store import Store
@@ -28,18 +35,60 @@ from curator.store.claims import QueueFilter
 
 CLAIM_TTL = timedelta(minutes=30)
 GOLD_RATE = 1 / 20  # how often a gold example is slipped into a reviewer's queue
+HAND = 2  # examples a reviewer holds: the one on screen and the next
 _BATCH = 8  # candidates read per query; more than one so a lost race costs no extra round trip
 
-__all__ = ["CLAIM_TTL", "GOLD_RATE", "Claim", "Progress", "QueueFilter", "claim_example", "claim_next", "decide", "progress", "release", "skip", "undo"]
+__all__ = [
+    "CLAIM_TTL", "GOLD_RATE", "Claim", "ClaimLostError", "Hand", "Progress", "QueueFilter", "Recent", "Undone",
+    "claim_example", "claim_next", "deal", "decide", "jump", "progress", "recent", "release", "release_all",
+    "reopen", "skip", "today_count", "undo", "undo_decision",
+]
+
+
+class ClaimLostError(ConflictError):
+    """The decision answers a claim the reviewer no longer holds; nothing was recorded."""
 
 
 @dataclass(frozen=True)
 class Claim:
-    """An example held by a reviewer: the example, its place in import order, whether gold."""
+    """An example held by a reviewer: the example, its place in import order, the claim's token.
+
+    ``replaces`` is the reviewer's own earlier decision on it when they reopened it to change it.
+    """
 
     example: Example
     seq: int
     gold: bool = False
+    token: str = ""
+    replaces: int | None = None
+
+
+@dataclass(frozen=True)
+class Hand:
+    """What the review card shows: the current claim, the next one, and claims lost meanwhile."""
+
+    current: Claim | None
+    next: Claim | None = None
+    lost: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo took back: a decision (with its verdict) or a skip."""
+
+    kind: str  # "decision" or "skip"
+    example_id: str
+    seq: int
+    verdict: Verdict | None = None
+
+
+@dataclass(frozen=True)
+class Recent:
+    """One of the reviewer's latest decisions, for the recent-decisions list."""
+
+    decision: Decision
+    seq: int
+    live: bool
 
 
 @dataclass(frozen=True)
@@ -49,10 +98,132 @@ class Progress:
     today: int  # the reviewer's own decisions since midnight UTC
 
 
-def _claim(conn: Connection, actor: User, example_id: str, seq: int, *, now: datetime, ttl: timedelta) -> Claim:
-    claims_repo.release_live(conn, actor.id, keep=example_id)
-    claims_repo.put(conn, example_id, actor.id, now=now, expires_at=now + ttl)
-    return Claim(examples_repo.get(conn, example_id), seq, claims_repo.is_gold(conn, example_id))
+def _token() -> str:
+    return secrets.token_hex(16)
+
+
+def _hold(conn: Connection, actor: User, example_id: str, *, now: datetime, ttl: timedelta) -> str:
+    token = _token()
+    claims_repo.put(conn, example_id, actor.id, now=now, expires_at=now + ttl, token=token)
+    return token
+
+
+def _as_claim(conn: Connection, actor: User, example_id: str, seq: int, token: str) -> Claim:
+    return Claim(
+        examples_repo.get(conn, example_id), seq, claims_repo.is_gold(conn, example_id), token,
+        claims_repo.live_decision(conn, example_id, actor.id),
+    )
+
+
+# --- dealing --------------------------------------------------------------------------------
+_BUSY = object()
+_BUSY_RETRIES = 200
+
+
+def deal(
+    store: Store,
+    actor: User,
+    *,
+    flt: QueueFilter | None = None,
+    after_seq: int = 0,
+    hand: int = HAND,
+    shown: tuple[tuple[str, str, int], ...] = (),
+    ttl: timedelta = CLAIM_TTL,
+    gold_rate: float = GOLD_RATE,
+    rng: random.Random | None = None,
+    now: datetime | None = None,
+) -> Hand:
+    """The reviewer's claims, topped up to ``hand`` and renewed; the oldest is the current one.
+
+    ``shown`` are (example id, token, seq) of claims this tab showed: any of them no longer
+    held is reported in ``lost`` (expired and taken by another reviewer, or released).
+    """
+    require(actor, UserRole.REVIEWER)
+    flt = flt or QueueFilter()
+    for _ in range(_BUSY_RETRIES):
+        got = _deal_once(store, actor, flt, after_seq=after_seq, hand=hand, shown=shown, ttl=ttl,
+                         gold_rate=gold_rate, rng=rng or random, now=now or utcnow())
+        if got is not _BUSY:
+            return got  # type: ignore[return-value]
+        # Every open example was locked by another reviewer's claim or decision: once they
+        # commit a slot may open, so "queue empty" must not be answered while they are busy.
+        _clock.sleep(0.02)
+    return Hand(None)
+
+
+def _deal_once(store: Store, actor: User, flt: QueueFilter, *, after_seq: int, hand: int, shown: tuple[tuple[str, str, int], ...],
+               ttl: timedelta, gold_rate: float, rng: random.Random | random.Random, now: datetime) -> object:
+    lock = "skip" if store.dialect == "postgresql" else None
+    with store.write() as conn:
+        claims_repo.purge_expired(conn, now=now)
+        held: list[tuple[str, int, str]] = []
+        for example_id, seq, token in claims_repo.held_by(conn, actor.id, now=now):
+            keep = len(held) < hand and (
+                claims_repo.matches(conn, example_id, flt) or claims_repo.is_gold(conn, example_id)
+                or claims_repo.live_decision(conn, example_id, actor.id) is not None  # reopened to change
+            )
+            if not keep:
+                claims_repo.release(conn, example_id, actor.id)
+            elif token is None:  # a claim from before tokens existed
+                held.append((example_id, seq, _hold(conn, actor, example_id, now=now, ttl=ttl)))
+            else:
+                held.append((example_id, seq, token))
+        busy = False
+        while len(held) < hand:
+            cursor = held[-1][1] if held else after_seq
+            found = _next_open(conn, actor, flt, after_seq=cursor, lock=lock, gold=gold_rate > 0 and rng.random() < gold_rate, now=now)
+            if found is _BUSY:
+                busy = not held
+                break
+            if found is None:
+                break
+            example_id, seq = found  # type: ignore[misc]
+            # Distinct times keep "oldest claim first" the order they were dealt in.
+            at = now + timedelta(microseconds=len(held))
+            token = _token()
+            claims_repo.put(conn, example_id, actor.id, now=at, expires_at=now + ttl, token=token)
+            held.append((example_id, seq, token))
+        if busy:
+            return _BUSY
+        claims_repo.renew(conn, actor.id, expires_at=now + ttl)
+        tokens = {t for _, _, t in held}
+        lost = [_lost_message(conn, actor, eid, seq, now=now) for eid, token, seq in shown if token not in tokens]
+        cards = [_as_claim(conn, actor, eid, seq, token) for eid, seq, token in held]
+    return Hand(cards[0] if cards else None, cards[1] if len(cards) > 1 else None, [m for m in lost if m])
+
+
+def _next_open(conn: Connection, actor: User, flt: QueueFilter, *, after_seq: int, lock: str | None, gold: bool, now: datetime) -> object:
+    """(example id, seq) of the next example the reviewer may claim, None, or _BUSY."""
+    if gold:
+        gold_id = claims_repo.gold_candidate(conn, actor.id, now=now)
+        if gold_id is not None:
+            return gold_id, int(examples_repo.get_row(conn, gold_id)["seq"])
+    required = decisions_service.required_decisions(conn)
+    for start in [after_seq, 0] if after_seq > 0 else [0]:
+        cursor = start
+        while True:
+            found = claims_repo.candidates(conn, actor.id, required=required, now=now, flt=flt, after_seq=cursor, limit=_BATCH, lock=lock)
+            for seq, example_id in found:
+                # The candidate query read a snapshot; under the row lock, count again.
+                if not lock or claims_repo.open_slots(conn, example_id, required=required, now=now, exclude_user=actor.id) > 0:
+                    return example_id, seq
+            if len(found) < _BATCH:
+                break
+            cursor = found[-1][0]
+    if lock and claims_repo.candidates(conn, actor.id, required=required, now=now, flt=flt, limit=1):
+        return _BUSY
+    return None
+
+
+def _lost_message(conn: Connection, actor: User, example_id: str, seq: int, *, now: datetime) -> str:
+    """Why a claim the reviewer was shown is gone ('' when they let go of it themselves)."""
+    row = claims_repo.get(conn, example_id, actor.id)
+    if row is not None or claims_repo.live_decision(conn, example_id, actor.id) is not None:
+        return ""  # skipped or decided (here or in another tab): not lost
+    others = claims_repo.holder_names(conn, example_id, now=now, exclude_user=actor.id)
+    if others:
+        return f"Your hold on example {seq} expired and {', '.join(others)} has it now."
+    return f"Your hold on example {seq} expired; it is back in the queue."
 
 
 def claim_next(
@@ -67,111 +238,210 @@ def claim_next(
     now: datetime | None = None,
 ) -> Claim | None:
     """The example this reviewer holds, else the next open one after ``after_seq`` (wrapping)."""
-    require(actor, UserRole.REVIEWER)
-    flt = flt or QueueFilter()
-    gold = gold_rate > 0 and (rng or random).random() < gold_rate
-    for _ in range(_BUSY_RETRIES):
-        got = _claim_once(store, actor, flt, after_seq=after_seq, ttl=ttl, gold=gold, now=now or utcnow())
-        if got is not _BUSY:
-            return got  # type: ignore[return-value]
-        # Every open example was locked by another reviewer's claim or decision: once they
-        # commit a slot may open, so "queue empty" must not be answered while they are busy.
-        _clock.sleep(0.02)
-    return None
-
-
-_BUSY = object()
-_BUSY_RETRIES = 200
-
-
-def _claim_once(store: Store, actor: User, flt: QueueFilter, *, after_seq: int, ttl: timedelta, gold: bool, now: datetime) -> object:
-    lock = "skip" if store.dialect == "postgresql" else None
-    with store.write() as conn:
-        claims_repo.purge_expired(conn, now=now)
-        for example_id, seq in claims_repo.held_by(conn, actor.id, now=now):
-            if claims_repo.matches(conn, example_id, flt) or claims_repo.is_gold(conn, example_id):
-                return _claim(conn, actor, example_id, seq, now=now, ttl=ttl)
-        claims_repo.release_live(conn, actor.id)
-        if gold:
-            gold_id = claims_repo.gold_candidate(conn, actor.id, now=now)
-            if gold_id is not None:
-                return _claim(conn, actor, gold_id, int(examples_repo.get_row(conn, gold_id)["seq"]), now=now, ttl=ttl)
-        required = decisions_service.required_decisions(conn)
-        for start in [after_seq, 0] if after_seq > 0 else [0]:
-            cursor = start
-            while True:
-                found = claims_repo.candidates(conn, actor.id, required=required, now=now, flt=flt, after_seq=cursor, limit=_BATCH, lock=lock)
-                for seq, example_id in found:
-                    # The candidate query read a snapshot; under the row lock, count again.
-                    if not lock or claims_repo.open_slots(conn, example_id, required=required, now=now, exclude_user=actor.id) > 0:
-                        return _claim(conn, actor, example_id, seq, now=now, ttl=ttl)
-                if len(found) < _BATCH:
-                    break
-                cursor = found[-1][0]
-        if lock and claims_repo.candidates(conn, actor.id, required=required, now=now, flt=flt, limit=1):
-            return _BUSY
-    return None
+    return deal(store, actor, flt=flt, after_seq=after_seq, hand=1, ttl=ttl, gold_rate=gold_rate, rng=rng, now=now).current
 
 
 def claim_example(store: Store, actor: User, example_id: str, *, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> Claim:
-    """Hold a named example (after an undo the reviewer goes back to it)."""
+    """Make a named example the reviewer's current one (their other claims go back to the queue)."""
     require(actor, UserRole.REVIEWER)
     now = now or utcnow()
     with store.write() as conn:
-        seq = int(examples_repo.get_row(conn, example_id)["seq"])
-        return _claim(conn, actor, example_id, seq, now=now, ttl=ttl)
+        return _take(conn, actor, example_id, now=now, ttl=ttl)
 
 
-def decide(store: Store, actor: User, decision: Decision, *, known_rules: set[str] | None = None) -> tuple[int, Outcome]:
-    """Record the actor's decision and let go of their claim, in one transaction."""
+def _take(conn: Connection, actor: User, example_id: str, *, now: datetime, ttl: timedelta) -> Claim:
+    seq = int(examples_repo.get_row(conn, example_id)["seq"])
+    claims_repo.release_live(conn, actor.id)
+    claims_repo.release(conn, example_id, actor.id)  # a skip of it, if any
+    token = _hold(conn, actor, example_id, now=now, ttl=ttl)
+    return _as_claim(conn, actor, example_id, seq, token)
+
+
+# --- answering a claim ----------------------------------------------------------------------
+def _check_claim(conn: Connection, actor: User, example_id: str, token: str, *, now: datetime) -> None:
+    """Refuse (ClaimLostError, saying why) unless the reviewer holds this claim right now."""
+    row = claims_repo.get(conn, example_id, actor.id)
+    if row is not None and not row["skipped"] and token and row["token"] == token:
+        return  # held (even if just past its expiry: nobody can have taken it, purges come first)
+    seq = int(examples_repo.get_row(conn, example_id)["seq"])
+    if claims_repo.live_decision(conn, example_id, actor.id) is not None and (row is None or row["token"] != token):
+        raise ClaimLostError(f"You already decided example {seq} (in another tab?); nothing recorded. "
+                             "To change it, reopen it from your recent decisions.")
+    others = claims_repo.holder_names(conn, example_id, now=now, exclude_user=actor.id)
+    if others:
+        raise ClaimLostError(f"Your hold on example {seq} expired and {', '.join(others)} has it now; nothing recorded.")
+    if row is not None and row["skipped"]:
+        raise ClaimLostError(f"You skipped example {seq} (in another tab?); nothing recorded. Undo the skip to decide it.")
+    raise ClaimLostError(f"Your hold on example {seq} ended (expired or released); nothing recorded. It is back in the queue.")
+
+
+def decide(
+    store: Store,
+    actor: User,
+    decision: Decision,
+    *,
+    token: str,
+    known_rules: set[str] | None = None,
+    now: datetime | None = None,
+) -> tuple[int, Outcome]:
+    """Record the actor's decision on the claim ``token`` names, and let go of the claim.
+
+    A reject needs a violated rule or a note. If the reviewer already has a decision on the
+    example that counts (they reopened it to change it), that one is retracted in the same
+    transaction: one reviewer never has two live decisions on one example.
+    """
     require(actor, UserRole.REVIEWER)
     if decision.kind != DecisionKind.DECISION:
         require(actor, UserRole.LEAD)
     if decision.reviewer != actor.name:
         raise PermissionDeniedError(f"{actor.name} cannot record a decision as {decision.reviewer}")
+    decisions_service.check_reason(decision)
+    now = now or utcnow()
     with store.write() as conn:
+        examples_repo.lock(conn, decision.example_id)
+        _check_claim(conn, actor, decision.example_id, token, now=now)
+        earlier = claims_repo.live_decision(conn, decision.example_id, actor.id)
+        if earlier is not None:
+            decisions_service.retract_in(conn, actor, decision.example_id, earlier)
         decision_id, settlement = decisions_service.append_in(conn, decision, actor, known_rules=known_rules)
         claims_repo.release(conn, decision.example_id, actor.id)
     return decision_id, settlement.outcome
 
 
-def skip(store: Store, actor: User, example_id: str, *, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> None:
-    """Pass on an example: it stays away from this reviewer (and open to others) until the claim expires."""
+def skip(store: Store, actor: User, example_id: str, *, token: str, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> None:
+    """Pass on a held example: it stays away from this reviewer (open to others) until it expires."""
     require(actor, UserRole.REVIEWER)
     now = now or utcnow()
     with store.write() as conn:
-        examples_repo.get_row(conn, example_id)
-        claims_repo.put(conn, example_id, actor.id, now=now, expires_at=now + ttl, skipped=True)
+        examples_repo.lock(conn, example_id)
+        _check_claim(conn, actor, example_id, token, now=now)
+        claims_repo.put(conn, example_id, actor.id, now=now, expires_at=now + ttl, skipped=True, token=token)
 
 
 def release(store: Store, actor: User, example_id: str) -> None:
-    """Give an example back to the queue (sign-out, filter change)."""
+    """Give one example back to the queue."""
     require(actor, UserRole.REVIEWER)
     with store.write() as conn:
         claims_repo.release(conn, example_id, actor.id)
 
 
-def undo(store: Store, actor: User) -> Decision | None:
-    """Retract the actor's last decision and hold its example again; None if nothing to undo."""
-    last = decisions_service.undo_last(store, actor)
-    if last is not None:
-        claim_example(store, actor, last.example_id)
-    return last
+def release_all(store: Store, actor: User) -> None:
+    """Give back every example the reviewer holds (sign-out, filter change); skips stay."""
+    with store.write() as conn:
+        claims_repo.release_live(conn, actor.id)
+
+
+# --- taking back ----------------------------------------------------------------------------
+def undo(store: Store, actor: User, *, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> Undone | None:
+    """Take back the reviewer's last action, a decision or a skip, and hold its example again."""
+    require(actor, UserRole.REVIEWER)
+    now = now or utcnow()
+    with store.write() as conn:
+        last = decisions_repo.last_by_reviewer(conn, actor.id)
+        skipped = claims_repo.last_skip(conn, actor.id, now=now)
+        if last is not None and last.kind != DecisionKind.DECISION:
+            last = None  # an adjudication is changed on the lead page, not undone here
+        if skipped is not None and (last is None or _aware(skipped[1]) >= last.created_at):
+            claim = _take(conn, actor, skipped[0], now=now, ttl=ttl)
+            return Undone("skip", skipped[0], claim.seq)
+        if last is None:
+            return None
+        decisions_service.retract_in(conn, actor, last.example_id, int(last.id or 0))
+        claim = _take(conn, actor, last.example_id, now=now, ttl=ttl)
+        return Undone("decision", last.example_id, claim.seq, last.verdict)
+
+
+def _own_live(conn: Connection, actor: User, decision_id: int) -> Decision:
+    found = decisions_repo.get(conn, decision_id)
+    if found is None or found.reviewer != actor.name or found.kind != DecisionKind.DECISION:
+        raise NotFoundError(f"no decision {decision_id} of yours")
+    if claims_repo.live_decision(conn, found.example_id, actor.id) != decision_id:
+        raise ConflictError(f"decision {decision_id} no longer counts (undone, changed or reopened by a lead)")
+    return found
+
+
+def undo_decision(store: Store, actor: User, decision_id: int, *, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> Undone:
+    """Retract one of the reviewer's own decisions (from the recent list) and hold its example."""
+    require(actor, UserRole.REVIEWER)
+    now = now or utcnow()
+    with store.write() as conn:
+        found = _own_live(conn, actor, decision_id)
+        examples_repo.lock(conn, found.example_id)
+        decisions_service.retract_in(conn, actor, found.example_id, decision_id)
+        claim = _take(conn, actor, found.example_id, now=now, ttl=ttl)
+    return Undone("decision", found.example_id, claim.seq, found.verdict)
+
+
+def reopen(store: Store, actor: User, decision_id: int, *, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> Claim:
+    """Hold the example of one of the reviewer's decisions again to change it (it counts until then)."""
+    require(actor, UserRole.REVIEWER)
+    now = now or utcnow()
+    with store.write() as conn:
+        found = _own_live(conn, actor, decision_id)
+        return _take(conn, actor, found.example_id, now=now, ttl=ttl)
+
+
+def jump(store: Store, actor: User, ref: str, *, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> Claim:
+    """Hold the example named by its id or ``source:line`` (to change it, if already decided)."""
+    require(actor, UserRole.REVIEWER)
+    now = now or utcnow()
+    with store.write() as conn:
+        example_id = _resolve(conn, ref.strip())
+        row = examples_repo.get_row(conn, example_id)
+        mine = claims_repo.live_decision(conn, example_id, actor.id)
+        if mine is None:
+            held = claims_repo.get(conn, example_id, actor.id)
+            required = decisions_service.required_decisions(conn)
+            if row["outcome"] not in (Outcome.PENDING.value, Outcome.CONFLICT.value):
+                raise ConflictError(f"example {row['seq']} is already settled; the Browse page shows it")
+            if (held is None or held["skipped"]) and claims_repo.open_slots(conn, example_id, required=required, now=now, exclude_user=actor.id) <= 0:
+                others = claims_repo.holder_names(conn, example_id, now=now, exclude_user=actor.id)
+                who = f"{', '.join(others)} holds it" if others else "it has all the decisions it needs"
+                raise ConflictError(f"example {row['seq']} is not open to you: {who}")
+        return _take(conn, actor, example_id, now=now, ttl=ttl)
+
+
+def _resolve(conn: Connection, ref: str) -> str:
+    if not ref:
+        raise NotFoundError("name an example: its id, or source:line")
+    try:
+        examples_repo.get_row(conn, ref)
+        return ref
+    except NotFoundError:
+        pass
+    source, sep, line = ref.rpartition(":")
+    if sep and source and line.strip().isdigit():
+        ids = examples_repo.find_by_place(conn, source.strip(), int(line))
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            raise ConflictError(f"{ref} names {len(ids)} examples; use the example id")
+    raise NotFoundError(f"no example {ref!r}: give its id, or source:line as imported (e.g. chats.jsonl:12)")
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+# --- figures --------------------------------------------------------------------------------
+def recent(store: Store, actor: User, *, limit: int = 20) -> list[Recent]:
+    """The reviewer's latest decisions, newest first, and whether each still counts."""
+    require(actor, UserRole.REVIEWER)
+    with store.read() as conn:
+        return [Recent(d, seq, live) for d, seq, live in decisions_repo.recent_by_reviewer(conn, actor.id, limit=limit)]
 
 
 def progress(store: Store, actor: User, *, flt: QueueFilter | None = None, now: datetime | None = None) -> Progress:
     """Decided / total in the queue's scope and the reviewer's own count today."""
     require(actor, UserRole.REVIEWER)
-    now = now or utcnow()
-    midnight = datetime.combine(now.astimezone(timezone.utc).date(), time(0), tzinfo=timezone.utc)
     with store.read() as conn:
         total, decided = claims_repo.progress(conn, flt or QueueFilter())
-        today = decisions_repo.count_by_reviewer_since(conn, actor.id, midnight)
-    return Progress(decided=decided, total=total, today=today)
+    return Progress(decided=decided, total=total, today=today_count(store, actor, now=now))
 
 
 def today_count(store: Store, actor: User, *, now: datetime | None = None) -> int:
     """The reviewer's own decisions since midnight UTC (an indexed range count)."""
+    require(actor, UserRole.REVIEWER)
     now = now or utcnow()
     midnight = datetime.combine(now.astimezone(timezone.utc).date(), time(0), tzinfo=timezone.utc)
     with store.read() as conn:

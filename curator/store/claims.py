@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from curator.models import DecisionKind, Outcome
 from curator.store.dialect import upsert
-from curator.store.schema import claims, decisions, examples, flags, gold
+from curator.store.schema import claims, decisions, examples, flags, gold, users
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,13 @@ def _decided_by(user_id: Any, example_col: sa.ColumnElement[str]) -> sa.ColumnEl
         ~retracted,
         ~reopened,
     )
+
+
+def _decided_by_row(user_id: Any, example_id: str) -> sa.ColumnElement[bool]:
+    """The row _D is the user's counted decision on ``example_id``."""
+    retracted = sa.exists().where(_R.c.example_id == _D.c.example_id, _R.c.kind == DecisionKind.RETRACTION.value, _R.c.target_id == _D.c.id)
+    reopened = sa.exists().where(_O.c.example_id == _D.c.example_id, _O.c.kind == DecisionKind.REOPEN.value, _O.c.id > _D.c.id)
+    return sa.and_(_D.c.example_id == example_id, _D.c.reviewer_id == user_id, _D.c.kind == DecisionKind.DECISION.value, ~retracted, ~reopened)
 
 
 def _holders(example_col: sa.ColumnElement[str], *, now: Any, exclude_user: Any = None) -> sa.ScalarSelect[int]:
@@ -123,25 +130,75 @@ def open_slots(conn: Connection, example_id: str, *, required: int, now: datetim
     return required - int(n) - int(held)
 
 
-def held_by(conn: Connection, user_id: int, *, now: datetime) -> list[tuple[str, int]]:
-    """(example id, seq) of the user's live, unskipped claims, newest first."""
+def held_by(conn: Connection, user_id: int, *, now: datetime) -> list[tuple[str, int, str | None]]:
+    """(example id, seq, token) of the user's live, unskipped claims, oldest claim first."""
     stmt = (
-        sa.select(claims.c.example_id, examples.c.seq)
+        sa.select(claims.c.example_id, examples.c.seq, claims.c.token)
         .join(examples, examples.c.id == claims.c.example_id)
         .where(claims.c.user_id == user_id, claims.c.skipped.is_(False), claims.c.expires_at > now)
-        .order_by(claims.c.claimed_at.desc())
+        .order_by(claims.c.claimed_at, examples.c.seq)
     )
-    return [(str(e), int(s)) for e, s in conn.execute(stmt)]
+    return [(str(e), int(s), t) for e, s, t in conn.execute(stmt)]
 
 
-def put(conn: Connection, example_id: str, user_id: int, *, now: datetime, expires_at: datetime, skipped: bool = False) -> None:
+def put(
+    conn: Connection,
+    example_id: str,
+    user_id: int,
+    *,
+    now: datetime,
+    expires_at: datetime,
+    skipped: bool = False,
+    token: str | None = None,
+) -> None:
     """Claim (or re-claim, or mark skipped) an example for a user."""
     upsert(
         conn,
         claims,
         ["example_id", "user_id"],
-        {"example_id": example_id, "user_id": user_id, "claimed_at": now, "expires_at": expires_at, "skipped": skipped},
+        {"example_id": example_id, "user_id": user_id, "claimed_at": now, "expires_at": expires_at, "skipped": skipped, "token": token},
     )
+
+
+def get(conn: Connection, example_id: str, user_id: int) -> sa.RowMapping | None:
+    """The user's claim row on the example (live, expired or skipped), if any."""
+    stmt = sa.select(claims).where(claims.c.example_id == example_id, claims.c.user_id == user_id)
+    return conn.execute(stmt).mappings().first()
+
+
+def renew(conn: Connection, user_id: int, *, expires_at: datetime) -> None:
+    """Extend every unskipped claim the user holds (they are still working on them)."""
+    conn.execute(claims.update().where(claims.c.user_id == user_id, claims.c.skipped.is_(False)).values(expires_at=expires_at))
+
+
+def last_skip(conn: Connection, user_id: int, *, now: datetime) -> tuple[str, datetime] | None:
+    """(example id, time) of the user's most recent skip that still keeps the example away."""
+    stmt = (
+        sa.select(claims.c.example_id, claims.c.claimed_at)
+        .where(claims.c.user_id == user_id, claims.c.skipped.is_(True), claims.c.expires_at > now)
+        .order_by(claims.c.claimed_at.desc())
+        .limit(1)
+    )
+    row = conn.execute(stmt).first()
+    return (str(row[0]), row[1]) if row else None
+
+
+def holder_names(conn: Connection, example_id: str, *, now: datetime, exclude_user: int) -> list[str]:
+    """Names of the other users holding a live claim on the example."""
+    stmt = (
+        sa.select(users.c.name)
+        .join(claims, claims.c.user_id == users.c.id)
+        .where(claims.c.example_id == example_id, claims.c.skipped.is_(False), claims.c.expires_at > now, claims.c.user_id != exclude_user)
+        .order_by(users.c.name)
+    )
+    return [str(n) for n in conn.scalars(stmt)]
+
+
+def live_decision(conn: Connection, example_id: str, user_id: int) -> int | None:
+    """Id of the user's decision on the example that still counts, if any."""
+    stmt = sa.select(_D.c.id).where(_decided_by_row(user_id, example_id)).order_by(_D.c.id.desc()).limit(1)
+    found = conn.scalar(stmt)
+    return int(found) if found is not None else None
 
 
 def release(conn: Connection, example_id: str, user_id: int) -> None:

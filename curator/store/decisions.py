@@ -160,3 +160,19 @@ def count_by_reviewer_since(conn: Connection, reviewer_id: int, since: datetime)
 
 def count(conn: Connection) -> int:
     return int(conn.scalar(sa.select(sa.func.count()).select_from(decisions)) or 0)
+
+
+def recent_by_reviewer(conn: Connection, reviewer_id: int, *, limit: int = 20) -> list[tuple[Decision, int, bool]]:
+    """The reviewer's latest decisions, newest first: (decision, example seq, still counts)."""
+    r, o = decisions.alias("r"), decisions.alias("o")
+    retracted = sa.exists().where(r.c.example_id == decisions.c.example_id, r.c.kind == DecisionKind.RETRACTION.value, r.c.target_id == decisions.c.id)
+    reopened = sa.exists().where(o.c.example_id == decisions.c.example_id, o.c.kind == DecisionKind.REOPEN.value, o.c.id > decisions.c.id)
+    stmt = (
+        sa.select(*_COLUMNS, examples.c.seq, sa.not_(sa.or_(retracted, reopened)).label("live"))
+        .join(users, users.c.id == decisions.c.reviewer_id)
+        .join(examples, examples.c.id == decisions.c.example_id)
+        .where(decisions.c.reviewer_id == reviewer_id, decisions.c.kind == DecisionKind.DECISION.value)
+        .order_by(decisions.c.created_at.desc(), decisions.c.id.desc())
+        .limit(limit)
+    )
+    return [(_decision(row), int(row["seq"]), bool(row["live"])) for row in conn.execute(stmt).mappings()]

@@ -144,6 +144,8 @@ claims = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     # A skipped example stays claimed by its skipper (so the queue moves on) until it expires.
     sa.Column("skipped", sa.Boolean, nullable=False, server_default=sa.false()),
+    # 0008: a fresh random token per claim; a decision names the token of the claim it answers.
+    sa.Column("token", sa.String(32)),
     sa.Index("ix_claims_user", "user_id", "expires_at"),
 )
 

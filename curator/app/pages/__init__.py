@@ -5,10 +5,20 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-# In navigation order; the first page a user may open is their landing page.
+from curator.models import UserRole
+
+# In navigation order.
 PAGE_MODULES = ("review", "browse", "dashboard", "lead", "admin")
+# Where each role lands after sign-in. Only reviewers land on Review: opening it claims
+# examples, and a lead or admin signing in to do something else must not hold any.
+LANDING = {UserRole.REVIEWER: "review", UserRole.LEAD: "lead", UserRole.ADMIN: "admin"}
 
 
 def load_pages() -> list[tuple[str, ModuleType]]:
     """(name, module) of every page, in navigation order."""
     return [(name, importlib.import_module(f"curator.app.pages.{name}")) for name in PAGE_MODULES]
+
+
+def landing_page(role: UserRole) -> str:
+    """The page a user of this role sees first."""
+    return LANDING.get(role, "review")

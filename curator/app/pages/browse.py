@@ -6,8 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from curator.app import deps
-from curator.app.chat import plain
-from curator.app.pages._conversation import conversation
+from curator.app.chat import conversation, plain
 from curator.errors import CuratorError
 from curator.models import User, UserRole, Verdict
 from curator.services import browse as browse_service
@@ -97,7 +96,7 @@ def _detail(store: Store, user: User, example_id: str) -> None:
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Conversation**")
-        conversation(ex)
+        conversation(ex, key="browse_conversation")
     with right:
         if ex.warnings:
             st.markdown("**Validation warnings**")

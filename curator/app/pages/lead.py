@@ -8,8 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from curator.app import deps
-from curator.app.chat import plain
-from curator.app.pages._conversation import conversation
+from curator.app.chat import conversation, plain
 from curator.errors import CuratorError
 from curator.models import Correction, Decision, Message, Role, User, UserRole, Verdict
 from curator.services import adjudication, gold
@@ -83,7 +82,7 @@ def _conflicts(store: Store, lead: User) -> None:
     st.markdown("**Decisions**")
     _side_by_side(item.decisions)
     with st.expander("Conversation", expanded=True):
-        conversation(item.example)
+        conversation(item.example, key="lead_conversation")
     with st.form("lead_adjudicate_form", clear_on_submit=True):
         st.markdown(f"**Adjudicate {item.example.id}**")
         verdict = st.radio("Verdict", VERDICTS, horizontal=True, key="lead_adj_verdict")

@@ -1,4 +1,4 @@
-"""Review: one example at a time, decided with the keyboard against the guidelines beside it."""
+"""Review: one example at a time in the review card, decided with the keyboard, guidelines beside it."""
 
 from __future__ import annotations
 
@@ -6,128 +6,25 @@ from typing import Any
 
 import streamlit as st
 
-from curator.app import chat, deps, state
-from curator.errors import CuratorError
-from curator.models import Correction, Decision, Example, Message, Role, User, UserRole, Verdict
+from curator.app import chat, components, deps, figures, state
+from curator.models import UserRole
 from curator.services import queue
-from curator.store import Store
-from curator.store import examples as examples_repo
+from curator.services import review as review_service
 from curator.store.claims import QueueFilter
 
 TITLE = "Review"
 ICON = ":material/rate_review:"
 MIN_ROLE = UserRole.REVIEWER
-
-SHORTCUTS = {"approve": "A", "negative": "N", "reject": "X", "edit": "E", "skip": "S", "undo": "U", "save": "Ctrl+Enter", "cancel": "Esc"}
-
-
-# --- cached read-mostly figures (they would cost a scan per click at a million examples) ----
-def _count(url: str, flt: QueueFilter) -> tuple[int, int]:
-    from curator.store import claims as claims_repo
-
-    with deps.get_store().read() as conn:
-        return claims_repo.progress(conn, flt)
-
-
-_cached_count = st.cache_data(ttl=10, show_spinner=False)(_count)
-EXACT_BELOW = 100_000  # below this many examples the count is cheap: always exact
-
-
-def _progress(url: str, flt: QueueFilter) -> tuple[int, int]:
-    total, decided = _cached_count(url, flt)
-    return _count(url, flt) if total < EXACT_BELOW else (total, decided)
+EMPTY = "Your queue is empty: every example here is decided or held by another reviewer."
+SEVERITY_BADGE = {"blocker": "red", "major": "orange", "minor": "gray"}
 
 
 @st.cache_data(ttl=300, show_spinner=False)
 def _sources(url: str) -> list[str]:
+    from curator.store import examples as examples_repo
+
     with deps.get_store().read() as conn:
         return sorted(examples_repo.counts_by(conn, "source_name"))
-
-
-# --- actions (button callbacks: they run before the rerun renders the next example) ---------
-def _record(store: Store, user: User, verdict: Verdict, *, rules: list[str] | None = None, correction: Correction | None = None) -> None:
-    claim = state.claim()
-    if claim is None:
-        return
-    gs = deps.guideline_set()
-    decision = Decision(
-        example_id=claim.example.id,
-        reviewer=user.name,
-        verdict=verdict,
-        rules=rules or [],
-        note=(state.get(state.K_NOTE) or "").strip(),
-        correction=correction,
-        guideline_version=gs.version if gs is not None else None,
-    )
-    try:
-        queue.decide(store, user, decision, known_rules=set(gs.ids) if gs is not None else None)
-    except CuratorError as exc:
-        state.put(state.FLASH, ("error", str(exc)))
-        return
-    done = {Verdict.APPROVE: "Approved", Verdict.NEGATIVE: "Marked negative", Verdict.REJECT: "Rejected"}[verdict]
-    state.put(state.FLASH, ("ok", f"{done} example {claim.seq}"))
-    state.clear_decision_widgets(claim.example.id, len(claim.example.messages))
-    state.set_claim(None)
-
-
-def _approve(store: Store, user: User) -> None:
-    _record(store, user, Verdict.APPROVE)
-
-
-def _save_negative(store: Store, user: User) -> None:
-    reply = (state.get(state.K_REPLY) or "").strip()
-    _record(store, user, Verdict.NEGATIVE, correction=Correction(reply=reply) if reply else None)
-
-
-def _save_reject(store: Store, user: User) -> None:
-    _record(store, user, Verdict.REJECT, rules=list(state.get(state.K_RULES) or []))
-
-
-def _save_edit(store: Store, user: User) -> None:
-    claim = state.claim()
-    if claim is None:
-        return
-    edited = _edited_messages(claim.example)
-    _record(store, user, Verdict.APPROVE, correction=Correction(messages=edited))
-
-
-def _skip(store: Store, user: User) -> None:
-    claim = state.claim()
-    if claim is None:
-        return
-    queue.skip(store, user, claim.example.id)
-    state.put(state.FLASH, ("ok", f"Skipped example {claim.seq}"))
-    state.clear_decision_widgets(claim.example.id, len(claim.example.messages))
-    state.set_claim(None)
-
-
-def _undo(store: Store, user: User) -> None:
-    old = state.claim()
-    undone = queue.undo(store, user)
-    if undone is None:
-        state.put(state.FLASH, ("info", "Nothing to undo."))
-        return
-    if old is not None and old.example.id != undone.example_id:
-        queue.release(store, user, old.example.id)
-        state.clear_decision_widgets(old.example.id, len(old.example.messages))
-    state.set_claim(queue.claim_example(store, user, undone.example_id))
-    state.put(state.FLASH, ("ok", f"Undid your {undone.verdict.value if undone.verdict else ''} decision"))
-
-
-def _set_mode(mode: str | None) -> None:
-    state.set_mode(mode)
-
-
-# --- pieces of the page ---------------------------------------------------------------------
-def _edited_messages(example: Example) -> list[Message]:
-    out: list[Message] = []
-    for i, m in enumerate(example.messages):
-        key = state.edit_key(example.id, i)
-        if isinstance(m.content, str) and key in st.session_state:
-            out.append(m.model_copy(update={"content": st.session_state[key]}))
-        else:
-            out.append(m)
-    return out
 
 
 def _filters(gs: Any) -> QueueFilter:
@@ -139,112 +36,99 @@ def _filters(gs: Any) -> QueueFilter:
     return state.queue_filter()
 
 
-def _progress_line(store: Store, user: User, flt: QueueFilter) -> None:
-    total, decided = _progress(store.url, flt)
+def _on_outbox() -> None:
+    """Carry out the card's new intents in order (before the rerun draws the result)."""
+    outbox = state.card_outbox()
+    user = deps.current_user()
+    if not outbox or user is None:
+        return
+    card_id, done = str(outbox.get("card", "")), state.acked(str(outbox.get("card", "")))
+    items = sorted((i for i in outbox.get("items") or [] if isinstance(i, dict) and isinstance(i.get("seq"), int)), key=lambda i: i["seq"])
+    gs = deps.guideline_set()
+    for item in items:
+        if item["seq"] <= done:
+            continue  # sent again while its answer was on its way: carried out once only
+        notice = review_service.apply(deps.get_store(), user, item, known_rules=set(gs.ids) if gs is not None else None,
+                                      guideline_version=gs.version if gs is not None else None)
+        state.put(state.NOTICE, notice)
+        state.put(state.ACKED, (card_id, item["seq"]))
+        if item.get("action") in ("undo", "undo_decision", "reopen", "jump"):
+            state.put(state.SHOWN, ())  # the reviewer moved on purpose: nothing shown was lost
+
+
+def _card(claim: queue.Claim | None, gs: Any, flags_by_id: dict[str, list[dict[str, Any]]], store: Any, user: Any) -> dict[str, Any] | None:
+    if claim is None:
+        return None
+    ex = claim.example
+    where = ex.source.name if ex.source else "unknown source"  # as a decisions file names it, no server path
+    line = f":{ex.source.line}" if ex.source and ex.source.line else ""
+    tokens = f"{ex.tokens:,} tokens" if ex.tokens is not None else "tokens not counted"
+    severity = {r.id: str(r.severity) for r in gs.rules} if gs is not None else {}
+    flags = flags_by_id.get(ex.id, [])
+    final = ex.final_reply
+    editable = {str(i): m.content for i, m in enumerate(ex.messages) if isinstance(m.content, str)}
+    replaces = None
+    if claim.replaces is not None:
+        earlier = next((r.decision for r in queue.recent(store, user, limit=200) if r.decision.id == claim.replaces), None)
+        if earlier is not None:
+            reply = earlier.correction.reply.text if earlier.correction and earlier.correction.reply else None
+            replaces = {"verdict": earlier.verdict.value if earlier.verdict else "decision", "note": earlier.note, "rules": earlier.rules, "reply": reply}
+    return {
+        "example_id": ex.id,
+        "token": claim.token,
+        "seq": claim.seq,
+        "gold": claim.gold,
+        "header": f"Example {claim.seq} · {where}{line} · {tokens} · id {ex.id}",
+        "warnings": list(ex.warnings),
+        "flags": [{"rule_id": f.get("rule_id", "?"), "check": f.get("check_name", "check"), "message": f.get("message", ""),
+                   "severity": severity.get(f.get("rule_id", ""), "minor")} for f in flags],
+        "preselect": [r for r in dict.fromkeys(f.get("rule_id") for f in flags) if r in severity],
+        "original_reply": final.text if final is not None else "",
+        "editable": editable,
+        "roles": {str(i): m.role.value for i, m in enumerate(ex.messages)},
+        "last_editable": max((int(i) for i in editable), default=-1),
+        "replaces": replaces,
+        "conversation": chat.conversation_data(ex),
+    }
+
+
+def _recent(store: Any, user: Any) -> list[dict[str, Any]]:
+    rows = []
+    for r in queue.recent(store, user):
+        d = r.decision
+        bits = [f"example {r.seq}", f"{d.created_at:%H:%M}"]
+        if d.rules:
+            bits.append(", ".join(d.rules))
+        if d.correction is not None:
+            bits.append("edited" if d.correction.messages else "with desired reply")
+        if d.note:
+            bits.append(f"note: {d.note[:60]}")
+        rows.append({"decision_id": d.id, "verdict": d.verdict.value if d.verdict else "?", "label": " · ".join(bits), "live": r.live})
+    return rows
+
+
+def _progress(store: Any, user: Any, flt: QueueFilter) -> None:
+    counted = figures.queue_progress(store, flt)
     today = queue.today_count(store, user)
+    if counted is None:  # the same element either way, so the card below keeps its place
+        st.progress(0.0, text=f"counting the queue… · {today:,} decided by you today")
+        return
+    total, decided = counted
     st.progress(decided / total if total else 1.0, text=f"{decided:,} / {total:,} decided in this queue · {today:,} by you today")
 
 
-def _header(claim: queue.Claim) -> None:
-    ex = claim.example
-    # The source name is what a decisions file names (source + line), and no server path leaks.
-    where = ex.source.name if ex.source else "unknown source"
-    line = f":{ex.source.line}" if ex.source and ex.source.line else ""
-    tokens = f"{ex.tokens:,} tokens" if ex.tokens is not None else "tokens not counted"
-    st.caption(chat.plain(f"Example {claim.seq} · {where}{line} · {tokens} · id {ex.id}"))
-
-
-def _warnings(example: Example, flags: list[dict[str, Any]]) -> None:
-    for w in example.warnings:
-        st.warning(chat.plain(w), icon=":material/warning:")
-    for f in flags:
-        st.error(chat.plain(f"{f.get('rule_id', '?')} ({f.get('check_name', 'check')}): {f.get('message', '')}"), icon=":material/flag:")
-
-
-def _conversation(example: Example) -> None:
-    system = [m for m in example.messages if m.role in (Role.SYSTEM, Role.DEVELOPER)]
-    if system:
-        with st.expander("System prompt", icon=":material/settings:"):
-            for m in system:
-                st.markdown(chat.plain(m.text))
-    for m in example.prompt:
-        if m.role not in (Role.SYSTEM, Role.DEVELOPER):
-            chat.message(m)
-    final = example.final_reply
-    if final is None:
-        return
-    if example.rejected is None:
-        chat.message(final, label="final reply")
-        return
-    chosen, rejected = st.columns(2)
-    with chosen:
-        chat.message(final, label="final reply")
-    with rejected:
-        chat.message(example.rejected, label="rejected alternative")
-
-
-def _buttons(store: Store, user: User, claim: queue.Claim | None) -> None:
-    none = claim is None
-    row = st.container(horizontal=True, gap="small")
-    specs = [
-        ("approve", "Approve", ":material/check:", "primary", _approve, (store, user)),
-        ("negative", "Negative", ":material/thumb_down:", "secondary", _set_mode, ("negative",)),
-        ("reject", "Reject", ":material/block:", "secondary", _set_mode, ("reject",)),
-        ("edit", "Edit", ":material/edit:", "secondary", _set_mode, ("edit",)),
-        ("skip", "Skip", ":material/skip_next:", "tertiary", _skip, (store, user)),
-        ("undo", "Undo", ":material/undo:", "tertiary", _undo, (store, user)),
-    ]
-    for name, label, icon, kind, action, args in specs:
-        row.button(label, key=f"btn_{name}", icon=icon, type=kind, shortcut=SHORTCUTS[name], on_click=action, args=args,
-                   disabled=none and name != "undo", width="content")
-
-
-def _save_row(store: Store, user: User, action: Any, label: str, *, disabled: bool = False) -> None:
-    row = st.container(horizontal=True, gap="small")
-    row.button(label, key="btn_save", type="primary", icon=":material/save:", shortcut=SHORTCUTS["save"], on_click=action, args=(store, user), disabled=disabled)
-    row.button("Cancel", key="btn_cancel", shortcut=SHORTCUTS["cancel"], on_click=_set_mode, args=(None,))
-
-
-def _mode_panel(store: Store, user: User, claim: queue.Claim, gs: Any, flags: list[dict[str, Any]]) -> None:
-    mode = state.mode()
-    if mode == "negative":
-        st.text_area("Desired reply (optional): what the assistant should have said", key=state.K_REPLY, height=150)
-        _save_row(store, user, _save_negative, "Save negative")
-    elif mode == "reject":
-        options = list(gs.ids) if gs is not None else sorted({f["rule_id"] for f in flags})
-        if state.K_RULES not in st.session_state:
-            st.session_state[state.K_RULES] = [r for r in dict.fromkeys(f["rule_id"] for f in flags) if r in options]
-        st.multiselect("Violated rules", options, key=state.K_RULES, placeholder="choose the rules this example breaks")
-        _save_row(store, user, _save_reject, "Save reject")
-    elif mode == "edit":
-        ex = claim.example
-        for i, m in enumerate(ex.messages):
-            if isinstance(m.content, str):
-                st.text_area(f"Message {i + 1} · {m.role.value}", value=m.content, key=state.edit_key(ex.id, i), height=100 if m.role == Role.SYSTEM else 140)
-        diff = chat.unified_diff(ex.messages, _edited_messages(ex))
-        if diff:
-            st.caption("Changes against the original")
-            st.code(diff, language="diff")
-        else:
-            st.caption("No changes yet: edit a message above (Ctrl+Enter applies a text box).")
-        _save_row(store, user, _save_edit, "Save edit", disabled=not diff)
-
-
-def _guidelines(gs: Any, flagged: set[str]) -> None:
-    st.subheader("Guidelines", divider="gray")
+def _guidelines(gs: Any) -> None:
+    st.subheader("Guidelines", divider="gray", anchor=False)
     if gs is None:
-        st.info("No guidelines loaded yet (a lead loads them with the guideline service).")
+        st.info("No guidelines loaded yet (a lead loads them with `curator guidelines load`).")
         return
-    # Two elements however many rules: the page re-renders on every decision.
-    lines = [
-        f"{'⚑ ' if rule.id in flagged else ''}**{chat.plain(rule.id)}** · {chat.plain(rule.title)} · _{rule.severity}_"
-        for rule in gs.rules
-    ]
+    # Two elements however many rules; severities apart by colour (blocker red, major orange).
+    lines = [f":{SEVERITY_BADGE.get(str(r.severity), 'gray')}-badge[{r.severity}] **{chat.plain(r.id)}** · {chat.plain(r.title)}" for r in gs.rules]
     st.markdown("  \n".join(lines))
     with st.expander("Full text of every rule", icon=":material/menu_book:"):
         parts = []
         for rule in gs.rules:
-            part = f"**{chat.plain(rule.id)} · {chat.plain(rule.title)}** (_{rule.severity}_)  \n{chat.plain(rule.text)}"
+            part = f":{SEVERITY_BADGE.get(str(rule.severity), 'gray')}-badge[{rule.severity}] **{chat.plain(rule.id)} · {chat.plain(rule.title)}**  \n{chat.plain(rule.text)}"
             if rule.good:
                 part += f"  \n_Good:_ {chat.plain(rule.good)}"
             if rule.bad:
@@ -255,36 +139,38 @@ def _guidelines(gs: Any, flagged: set[str]) -> None:
 
 
 def render() -> None:
-    """The review page."""
+    """The review page: deal the reviewer's claims, show the card, carry out what it sends."""
     user = deps.require_role(MIN_ROLE)
     store = deps.get_store()
     gs = deps.guideline_set()
     flt = _filters(gs)
     if state.get(state.LAST_FILTER) != flt:
+        # Held examples the new filter excludes go back to the queue (deal does it); the
+        # others keep their claim, so a key pressed while the filter applies still counts.
         state.put(state.LAST_FILTER, flt)
-        state.set_claim(None)
-    flash = state.get(state.FLASH)
-    if flash:
-        state.drop(state.FLASH)
-        (st.error if flash[0] == "error" else st.toast)(chat.plain(flash[1]))
-    claim = state.claim()
-    if claim is None:
-        claim = queue.claim_next(store, user, flt=flt, after_seq=state.cursor())
-        state.set_claim(claim)
-    _progress_line(store, user, flt)
-    flags = deps.flags_for(claim.example.id) if claim is not None else []
-    main, side = st.columns([5, 2], gap="large")
-    with main:
-        if claim is None:
-            st.success("Your queue is empty: every example here is decided or held by another reviewer.", icon=":material/done_all:")
-            _buttons(store, user, None)
-        else:
-            _header(claim)
-            _warnings(claim.example, flags)
-            _conversation(claim.example)
-            st.divider()
-            st.text_input("Note (optional)", key=state.K_NOTE, placeholder="why, for the lead and the audit")
-            _buttons(store, user, claim)
-            _mode_panel(store, user, claim, gs, flags)
-    with side:
-        _guidelines(gs, {f["rule_id"] for f in flags})
+        state.put(state.SHOWN, ())
+    hand = queue.deal(store, user, flt=flt, after_seq=state.cursor(), shown=tuple(state.get(state.SHOWN) or ()))
+    held = [c for c in (hand.current, hand.next) if c is not None]
+    state.put(state.SHOWN, tuple((c.example.id, c.token, c.seq) for c in held))
+    if held:
+        state.put(state.CURSOR, held[-1].seq)
+    flags = {c.example.id: deps.flags_for(c.example.id) for c in held}
+    notice = state.get(state.NOTICE)
+    ack = state.get(state.ACKED)
+    _progress(store, user, flt)
+    with st.sidebar:
+        _guidelines(gs)  # beside the card at any width; the card takes the page
+    components.review(
+        {
+            "ack": {"card": ack[0], "seq": ack[1]} if ack else None,
+            "current": _card(hand.current, gs, flags, store, user),
+            "next": _card(hand.next, gs, flags, store, user),
+            "rules": [{"id": r.id, "title": r.title, "severity": str(r.severity)} for r in gs.rules] if gs is not None else [],
+            "recent": _recent(store, user),
+            "notice": {"kind": notice.kind, "text": notice.text} if notice else None,
+            "lost": hand.lost,
+            "empty": EMPTY,
+        },
+        key=state.K_CARD,
+        on_outbox=_on_outbox,
+    )

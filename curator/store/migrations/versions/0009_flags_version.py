@@ -5,14 +5,14 @@ tells them apart, so an import or `guidelines load` that was killed half-way is 
 next one. Existing examples start with none: the next import or load recomputes their flags once.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,139 @@
+"""The review card's intents: what a reviewer asked for in the browser, checked and carried out.
+
+An intent is untrusted JSON from the page: ``{"seq": 7, "action": "approve", "example_id": ...,
+"token": ..., "note": ..., "rules": [...], "reply": ..., "messages": [{"index": 2, "content":
+...}], "decision_id": ..., "ref": ...}``. Each field is checked here; the queue then checks the
+claim the intent answers, so a stale or replayed intent records nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from curator.errors import CuratorError, InvalidInputError
+from curator.models import Correction, Decision, Message, Role, User, UserRole, Verdict
+from curator.services import queue
+from curator.services.users import require
+from curator.store import Store
+from curator.store import examples as examples_repo
+
+ACTIONS = ("approve", "negative", "reject", "edit", "skip", "undo", "undo_decision", "reopen", "jump")
+MAX_TEXT = 1_000_000  # characters in one field: a corrected message may be long, not unbounded
+_DONE = {"approve": "Approved", "negative": "Marked negative", "reject": "Rejected", "edit": "Saved edit of"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the page tells the reviewer after an intent: ``kind`` is ok, info or error."""
+
+    kind: str
+    text: str
+
+
+def _text(intent: dict[str, Any], name: str) -> str:
+    value = intent.get(name) or ""
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise InvalidInputError(f"{name} must be text of at most {MAX_TEXT:,} characters", field=name)
+    return value
+
+
+def _int(intent: dict[str, Any], name: str) -> int:
+    value = intent.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInputError(f"{name} must be a number", field=name)
+    return value
+
+
+def apply(
+    store: Store,
+    actor: User,
+    intent: dict[str, Any],
+    *,
+    known_rules: Collection[str] | None = None,
+    guideline_version: str | None = None,
+) -> Notice:
+    """Carry out one intent; a refusal (stale claim, missing reason, bad input) is an error notice.
+
+    Someone without the right to review at all is refused with PermissionDeniedError, not a notice.
+    """
+    require(actor, UserRole.REVIEWER)
+    try:
+        return _apply(store, actor, intent, known_rules=known_rules, guideline_version=guideline_version)
+    except CuratorError as exc:
+        return Notice("error", str(exc))
+
+
+def _apply(store: Store, actor: User, intent: dict[str, Any], *, known_rules: Collection[str] | None, guideline_version: str | None) -> Notice:
+    action = intent.get("action")
+    if action not in ACTIONS:
+        raise InvalidInputError(f"unknown action {action!r}", field="action")
+    if action == "undo":
+        undone = queue.undo(store, actor)
+        if undone is None:
+            return Notice("info", "Nothing to undo.")
+        what = "skip" if undone.kind == "skip" else str(undone.verdict.value if undone.verdict else "decision")
+        return Notice("ok", f"Undid your {what} of example {undone.seq}")
+    if action == "undo_decision":
+        undone = queue.undo_decision(store, actor, _int(intent, "decision_id"))
+        return Notice("ok", f"Undid your {undone.verdict.value if undone.verdict else 'decision'} of example {undone.seq}")
+    if action == "reopen":
+        claim = queue.reopen(store, actor, _int(intent, "decision_id"))
+        return Notice("info", f"Example {claim.seq} reopened: your decision counts until you decide again")
+    if action == "jump":
+        claim = queue.jump(store, actor, _text(intent, "ref"))
+        return Notice("info", f"Example {claim.seq}" + (": you decided it before; deciding again changes it" if claim.replaces else ""))
+    example_id, token = _text(intent, "example_id"), _text(intent, "token")
+    with store.read() as conn:
+        row = examples_repo.get_row(conn, example_id)
+        example = examples_repo.row_to_example(row) if action in ("negative", "edit") else None
+    seq = int(row["seq"])
+    if action == "skip":
+        queue.skip(store, actor, example_id, token=token)
+        return Notice("ok", f"Skipped example {seq}")
+    note = _text(intent, "note").strip()
+    rules: list[str] = []
+    correction: Correction | None = None
+    verdict = Verdict.APPROVE
+    if action == "reject":
+        verdict = Verdict.REJECT
+        raw = intent.get("rules") or []
+        if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
+            raise InvalidInputError("rules must be a list of rule ids", field="rules")
+        rules = list(dict.fromkeys(raw))
+    elif action == "negative":
+        verdict = Verdict.NEGATIVE
+        reply = _text(intent, "reply")
+        final = example.final_reply if example else None
+        if reply.strip() and not (final is not None and reply == final.text):
+            correction = Correction(reply=Message(role=Role.ASSISTANT, content=reply))
+    elif action == "edit":
+        correction = Correction(messages=_edited(example, intent.get("messages")))  # type: ignore[arg-type]
+    decision = Decision(example_id=example_id, reviewer=actor.name, verdict=verdict, rules=rules, note=note,
+                        correction=correction, guideline_version=guideline_version)
+    queue.decide(store, actor, decision, token=token, known_rules=set(known_rules) if known_rules is not None else None)
+    extra = " with a desired reply" if action == "negative" and correction else ""
+    return Notice("ok", f"{_DONE[action]} example {seq}{extra}")
+
+
+def _edited(example: Any, raw: Any) -> list[Message]:
+    """The example's messages with the edited ones replaced; refused when nothing changed."""
+    if not isinstance(raw, list) or not raw:
+        raise InvalidInputError("nothing edited", field="messages")
+    messages = list(example.messages)
+    changed = False
+    for item in raw:
+        if not isinstance(item, dict):
+            raise InvalidInputError("each edit names a message index and its content", field="messages")
+        index, content = item.get("index"), item.get("content")
+        if not isinstance(index, int) or not 0 <= index < len(messages) or not isinstance(content, str) or len(content) > MAX_TEXT:
+            raise InvalidInputError("each edit names a message index and its content", field="messages")
+        if not isinstance(messages[index].content, str):
+            raise InvalidInputError(f"message {index + 1} is not plain text and cannot be edited here", field="messages")
+        if content != messages[index].content:
+            messages[index] = messages[index].model_copy(update={"content": content})
+            changed = True
+    if not changed:
+        raise InvalidInputError("nothing edited", field="messages")
+    return messages
