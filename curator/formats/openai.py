@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from curator.formats import codes
-from curator.formats.conversation import Conversation, Converted, leftovers, require
+from curator.formats.conversation import Conversation, Converted, leftovers, require, split_pair
 from curator.formats.validate import Issue
 
 _CHAT_KEYS = frozenset({"messages", "tools"})
@@ -39,9 +39,11 @@ def from_openai_preference(record: dict[str, Any]) -> Converted:
     preferred, rejected = record["preferred_output"], record["non_preferred_output"]
     if not preferred:
         return [Issue(codes.EMPTY_MESSAGES, "preferred_output", "'preferred_output' is empty")]
-    if len(rejected) != 1:
-        return [Issue(codes.WRONG_TYPE, "non_preferred_output",
-                      f"'non_preferred_output' must hold exactly one message, not {len(rejected)}")]
+    if not rejected:
+        return [Issue(codes.EMPTY_MESSAGES, "non_preferred_output", "'non_preferred_output' is empty")]
+    split = split_pair([*messages, *preferred], [*messages, *rejected], field="non_preferred_output")
+    if isinstance(split, Issue):
+        return [split]
     metadata = leftovers(record, _PREF_KEYS)
     metadata.update(leftovers(source, _CHAT_KEYS))
-    return Conversation([*messages, *preferred], source.get("tools"), rejected[0], metadata)
+    return Conversation(split[0], source.get("tools"), split[1], metadata)
