@@ -211,7 +211,8 @@ def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: 
         for name in names:
             writers[name] = open_writer(name, root, card=card)
         with store.read() as conn:
-            for row in cluster_store.export_rows(conn, EXPORTABLE, batch=WRITE_BATCH):
+            encoding = model_info(DEFAULT_MODEL).encoding  # the counts the manifest reports
+            for row in cluster_store.export_rows(conn, EXPORTABLE, batch=WRITE_BATCH, tokens_in=(encoding, encoding)):
                 eid = row[1]
                 where = side.get(eid)
                 if where is None:
