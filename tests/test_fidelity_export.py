@@ -10,7 +10,8 @@ from typing import Any
 
 import datasets
 import pytest
-from conftest import SAMPLE, make_user
+from conftest import make_user
+from fidelity_data import settle
 
 from curator.export import EXPORT_FORMATS, SPLITS
 from curator.models import UserRole
@@ -21,8 +22,6 @@ from curator.store import Store
 from curator.store import examples as examples_repo
 
 DATA = Path(__file__).parent / "data" / "fidelity"
-FIXTURES = ("mixed.jsonl", "pairs_with_tools.jsonl", "kto.jsonl")
-CORRECTED = "Refunds cover charges from the last 30 days; last year's cannot be refunded."
 
 
 def lines(path: Path) -> list[dict[str, Any]]:
@@ -31,35 +30,6 @@ def lines(path: Path) -> list[dict[str, Any]]:
 
 def both(out: Path, fmt: str, pattern: str = "{split}.jsonl") -> list[dict[str, Any]]:
     return [row for split in SPLITS for row in lines(out / fmt / pattern.format(split=split))]
-
-
-def settle(store: Store, tmp_path: Path, *, sample: bool) -> None:
-    """Import the fixtures (and the sample data), then settle every example through a decisions file."""
-    paths = [DATA / name for name in FIXTURES]
-    if sample:
-        paths += sorted(p for p in SAMPLE.iterdir() if p.name.startswith("tallybook_"))
-    for path in paths:
-        import_file(store, path)
-    lead = make_user(store, "lead", UserRole.LEAD)
-    make_user(store, "ana")
-    planted = json.loads((SAMPLE / "planted.json").read_text(encoding="utf-8")) if sample else []
-    negative_places = {(p["file"], p["line"]) for p in planted if p["kind"] in ("negative", "ai-boilerplate")}
-    negative_places.add(("mixed.jsonl", 7))
-    with store.read() as conn:
-        negatives = {eid for place in negative_places for eid in examples_repo.find_by_place(conn, *place)}
-        ids = [row["id"] for row in examples_repo.iter_rows(conn, columns=["id"])]
-    decisions = []
-    for n, eid in enumerate(ids):
-        line: dict[str, Any] = {"example_id": eid, "reviewer": "ana", "verdict": "approve"}
-        if eid in negatives:
-            line["verdict"] = "negative"
-            if n % 2 or not sample:
-                line["correction"] = {"reply": CORRECTED}
-        decisions.append(line)
-    path = tmp_path / "decisions.jsonl"
-    path.write_text("".join(json.dumps(d) + "\n" for d in decisions), encoding="utf-8")
-    report = import_decisions(store, lead, path)
-    assert report.errors == [] and report.applied == len(ids)
 
 
 @pytest.fixture

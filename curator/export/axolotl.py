@@ -49,6 +49,11 @@ class AxolotlWriter(ConversationWriter):
             shaped[TRAINING_FIELD] = False if message.get("weight") == 0 else None
         return super().finish_row(row, record)
 
+    def card_features(self) -> list[dict[str, Any]] | None:
+        from curator.export.cards import TOOLS, messages
+
+        return [messages("messages", {"name": TRAINING_FIELD, "dtype": "bool"}), TOOLS]
+
     def close(self) -> None:
         super().close()
         header = (

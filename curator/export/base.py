@@ -78,9 +78,19 @@ class JsonlWriter(FormatWriter):
     def close(self) -> None:
         for fh in self._files.values():
             fh.close()
+        features = self.card_features()
+        if features is not None:
+            from curator.export.cards import write_card
+
+            write_card(self.folder, features, self.description)
+
+    def card_features(self) -> list[dict[str, Any]] | None:
+        """The features a dataset card declares for these files (None: no card)."""
+        return None
 
     def abort(self) -> None:
-        self.close()
+        for fh in self._files.values():
+            fh.close()
 
 
 class ConversationWriter(JsonlWriter):
@@ -114,3 +124,10 @@ class ConversationWriter(JsonlWriter):
         """The row's format-specific additions; by default, note the OpenAI keys it drops."""
         self.note_dropped_keys(record)
         return row
+
+    def card_features(self) -> list[dict[str, Any]] | None:
+        if not self.plain:
+            return None
+        from curator.export.cards import TOOLS, messages
+
+        return [messages("messages"), TOOLS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from curator.export.base import ConversationWriter, JsonlWriter
+from curator.export.cards import TOOLS, messages
 from curator.export.messages import plain_message, plain_messages, unsupported
 from curator.export.records import ExportRecord
 
@@ -40,6 +41,9 @@ class TrlDpoWriter(JsonlWriter):
             "rejected": [plain_message(pair.rejected)],
         }, record)]
 
+    def card_features(self) -> list[dict[str, Any]] | None:
+        return [messages("prompt"), messages("chosen"), messages("rejected"), TOOLS]
+
 
 class TrlKtoWriter(JsonlWriter):
     """KTOTrainer's conversational unpaired preference: prompt / completion / label."""
@@ -59,6 +63,9 @@ class TrlKtoWriter(JsonlWriter):
             row = {"prompt": plain_messages(u.prompt), "completion": [plain_message(u.completion)], "label": u.label}
             rows.append(_with_tools(row, record))
         return rows
+
+    def card_features(self) -> list[dict[str, Any]] | None:
+        return [messages("prompt"), messages("completion"), {"name": "label", "dtype": "bool"}, TOOLS]
 
 
 def _with_tools(row: dict[str, Any], record: ExportRecord) -> dict[str, Any]:
