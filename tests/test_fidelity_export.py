@@ -112,6 +112,18 @@ def test_weight_zero_becomes_axolotls_training_flag(fixture_export: tuple[Path, 
     assert weights == [[None, None, 0, None, 1]]
 
 
+def test_a_conversation_with_nothing_to_train_is_left_out(tmp_path: Path) -> None:
+    from curator.export import build_record, open_writer
+    from curator.models import Example, Verdict
+
+    ex = Example.create([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!", "weight": 0}])
+    for name in ("openai", "axolotl", "hf"):
+        writer = open_writer(name, tmp_path)
+        assert writer.add("train", build_record(ex, Verdict.APPROVE, None)) == 0
+        writer.close()
+        assert writer.left_out == {"nothing_to_train": 1}, name
+
+
 def test_parallel_tool_calls_stays_in_openai_files_and_is_counted_elsewhere(fixture_export: tuple[Path, dict[str, Any]]) -> None:
     out, manifest = fixture_export
     (row,) = [r for r in both(out, "openai") if "parallel_tool_calls" in r]

@@ -20,6 +20,7 @@ WEIGHT_0 = "weight_0"  # an assistant turn marked weight 0 (not to be trained) t
 TOOLS = "tools"  # tool definitions, calls or results the format cannot express
 ROLES_NOT_ALTERNATING = "roles_not_alternating"  # the format needs strict user/assistant turns
 SYSTEM_NOT_FIRST = "system_not_first"  # a system message after the first turn
+NOTHING_TO_TRAIN = "nothing_to_train"  # every assistant reply is marked weight 0
 
 REASONS = {
     EMPTY_REPLY: "an assistant reply with no text and no tool call (warning empty_reply): nothing to train on",
@@ -28,6 +29,7 @@ REASONS = {
     TOOLS: "tool definitions, tool calls or tool results the format cannot express",
     ROLES_NOT_ALTERNATING: "turns that do not alternate user / assistant as the format requires",
     SYSTEM_NOT_FIRST: "a system message after the first turn, which the format cannot place",
+    NOTHING_TO_TRAIN: "every assistant reply is marked weight 0: the row has nothing to train",
 }
 # Record-level keys only OpenAI's formats carry (manifest: counts.by_format[<format>].not_carried).
 OPENAI_ROW_KEYS = ("parallel_tool_calls",)
@@ -68,8 +70,13 @@ def unsupported(messages: Iterable[dict[str, Any]], *, parts: bool = False, weig
     """Why a format cannot take these messages (a reason above), or None.
 
     ``parts``: the format holds non-text content parts; ``weights``: it can mark weight 0.
-    Every training format refuses an empty assistant reply.
+    Every training format refuses an empty assistant reply, and a conversation whose every
+    reply is marked not to be trained.
     """
+    messages = list(messages)
+    replies = [m.get("weight") for m in messages if m.get("role") == "assistant"]
+    if replies and all(w == 0 for w in replies):
+        return NOTHING_TO_TRAIN
     for message in messages:
         if message.get("role") == "assistant":
             if is_empty_reply(message) and message.get("weight") != 0:

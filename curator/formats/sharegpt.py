@@ -14,6 +14,7 @@ from typing import Any
 
 from curator.formats import codes
 from curator.formats.conversation import Conversation, Converted, leftovers
+from curator.formats.trl import KTO_LABEL
 from curator.formats.validate import Issue, json_kind
 
 ROLE_MAP = {
@@ -72,7 +73,7 @@ def from_sharegpt(record: dict[str, Any]) -> Converted:
     used = _USED if key == "conversations" else _USED | {"messages"}
     metadata = leftovers(record, used)
     if kto_tag is not None:
-        metadata["kto_label"] = kto_tag
+        metadata[KTO_LABEL] = kto_tag
     return Conversation(messages, tools, rejected if isinstance(rejected, dict) else None, metadata)
 
 
