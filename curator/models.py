@@ -150,6 +150,7 @@ class Example(BaseModel):
     source: Source | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
     tokens: int | None = None
+    tokens_encoding: str | None = None  # the tiktoken encoding `tokens` was counted in
     warnings: list[str] = Field(default_factory=list)
     # Plain-dict messages and their canonical JSON, cached: an import computes them once for
     # the id and reuses them for token counts and storage.

@@ -30,7 +30,7 @@ def test_export_json_prints_the_manifest(sqlite_url: str, tmp_path: Path) -> Non
     assert manifest == json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert (manifest["counts"]["train"], manifest["counts"]["test"]) == (9, 3)
     assert manifest["arguments"]["formats"] == ["openai", "trl-sft"] and manifest["seed"] == 2
-    assert set(manifest["files"]) == {"openai/train.jsonl", "openai/test.jsonl", "trl-sft/train.jsonl", "trl-sft/test.jsonl"}
+    assert set(manifest["files"]) == {"openai/train.jsonl", "openai/test.jsonl", "trl-sft/train.jsonl", "trl-sft/test.jsonl", "trl-sft/README.md"}
 
 
 def test_dedup_json_reports_clusters(sqlite_url: str) -> None:

@@ -117,13 +117,14 @@ def lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_every_jsonl_loads_with_datasets(written: Path) -> None:
-    folders = sorted(p.parent for p in written.rglob("train.jsonl"))
-    assert len(folders) == len(EXPORT_FORMATS) - 1  # hf is a saved DatasetDict, not JSONL
+@pytest.mark.parametrize("prefix", ["", "preference_", "kto_"])
+def test_every_jsonl_loads_with_datasets(written: Path, prefix: str) -> None:
+    folders = sorted(p.parent for p in written.rglob(f"{prefix}train.jsonl"))
+    assert len(folders) == (len(EXPORT_FORMATS) - 1 if not prefix else 1)  # hf is a saved DatasetDict
     for folder in folders:
-        files = {s: str(folder / f"{s}.jsonl") for s in SPLITS}
+        files = {s: str(folder / f"{prefix}{s}.jsonl") for s in SPLITS}
         loaded = datasets.load_dataset("json", data_files=files)
-        assert {s: loaded[s].num_rows for s in SPLITS} == {s: len(lines(folder / f"{s}.jsonl")) for s in SPLITS}, folder
+        assert {s: loaded[s].num_rows for s in SPLITS} == {s: len(lines(folder / f"{prefix}{s}.jsonl")) for s in SPLITS}, folder
 
 
 def test_openai_files_reimport_with_zero_problems(written: Path, tmp_path: Path) -> None:
@@ -139,25 +140,32 @@ def test_openai_files_reimport_with_zero_problems(written: Path, tmp_path: Path)
 
 def test_trl_columns_are_what_the_trainers_expect(written: Path) -> None:
     sft = lines(written / "trl-sft" / "train.jsonl")
-    assert {tuple(sorted(r)) for r in sft} == {("messages",), ("messages", "tools")}
+    assert {tuple(sorted(r)) for r in sft} == {("messages", "tools")}
+    assert [r["tools"] is None for r in sft] == [True, False, True, True]
     assert all(isinstance(m["content"], str) for r in sft for m in r["messages"])
     dpo = lines(written / "trl-dpo" / "test.jsonl") + lines(written / "trl-dpo" / "train.jsonl")
-    assert [sorted(r) for r in dpo] == [["chosen", "prompt", "rejected"]] * 2
+    assert [sorted(r) for r in dpo] == [["chosen", "prompt", "rejected", "tools"]] * 2
     kto = lines(written / "trl-kto" / "train.jsonl")
-    assert all(sorted(r) == ["completion", "label", "prompt"] for r in kto)
+    assert [sorted(r) for r in kto] == [["completion", "label", "prompt", "tools"]] * 6
+    assert [r["tools"] == TOOLS for r in kto] == [False, True, False, False, False, False]
     assert [r["label"] for r in kto] == [True, True, True, True, False, False]
 
 
 def test_sharegpt_turns(written: Path) -> None:
     rows = lines(written / "sharegpt" / "train.jsonl")
-    assert rows[0]["conversations"] == [
-        {"from": "system", "value": SYSTEM["content"]},
+    assert rows[0] == {"system": SYSTEM["content"], "conversations": [
         {"from": "human", "value": "How do I add a logo?"},
         {"from": "gpt", "value": "Settings > Branding > Upload logo."},
-    ]
+    ]}
+    assert len(rows) == 3  # the tool conversation is not FastChat's to hold
+
+
+def test_llama_factory_turns(written: Path) -> None:
+    rows = lines(written / "llama-factory" / "train.jsonl")
     call_turns = [t for t in rows[1]["conversations"] if t["from"] == "function_call"]
     assert json.loads(call_turns[0]["value"]) == {"name": "lookup_invoice", "arguments": {"number": "1042"}}
     assert json.loads(rows[1]["tools"]) == TOOLS
+    assert rows[0]["system"] == SYSTEM["content"] and rows[0]["tools"] == ""
 
 
 def test_axolotl_config_names_the_files(written: Path) -> None:
@@ -166,7 +174,8 @@ def test_axolotl_config_names_the_files(written: Path) -> None:
     assert (train["path"], test["path"]) == ("axolotl/train.jsonl", "axolotl/test.jsonl")
     assert train["type"] == "chat_template" and train["field_messages"] == "messages"
     assert train["message_property_mappings"] == {"role": "role", "content": "content"}
-    assert lines(written / "axolotl" / "train.jsonl")[0]["messages"][1] == {"role": "user", "content": "How do I add a logo?"}
+    assert lines(written / "axolotl" / "train.jsonl")[0]["messages"][1] == {
+        "role": "user", "content": "How do I add a logo?", "name": None, "tool_calls": None, "tool_call_id": None, "training": None}
 
 
 def test_hf_folder_loads_and_matches_its_parquet(written: Path) -> None:

@@ -156,7 +156,7 @@ def test_hh_pairs_that_part_early_are_problems(tmp_path: Path) -> None:
         "chosen": "\n\nHuman: a\n\nAssistant: b\n\nHuman: c\n\nAssistant: d",
         "rejected": "\n\nHuman: a\n\nAssistant: x\n\nHuman: c\n\nAssistant: y"})
     (parsed,) = read(path, format="hh")
-    assert [(p.code, p.field) for p in parsed.problems] == [(codes.WRONG_TYPE, "rejected")]
+    assert [(p.code, p.field) for p in parsed.problems] == [(codes.PAIR_PROMPT_MISMATCH, "rejected")]
 
 
 def test_trl_explicit_standard_and_conversational() -> None:

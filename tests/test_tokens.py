@@ -212,7 +212,7 @@ def test_tool_calls_count_name_and_arguments(o200k) -> None:
 def test_tools_are_counted_by_their_json(o200k) -> None:
     tools = [{"type": "function", "function": {"name": "forecast", "parameters": {"type": "object"}}}]
     messages = [{"role": "user", "content": "hi"}]
-    tools_json = json.dumps(tools, ensure_ascii=False, separators=(",", ":"))
+    tools_json = json.dumps(tools, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     assert count_messages(messages, tools=tools) == count_messages(messages) + len(o200k.encode(tools_json))
     assert count_messages(messages, tools=[]) == count_messages(messages)
 

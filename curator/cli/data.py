@@ -79,7 +79,9 @@ def stats(ctx: Context, model: str, as_json: bool) -> None:
     click.echo(table([[k, v] for k, v in s["by_outcome"].items()], ["outcome", "examples"]))
     if s["tokens"]:
         t = s["tokens"]
-        click.echo("tokens ({}): ".format(s["model"]) + ", ".join(f"{k} {t[k]:,.0f}" for k in ("min", "p10", "median", "p90", "max")))
+        click.echo("tokens ({}, {}): ".format(s["model"], s["encoding"]) + ", ".join(f"{k} {t[k]:,.0f}" for k in ("min", "p10", "median", "p90", "max")))
+        if s["recounted"]:
+            click.echo(f"counted again in {s['encoding']}: {s['recounted']} examples (imported for another model)")
         click.echo(f"over the {s['max_example_tokens']:,}-token limit: {s['over_limit']}")
     if s["cost"]:
         c = s["cost"]

@@ -7,8 +7,10 @@ from typing import Any
 import yaml
 
 from curator.export.base import ConversationWriter
+from curator.export.records import ExportRecord
 
 CONFIG_NAME = "axolotl.yaml"
+TRAINING_FIELD = "training"  # Axolotl's per-message flag (message_field_training): false = not trained
 
 
 def config_snippet(folder: str = "axolotl") -> dict[str, Any]:
@@ -21,7 +23,9 @@ def config_snippet(folder: str = "axolotl") -> dict[str, Any]:
             "split": "train",  # a local JSON file loads as one split named train
             "type": "chat_template",
             "field_messages": "messages",
+            "field_tools": "tools",
             "message_property_mappings": {"role": "role", "content": "content"},
+            "message_field_training": TRAINING_FIELD,
             "roles_to_train": ["assistant"],
         }
 
@@ -29,12 +33,26 @@ def config_snippet(folder: str = "axolotl") -> dict[str, Any]:
 
 
 class AxolotlWriter(ConversationWriter):
-    """{"messages": [{"role", "content"}...]} rows for type: chat_template, and axolotl.yaml beside them."""
+    """{"messages": [{"role", "content"}...]} rows for type: chat_template, and axolotl.yaml beside them.
+
+    OpenAI's ``weight: 0`` (do not train this reply) becomes Axolotl's ``training: false``.
+    """
 
     name = "axolotl"
     kind = "sft"
     description = "Axolotl chat_template JSONL with a config snippet (axolotl.yaml)"
+    holds_weights = True
 
+    def finish_row(self, row: dict[str, Any], record: ExportRecord) -> dict[str, Any]:
+        for shaped, message in zip(row["messages"], record.messages or [], strict=True):
+            # null: Axolotl's roles_to_train decides; every message has the key (one schema)
+            shaped[TRAINING_FIELD] = False if message.get("weight") == 0 else None
+        return super().finish_row(row, record)
+
+    def card_features(self) -> list[dict[str, Any]] | None:
+        from curator.export.cards import TOOLS, messages
+
+        return [messages("messages", {"name": TRAINING_FIELD, "dtype": "bool"}), TOOLS]
 
     def close(self) -> None:
         super().close()

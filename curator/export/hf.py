@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curator.export.base import SPLITS, FormatWriter
-from curator.export.messages import plain_messages
+from curator.export.messages import plain_message, unsupported
 from curator.export.records import ExportRecord
 
 CARD_NAME = "README.md"
@@ -30,6 +30,7 @@ _MESSAGE = pa.struct([
     ("name", pa.string()),
     ("tool_call_id", pa.string()),
     ("tool_calls", pa.list_(_CALL)),
+    ("weight", pa.int8()),  # OpenAI's weight: 0 = do not train this reply; null otherwise
 ])
 # A fixed schema: an empty split has the same columns as a full one, and nothing depends on
 # which row Arrow happens to infer types from. Tool definitions are free-form JSON schemas, so
@@ -41,6 +42,13 @@ SCHEMA = pa.schema([
     ("messages", pa.list_(_MESSAGE)),
     ("tools", pa.string()),
 ])
+
+
+def _hf_message(message: dict[str, Any]) -> dict[str, Any]:
+    out = plain_message(message)
+    if message.get("weight") is not None:
+        out["weight"] = message["weight"]
+    return out
 
 
 def parquet_name(split: str) -> str:
@@ -77,11 +85,16 @@ class HfWriter(FormatWriter):
     def add(self, split: str, record: ExportRecord) -> int:
         if record.messages is None:
             return 0
+        reason = unsupported(record.messages, weights=True)
+        if reason:
+            self.leave_out(reason)
+            return 0
+        self.note_dropped_keys(record)
         self._rows[split].append({
             "id": record.id,
             "verdict": record.verdict.value,
             "corrected": record.corrected,
-            "messages": plain_messages(record.messages),
+            "messages": [_hf_message(m) for m in record.messages],
             "tools": json.dumps(record.tools, sort_keys=True, ensure_ascii=False) if record.tools else None,
         })
         self.rows[split] += 1
@@ -123,7 +136,7 @@ class HfWriter(FormatWriter):
         lines += ["", "| split | rows |", "| --- | --- |"]
         lines += [f"| {split} | {self.rows[split]} |" for split in SPLITS]
         columns = ("Columns: `id` (curator's content hash), `verdict` (approve or negative), `corrected`, "
-                   "`messages`, `tools` (a JSON string, or null).")
+                   "`messages` (with `weight` 0 on a reply not to be trained), `tools` (a JSON string, or null).")
         lines += ["", columns]
         if self.card:
             lines += ["", "## How it was made", ""]

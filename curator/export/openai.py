@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from curator.export.base import ConversationWriter, JsonlWriter
+from curator.export.messages import OPENAI_ROW_KEYS, unsupported
 from curator.export.records import ExportRecord
 
 
@@ -15,6 +16,9 @@ class OpenAIChatWriter(ConversationWriter):
     kind = "sft"
     description = "OpenAI chat fine-tuning (SFT) JSONL"
     plain = False  # OpenAI takes its own message shape as it is (parts, weight)
+
+    def finish_row(self, row: dict[str, Any], record: ExportRecord) -> dict[str, Any]:
+        return _with_row_keys(row, record)
 
 
 class OpenAIPreferenceWriter(JsonlWriter):
@@ -28,7 +32,19 @@ class OpenAIPreferenceWriter(JsonlWriter):
         pair = record.pair
         if pair is None:
             return []
+        reason = unsupported([pair.chosen, pair.rejected], parts=True, weights=True)
+        if reason:
+            return self.leave_out(reason)
         source: dict[str, Any] = {"messages": pair.prompt}
         if record.tools:
             source["tools"] = record.tools
+        _with_row_keys(source, record)
         return [{"input": source, "preferred_output": [pair.chosen], "non_preferred_output": [pair.rejected]}]
+
+
+def _with_row_keys(row: dict[str, Any], record: ExportRecord) -> dict[str, Any]:
+    """OpenAI's own row keys (parallel_tool_calls), kept from the imported record."""
+    for key in OPENAI_ROW_KEYS:
+        if key in record.metadata:
+            row[key] = record.metadata[key]
+    return row

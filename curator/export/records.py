@@ -7,6 +7,10 @@
 |            | (edited, original) where a reply was rewritten |                                      |
 | KTO        | reply True; `rejected` / original False   | original False; correction True           |
 
+An example imported from a KTO file with label false (metadata ``kto_label``) holds an undesired
+reply: approving it keeps it as such, so it is built as a negative (never an SFT target or a
+desired reply unless a reviewer's correction replaces it).
+
 Pure logic: no storage, no files.
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from curator.formats.trl import KTO_LABEL
 from curator.models import Correction, Example, Role, Verdict
 
 Messages = list[dict[str, Any]]
@@ -90,6 +95,8 @@ def build_from_messages(
     """build_record on messages already in their JSON shape (the export's fast path: no re-validation)."""
     if verdict not in (Verdict.APPROVE, Verdict.NEGATIVE):
         raise ValueError(f"only approved and negative examples are exported, not {verdict.value}")
+    if verdict == Verdict.APPROVE and metadata and metadata.get(KTO_LABEL) is False:
+        verdict = Verdict.NEGATIVE  # the source labelled this reply undesired (KTO)
     original_prompt, original_reply = _split_final(original)
     pair: Pair | None = None
     unpaired: list[Unpaired] = []

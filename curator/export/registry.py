@@ -9,6 +9,7 @@ from curator.errors import InvalidInputError
 from curator.export.axolotl import AxolotlWriter
 from curator.export.base import FormatWriter
 from curator.export.hf import HfWriter
+from curator.export.llama_factory import LlamaFactoryWriter
 from curator.export.openai import OpenAIChatWriter, OpenAIPreferenceWriter
 from curator.export.sharegpt import ShareGptWriter
 from curator.export.trl import TrlDpoWriter, TrlKtoWriter, TrlSftWriter
@@ -22,6 +23,7 @@ WRITERS: dict[str, type[FormatWriter]] = {
         TrlDpoWriter,
         TrlKtoWriter,
         ShareGptWriter,
+        LlamaFactoryWriter,
         AxolotlWriter,
         HfWriter,
     )

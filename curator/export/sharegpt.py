@@ -1,56 +1,69 @@
-"""ShareGPT JSONL: {"conversations": [{"from", "value"}], "tools"?}, as FastChat and LLaMA-Factory read it."""
+"""ShareGPT JSONL as FastChat trains on it: {"system", "conversations": [{"from", "value"}...]}.
+
+FastChat's rules (``fastchat/train``): turns alternate human, gpt, human, ... from the first;
+the system prompt is the top-level ``system`` field (read by ``train_with_template``). What
+FastChat cannot express — tool definitions, calls and results, a system message after the first
+turn, turns that do not alternate — is left out and counted, never flattened into text.
+LLaMA-Factory's ShareGPT variant, which holds tools, is the ``llama-factory`` format.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from curator.export.base import JsonlWriter
-from curator.export.messages import content_text
+from curator.export.messages import (
+    ROLES_NOT_ALTERNATING,
+    SYSTEM_NOT_FIRST,
+    TOOLS,
+    content_text,
+    unsupported,
+)
 from curator.export.records import ExportRecord
 
-SPEAKERS = {"system": "system", "developer": "system", "user": "human", "assistant": "gpt",
-            "tool": "observation", "function": "observation"}
+SYSTEM_ROLES = ("system", "developer")
 
 
-def _call(call: dict[str, Any]) -> dict[str, Any]:
-    function = call.get("function", {})
-    arguments = function.get("arguments", "")
-    try:
-        parsed: Any = json.loads(arguments)
-    except (TypeError, ValueError):
-        parsed = arguments  # kept as sent; the importer already flagged invalid JSON
-    return {"name": function.get("name", ""), "arguments": parsed}
+def leading_system(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """The first message's text if it is a system (or developer) message, and the rest."""
+    if messages and messages[0].get("role") in SYSTEM_ROLES:
+        return content_text(messages[0].get("content")), messages[1:]
+    return "", messages
 
 
-def turns(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """from/value turns; an assistant's tool calls become a function_call turn (LLaMA-Factory)."""
-    out: list[dict[str, str]] = []
-    for message in messages:
-        text = content_text(message.get("content"))
-        calls = message.get("tool_calls")
-        if calls:
-            if text:
-                out.append({"from": "gpt", "value": text})
-            shaped = [_call(c) for c in calls]
-            value = shaped[0] if len(shaped) == 1 else shaped
-            out.append({"from": "function_call", "value": json.dumps(value, sort_keys=True, ensure_ascii=False)})
-        else:
-            out.append({"from": SPEAKERS.get(message["role"], message["role"]), "value": text})
-    return out
+def fastchat_turns(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]] | str:
+    """(system, human/gpt turns), or the reason FastChat cannot take these messages."""
+    system, rest = leading_system(messages)
+    turns = []
+    for i, message in enumerate(rest):
+        role = message.get("role")
+        if role in SYSTEM_ROLES:
+            return SYSTEM_NOT_FIRST
+        if role in ("tool", "function") or message.get("tool_calls") or message.get("function_call"):
+            return TOOLS
+        if role != ("user", "assistant")[i % 2]:
+            return ROLES_NOT_ALTERNATING
+        turns.append({"from": "human" if role == "user" else "gpt", "value": content_text(message.get("content"))})
+    return system, turns
 
 
 class ShareGptWriter(JsonlWriter):
-    """SFT conversations as ShareGPT turns; tools as a JSON string, as LLaMA-Factory expects."""
+    """SFT conversations as FastChat's human/gpt turns, the system prompt beside them."""
 
     name = "sharegpt"
     kind = "sft"
-    description = "ShareGPT JSONL (conversations of from/value turns)"
+    description = "ShareGPT JSONL as FastChat reads it (system + alternating human/gpt turns)"
 
     def rows_for(self, record: ExportRecord) -> list[dict[str, Any]]:
         if record.messages is None:
             return []
-        row: dict[str, Any] = {"conversations": turns(record.messages)}
         if record.tools:
-            row["tools"] = json.dumps(record.tools, sort_keys=True, ensure_ascii=False)
-        return [row]
+            return self.leave_out(TOOLS)
+        reason = unsupported(record.messages)
+        shaped = reason or fastchat_turns(record.messages)
+        if isinstance(shaped, str):
+            return self.leave_out(shaped)
+        self.note_dropped_keys(record)
+        system, turns = shaped
+        # Every row has both keys: the train and test files share one schema.
+        return [{"system": system, "conversations": turns}]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from curator.export.base import ConversationWriter, JsonlWriter
-from curator.export.messages import plain_message, plain_messages
+from curator.export.cards import TOOLS, messages
+from curator.export.messages import plain_message, plain_messages, unsupported
 from curator.export.records import ExportRecord
 
 
@@ -29,11 +30,19 @@ class TrlDpoWriter(JsonlWriter):
         pair = record.pair
         if pair is None:
             return []
-        return [{
+        # Weights mean nothing here (only the completions are trained): they are not a loss.
+        reason = unsupported([*pair.prompt, pair.chosen, pair.rejected], weights=True)
+        if reason:
+            return self.leave_out(reason)
+        self.note_dropped_keys(record)
+        return [_with_tools({
             "prompt": plain_messages(pair.prompt),
             "chosen": [plain_message(pair.chosen)],
             "rejected": [plain_message(pair.rejected)],
-        }]
+        }, record)]
+
+    def card_features(self) -> list[dict[str, Any]] | None:
+        return [messages("prompt"), messages("chosen"), messages("rejected"), TOOLS]
 
 
 class TrlKtoWriter(JsonlWriter):
@@ -44,7 +53,25 @@ class TrlKtoWriter(JsonlWriter):
     description = "TRL KTOTrainer conversational unpaired preference JSONL (prompt, completion, label)"
 
     def rows_for(self, record: ExportRecord) -> list[dict[str, Any]]:
-        return [
-            {"prompt": plain_messages(u.prompt), "completion": [plain_message(u.completion)], "label": u.label}
-            for u in record.unpaired
-        ]
+        rows = []
+        for u in record.unpaired:
+            reason = unsupported([*u.prompt, u.completion], weights=True)
+            if reason:
+                self.leave_out(reason)
+                continue
+            self.note_dropped_keys(record)
+            row = {"prompt": plain_messages(u.prompt), "completion": [plain_message(u.completion)], "label": u.label}
+            rows.append(_with_tools(row, record))
+        return rows
+
+    def card_features(self) -> list[dict[str, Any]] | None:
+        return [messages("prompt"), messages("completion"), {"name": "label", "dtype": "bool"}, TOOLS]
+
+
+def _with_tools(row: dict[str, Any], record: ExportRecord) -> dict[str, Any]:
+    """TRL reads a 'tools' column (the chat template renders it): keep the example's.
+
+    Every row has it (null without tools): train and test load together with one schema.
+    """
+    row["tools"] = record.tools or None
+    return row

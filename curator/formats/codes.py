@@ -31,13 +31,14 @@ RECORD_TOO_LARGE = "record_too_large"  # a line or record over limits.MAX_RECORD
 TOO_DEEP = "too_deep"  # nested deeper than limits.MAX_DEPTH
 LONE_SURROGATE = "lone_surrogate"  # a \ud800-style escape that is half of a UTF-16 pair
 INPUT_TOO_LARGE = "input_too_large"  # a gzip file decompressing past its limit: the rest is unread
+PAIR_PROMPT_MISMATCH = "pair_prompt_mismatch"  # a preference pair's two sides answer different prompts
 
 ERRORS = (
     INVALID_JSON, NOT_UTF8, NOT_OBJECT, MISSING_MESSAGES, MESSAGES_NOT_LIST, EMPTY_MESSAGES,
     MESSAGE_NOT_OBJECT, MISSING_ROLE, MISSING_CONTENT, UNKNOWN_ROLE, UNKNOWN_KEY, CONTENT_TYPE,
     NO_ASSISTANT, BAD_WEIGHT, TOOL_CALLS_MALFORMED, TOOL_ARGUMENTS_NOT_JSON,
     TOOL_CALL_ID_UNMATCHED, MISSING_FIELD, WRONG_TYPE, UNKNOWN_FORMAT, RECORD_TOO_LARGE,
-    TOO_DEEP, LONE_SURROGATE, INPUT_TOO_LARGE,
+    TOO_DEEP, LONE_SURROGATE, INPUT_TOO_LARGE, PAIR_PROMPT_MISMATCH,
 )
 
 # --- warnings: the example is kept, the reviewer sees the warning -----------------------
@@ -46,8 +47,12 @@ NO_USER_MESSAGE = "no_user_message"
 LAST_NOT_ASSISTANT = "last_not_assistant"
 ROLES_NOT_ALTERNATING = "roles_not_alternating"
 OVER_TOKEN_LIMIT = "over_token_limit"  # over the target model's per-example limit
+EMPTY_REPLY = "empty_reply"  # an assistant reply with no text and no tool call: nothing to train on
+# null/empty keys the OpenAI SDK adds to logged replies (refusal, annotations, audio): dropped;
+# the example's metadata names them under "dropped_response_keys"
+RESPONSE_KEYS_DROPPED = "response_keys_dropped"
 
 WARNINGS = (
     NO_SYSTEM_MESSAGE, NO_USER_MESSAGE, LAST_NOT_ASSISTANT, ROLES_NOT_ALTERNATING,
-    OVER_TOKEN_LIMIT,
+    OVER_TOKEN_LIMIT, EMPTY_REPLY, RESPONSE_KEYS_DROPPED,
 )

@@ -52,3 +52,22 @@ def common_prefix_length(a: list[Any], b: list[Any]) -> int:
             break
         n += 1
     return n
+
+
+def split_pair(chosen: list[Any], rejected: list[Any], *, field: str = "rejected"
+               ) -> tuple[list[Any], Any] | Issue:
+    """(prompt + chosen reply, rejected reply) when both sides hold the same prompt.
+
+    A pair compares two answers to one prompt: every turn but the last must be the same on
+    both sides. Anything else (a longer chosen transcript, a side that parts earlier) would
+    pair a reply with another conversation's prompt, so it is a problem, never guessed at.
+    """
+    if not chosen or not rejected:
+        return Issue(codes.EMPTY_MESSAGES, field, "chosen or rejected is empty")
+    if chosen[:-1] != rejected[:-1]:
+        turn = common_prefix_length(chosen, rejected) + 1
+        return Issue(codes.PAIR_PROMPT_MISMATCH, field,
+                     f"chosen and rejected answer different prompts: they diverge at turn {turn} "
+                     f"(chosen has {len(chosen)} turns, rejected {len(rejected)}); a pair must share "
+                     "every turn but the final reply")
+    return chosen, rejected[-1]

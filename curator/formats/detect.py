@@ -10,10 +10,10 @@ from curator.formats.conversation import Converted
 from curator.formats.hh import from_hh, looks_like_hh
 from curator.formats.openai import from_openai, from_openai_preference
 from curator.formats.sharegpt import from_sharegpt
-from curator.formats.trl import from_trl_preference
+from curator.formats.trl import from_trl_kto, from_trl_preference
 
 FORMATS: tuple[str, ...] = (
-    "openai", "openai-preference", "sharegpt", "alpaca", "hh", "trl-preference", "hf",
+    "openai", "openai-preference", "sharegpt", "alpaca", "hh", "trl-preference", "trl-kto", "hf",
 )
 
 CONVERTERS: dict[str, Callable[[dict[str, Any]], Converted]] = {
@@ -23,6 +23,7 @@ CONVERTERS: dict[str, Callable[[dict[str, Any]], Converted]] = {
     "alpaca": from_alpaca,
     "hh": from_hh,
     "trl-preference": from_trl_preference,
+    "trl-kto": from_trl_kto,
 }
 
 
@@ -44,6 +45,8 @@ def detect_record(record: dict[str, Any]) -> tuple[str, str] | None:
         if looks_like_hh(record["chosen"]):
             return "hh", "has 'chosen'/'rejected' transcripts starting with '\\n\\nHuman:'"
         return "trl-preference", "has 'chosen' and 'rejected' (implicit prompt)"
+    if "completion" in record and "label" in record:
+        return "trl-kto", "has 'completion' and 'label' (KTO)"
     if "instruction" in record and "output" in record:
         return "alpaca", "has 'instruction' and 'output'"
     return None

@@ -2,10 +2,17 @@
 
 Rows are streamed batch by batch (memory-mapped Arrow or streaming mode), never converted
 to one big table. ``datasets`` is imported only here and only when needed: it is slow to load.
+
+Columns that ``datasets`` stores in its own encoding (its JSON type, which ``Dataset.map`` gives
+messages whose key sets differ) are read through ``datasets``' own decoding, exactly as
+``load_from_disk`` and ``load_dataset("parquet")`` give them to a user. A ``tools`` column
+holding a JSON string (how Arrow tables, curator's own hf export and LLaMA-Factory keep free-form
+tool schemas) is decoded to its list.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,11 +56,13 @@ def _iter_rows(path: Path) -> Iterator[Row]:
     if path.suffix.lower() == ".parquet" and path.is_file():
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-        # pyarrow directly: streaming batches without datasets' cache folder
         with pq.ParquetFile(path) as parquet:
-            yield from _number(
-                (r for b in parquet.iter_batches(batch_size=_BATCH) for r in b.to_pylist()), None)
-        return
+            encoded = _has_json_type(parquet.schema_arrow.metadata)
+            if not encoded:
+                # pyarrow directly: streaming batches without datasets' cache folder
+                yield from _number(
+                    (r for b in parquet.iter_batches(batch_size=_BATCH) for r in b.to_pylist()), None)
+                return
     datasets = _datasets()
     if path.is_dir():
         try:
@@ -62,6 +71,8 @@ def _iter_rows(path: Path) -> Iterator[Row]:
             loaded = datasets.load_dataset(str(path), streaming=True)
     elif path.suffix.lower() == ".arrow":
         loaded = datasets.Dataset.from_file(str(path))
+    elif path.suffix.lower() == ".parquet":
+        loaded = datasets.load_dataset("parquet", data_files=str(path), split="train", streaming=True)
     else:
         builder = _BUILDERS.get(path.suffix.lower(), "json")
         options = {"delimiter": "\t"} if path.suffix.lower() == ".tsv" else {}
@@ -76,15 +87,54 @@ def _iter_rows(path: Path) -> Iterator[Row]:
 
 def _rows_of(part: Any, datasets: Any) -> Iterator[dict[str, Any]]:
     if isinstance(part, datasets.Dataset):
+        if _json_feature(part.features.to_dict()):
+            # datasets decodes its JSON type only in its own (Python) formatting
+            for batch in part.iter(batch_size=_BATCH):
+                columns = list(batch)
+                for i in range(len(batch[columns[0]]) if columns else 0):
+                    yield {c: batch[c][i] for c in columns}
+            return
         for batch in part.with_format("arrow").iter(batch_size=_BATCH):
             yield from batch.to_pylist()
     else:
         yield from part
 
 
+def _json_feature(value: Any) -> bool:
+    """True when a features dict (Features.to_dict()) holds datasets' JSON type anywhere."""
+    if isinstance(value, dict):
+        return value.get("_type") == "Json" or any(_json_feature(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_json_feature(v) for v in value)
+    return False
+
+
+def _has_json_type(metadata: dict[bytes, bytes] | None) -> bool:
+    """True when a Parquet file's datasets features (its "huggingface" metadata) use the JSON type."""
+    info = (metadata or {}).get(b"huggingface")
+    if not info:
+        return False
+    try:
+        return _json_feature(json.loads(info))
+    except ValueError:
+        return False
+
+
 def _number(rows: Iterator[dict[str, Any]], split: str | None) -> Iterator[Row]:
     for number, row in enumerate(rows, start=1):
-        yield Row(number, drop_nones(row), split)
+        yield Row(number, _decoded_tools(drop_nones(row)), split)
+
+
+def _decoded_tools(row: dict[str, Any]) -> dict[str, Any]:
+    tools = row.get("tools")
+    if isinstance(tools, str):
+        try:
+            parsed = json.loads(tools)
+        except ValueError:
+            return row  # the format's reader reports it
+        if isinstance(parsed, list):
+            row["tools"] = parsed
+    return row
 
 
 def drop_nones(value: Any) -> Any:

@@ -10,13 +10,7 @@ import re
 from typing import Any
 
 from curator.formats import codes
-from curator.formats.conversation import (
-    Conversation,
-    Converted,
-    common_prefix_length,
-    leftovers,
-    require,
-)
+from curator.formats.conversation import Conversation, Converted, leftovers, require, split_pair
 from curator.formats.validate import Issue
 
 MARKER = re.compile(r"\n\n(Human|Assistant): ?")
@@ -36,19 +30,6 @@ def parse_transcript(text: str) -> list[dict[str, str]] | None:
         return None
     return [{"role": _ROLES[parts[i]], "content": parts[i + 1].strip()}
             for i in range(1, len(parts), 2)]
-
-
-def split_pair(chosen: list[Any], rejected: list[Any], *, field: str = "rejected"
-               ) -> tuple[list[Any], Any] | Issue:
-    """(prompt + chosen reply, rejected reply) when the two differ only in their final turn."""
-    shared = min(common_prefix_length(chosen, rejected), len(chosen) - 1, len(rejected) - 1)
-    if shared < 0:
-        return Issue(codes.EMPTY_MESSAGES, field, "chosen or rejected is empty")
-    if len(rejected) - shared != 1:
-        return Issue(codes.WRONG_TYPE, field,
-                     f"chosen and rejected part ways at turn {shared + 1} of {len(rejected)}; "
-                     "curator keeps a rejected alternative for the final reply only")
-    return chosen, rejected[-1]
 
 
 def from_hh(record: dict[str, Any]) -> Converted:

@@ -20,6 +20,8 @@ from curator.formats.opening import require_regular
 from curator.formats.reading import RawRecord, iter_json_records
 from curator.formats.validate import (
     Issue,
+    dropped_response_keys,
+    is_empty_reply,
     normalize_message,
     validate_messages,
     validate_reply,
@@ -97,6 +99,16 @@ class RecordReader:
         metadata = converted.metadata
         if split is not None:
             metadata = {**metadata, "split": split}
+        if converted.rejected is not None and is_empty_reply(converted.rejected) and (
+                codes.EMPTY_REPLY not in warnings):
+            warnings.append(codes.EMPTY_REPLY)
+        if codes.RESPONSE_KEYS_DROPPED in warnings or converted.rejected is not None:
+            every = [*converted.messages, converted.rejected]
+            names = dropped_response_keys(every)
+            if names:
+                metadata = {**metadata, "dropped_response_keys": names}
+                if codes.RESPONSE_KEYS_DROPPED not in warnings:
+                    warnings.append(codes.RESPONSE_KEYS_DROPPED)
         try:
             example = build_example(converted, warnings=warnings, metadata=metadata,
                                     source={"name": self.source, "file": self.path,

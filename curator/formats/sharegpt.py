@@ -1,7 +1,10 @@
 """Reader for ShareGPT: {"conversations": [{"from": ..., "value": ...}]}, as JSONL or a JSON array.
 
 Also LLaMA-Factory's extensions: a top-level "system" and "tools", function_call / observation
-turns (tool calls and their results), and "chosen" / "rejected" turns for preference data.
+turns (tool calls and their results), "chosen" / "rejected" turns for preference data and a
+"kto_tag" for KTO data (kept as the example's ``kto_label``). A function_call turn may carry the
+assistant's text before ``<tool_call>...</tool_call>``; an observation answering several parallel
+calls may hold a JSON list of their results, one per call.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 
 from curator.formats import codes
 from curator.formats.conversation import Conversation, Converted, leftovers
+from curator.formats.trl import KTO_LABEL
 from curator.formats.validate import Issue, json_kind
 
 ROLE_MAP = {
@@ -25,7 +29,8 @@ ROLE_MAP = {
     "observation": "tool",
     "tool": "tool",
 }
-_USED = frozenset({"conversations", "system", "tools", "chosen", "rejected"})
+_USED = frozenset({"conversations", "system", "tools", "chosen", "rejected", "kto_tag"})
+_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
 
 
 def turns_key(record: dict[str, Any]) -> str:
@@ -49,19 +54,27 @@ def from_sharegpt(record: dict[str, Any]) -> Converted:
         messages.append({"role": "system", "content": system})
     for i, turn in enumerate(turns):
         message = _message(turn, f"{key}[{i}]", calls, issues)
-        if message is not None:
+        if isinstance(message, list):
+            messages.extend(message)
+        elif message is not None:
             messages.append(message)
     rejected = None
     if "chosen" in record and "rejected" in record:
         chosen = _message(record["chosen"], "chosen", calls, issues)
         rejected = _message(record["rejected"], "rejected", _CallIds(), issues)
-        if chosen is not None:
+        if isinstance(chosen, dict):
             messages.append(chosen)
     tools = _tools(record.get("tools"), issues)
+    kto_tag = record.get("kto_tag")
+    if kto_tag is not None and not isinstance(kto_tag, bool):
+        issues.append(Issue(codes.WRONG_TYPE, "kto_tag", f"'kto_tag' must be true or false, not {json_kind(kto_tag)}"))
     if issues:
         return issues
     used = _USED if key == "conversations" else _USED | {"messages"}
-    return Conversation(messages, tools, rejected, leftovers(record, used))
+    metadata = leftovers(record, used)
+    if kto_tag is not None:
+        metadata[KTO_LABEL] = kto_tag
+    return Conversation(messages, tools, rejected if isinstance(rejected, dict) else None, metadata)
 
 
 class _CallIds:
@@ -81,8 +94,21 @@ class _CallIds:
     def answer(self) -> str | None:
         return self.pending.pop(0) if self.pending else self.last
 
+    def split_results(self, value: str) -> list[str] | None:
+        """The results of several pending parallel calls, when the value is a JSON list of one per call."""
+        if len(self.pending) < 2:
+            return None
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        if isinstance(parsed, list) and len(parsed) == len(self.pending) and all(isinstance(r, str) for r in parsed):
+            return parsed
+        return None
 
-def _message(turn: object, where: str, calls: _CallIds, issues: list[Issue]) -> dict[str, Any] | None:
+
+def _message(turn: object, where: str, calls: _CallIds,
+             issues: list[Issue]) -> dict[str, Any] | list[dict[str, Any]] | None:
     if not isinstance(turn, dict):
         issues.append(Issue(codes.MESSAGE_NOT_OBJECT, where,
                             f"a turn must be an object with 'from' and 'value', not {json_kind(turn)}"))
@@ -103,10 +129,17 @@ def _message(turn: object, where: str, calls: _CallIds, issues: list[Issue]) -> 
                             f"'value' must be a string, not {json_kind(value)}"))
         return None
     if speaker == "function_call":
+        text: str | None = None
+        start, body = value.find(_OPEN), value.rstrip()
+        if start > 0 and body.endswith(_CLOSE):  # "text<tool_call>{...}</tool_call>"
+            text, value = value[:start], body[start + len(_OPEN):-len(_CLOSE)]
         tool_calls = _tool_calls(value, f"{where}.value", calls, issues)
-        return None if tool_calls is None else {"role": "assistant", "content": None,
+        return None if tool_calls is None else {"role": "assistant", "content": text,
                                                 "tool_calls": tool_calls}
     if role == "tool":
+        results = calls.split_results(value)
+        if results is not None:
+            return [{"role": "tool", "content": r, "tool_call_id": calls.answer()} for r in results]
         return {"role": "tool", "content": value, "tool_call_id": calls.answer()}
     return {"role": role, "content": value}
 

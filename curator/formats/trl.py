@@ -1,8 +1,13 @@
-"""Reader for TRL preference data: {"prompt"?, "chosen", "rejected"}.
+"""Readers for TRL preference data: paired {"prompt"?, "chosen", "rejected"} and KTO's unpaired
+{"prompt", "completion", "label"}.
 
 Both of TRL's forms: standard (strings) and conversational (lists of messages), with an
 explicit prompt or an implicit one (chosen and rejected repeat the whole conversation and
 are split at their common prefix, as TRL's ``extract_prompt`` does).
+
+A KTO row's label says whether its completion is desired. It is kept as the example's
+``kto_label`` metadata, and the export honours it: a completion labelled false is an undesired
+reply (like a negative's), never an SFT target unless a reviewer corrects it.
 """
 
 from __future__ import annotations
@@ -10,11 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from curator.formats import codes
-from curator.formats.conversation import Conversation, Converted, leftovers, require
-from curator.formats.hh import looks_like_hh, parse_transcript, split_pair
+from curator.formats.conversation import Conversation, Converted, leftovers, require, split_pair
+from curator.formats.hh import looks_like_hh, parse_transcript
 from curator.formats.validate import Issue, json_kind
 
 _USED = frozenset({"prompt", "chosen", "rejected", "tools"})
+_KTO_USED = frozenset({"prompt", "completion", "label", "tools"})
+KTO_LABEL = "kto_label"  # metadata key holding a KTO row's label
 
 
 def from_trl_preference(record: dict[str, Any]) -> Converted:
@@ -69,7 +76,24 @@ def _explicit(prompt: object, chosen: str | list[Any],
         chosen = [{"role": "assistant", "content": chosen}]
     if isinstance(rejected, str):
         rejected = [{"role": "assistant", "content": rejected}]
-    if len(rejected) != 1:
-        return Issue(codes.WRONG_TYPE, "rejected",
-                     f"'rejected' must hold exactly one reply message, not {len(rejected)}")
-    return [*prompt_messages, *chosen], rejected[0]
+    return split_pair([*prompt_messages, *chosen], [*prompt_messages, *rejected])
+
+
+def from_trl_kto(record: dict[str, Any]) -> Converted:
+    """A KTO row: prompt + completion is the conversation, the label is kept as ``kto_label``."""
+    issues = [i for i in (require(record, "prompt", (str, list)),
+                          require(record, "completion", (str, list))) if i]
+    label = record.get("label")
+    if not isinstance(label, bool):
+        issues.append(Issue(codes.MISSING_FIELD if label is None else codes.WRONG_TYPE, "label",
+                            f"'label' must be true or false, not {json_kind(label)}"))
+    if issues:
+        return issues
+    prompt, completion = record["prompt"], record["completion"]
+    if isinstance(prompt, str):
+        prompt = [{"role": "user", "content": prompt}]
+    if isinstance(completion, str):
+        completion = [{"role": "assistant", "content": completion}]
+    metadata = leftovers(record, _KTO_USED)
+    metadata[KTO_LABEL] = label
+    return Conversation([*prompt, *completion], record.get("tools"), None, metadata)

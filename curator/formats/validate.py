@@ -18,6 +18,9 @@ ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function
 MESSAGE_KEYS = frozenset(
     {"role", "content", "name", "tool_calls", "tool_call_id", "function_call", "weight"}
 )
+# Keys the OpenAI SDK adds to a logged reply (ChatCompletionMessage). Null or empty they say
+# nothing and are dropped with a warning; with a value they are rejected like any unknown key.
+RESPONSE_KEYS = frozenset({"refusal", "annotations", "audio"})
 _TOOL_CALL_KEYS = frozenset({"id", "type", "function"})
 _FUNCTION_KEYS = frozenset({"name", "arguments"})
 _PROMPT_ROLES = frozenset({"system", "developer"})
@@ -47,27 +50,61 @@ def validate_messages(
         return errors, []
     call_ids: set[str] = set()
     roles: list[str | None] = []
+    dropped: set[str] = set()
+    empty_reply = False
     for i, message in enumerate(messages):
         # Fast path for the common {"role", "content": str} message: most of a large import.
-        if type(message) is dict and len(message) == 2 and type(message.get("content")) is str:
+        if type(message) is dict and len(message) == 2:
+            content = message.get("content")
             role = message.get("role")
-            if type(role) is str and role in _PLAIN_ROLES:
+            if type(content) is str and type(role) is str and role in _PLAIN_ROLES:
                 roles.append(role)
+                if role == "assistant" and (not content or content.isspace()):
+                    empty_reply = True
                 continue
-        _check_message(message, f"{field}[{i}]", errors, call_ids)
+        _check_message(message, f"{field}[{i}]", errors, call_ids, dropped)
         if isinstance(message, dict):
             role = message.get("role")
             roles.append(role if isinstance(role, str) else None)
+            empty_reply = empty_reply or (role == "assistant" and is_empty_reply(message))
     if "assistant" not in roles:
         errors.append(Issue(codes.NO_ASSISTANT, field,
                             "no assistant message: there is no reply to learn from"))
-    return errors, _warnings(roles)
+    warnings = _warnings(roles)
+    if empty_reply:
+        warnings.append(codes.EMPTY_REPLY)
+    if dropped:
+        warnings.append(codes.RESPONSE_KEYS_DROPPED)
+    return errors, warnings
+
+
+def is_empty_reply(message: dict[str, Any]) -> bool:
+    """True for a message with no text, no other content part and no tool or function call."""
+    if message.get("tool_calls") or message.get("function_call"):
+        return False
+    content = message.get("content")
+    if content is None or isinstance(content, str):
+        return not content or content.isspace()
+    if not isinstance(content, list):
+        return False
+    for part in content:
+        if not isinstance(part, dict) or part.get("type") != "text":
+            return False  # an image or audio part is content
+        text = part.get("text")
+        if isinstance(text, str) and text and not text.isspace():
+            return False
+    return True
+
+
+def dropped_response_keys(messages: list[Any]) -> list[str]:
+    """The null/empty OpenAI SDK response keys found on these messages (what normalising drops)."""
+    return sorted({k for m in messages if isinstance(m, dict) for k in m.keys() & RESPONSE_KEYS})
 
 
 def validate_reply(message: object, *, field: str = "rejected") -> list[Issue]:
     """Check a single assistant reply (a preference pair's rejected message)."""
     errors: list[Issue] = []
-    _check_message(message, field, errors, None)
+    _check_message(message, field, errors, None, set())
     if not errors and isinstance(message, dict) and message.get("role") != "assistant":
         errors.append(Issue(codes.UNKNOWN_ROLE, f"{field}.role",
                             "a rejected reply must be an assistant message"))
@@ -86,11 +123,15 @@ def validate_tools(tools: object, *, field: str = "tools") -> list[Issue]:
 
 
 def normalize_message(message: dict[str, Any]) -> dict[str, Any]:
-    """The message as ``Message.dump()`` would give it (call only on a valid message)."""
+    """The message as ``Message.dump()`` would give it (call only on a valid message).
+
+    Null or empty OpenAI SDK response keys (``refusal``, ``annotations``, ``audio``) are dropped:
+    validation lets them through only when they say nothing.
+    """
     if type(message.get("content")) is str and "tool_calls" not in message and (
-            None not in message.values()):
+            None not in message.values()) and (len(message) == 2 or message.keys() <= MESSAGE_KEYS):
         return message
-    out = {k: v for k, v in message.items() if v is not None}
+    out = {k: v for k, v in message.items() if v is not None and k not in RESPONSE_KEYS}
     content = out.get("content")
     if isinstance(content, list):
         out["content"] = [{k: v for k, v in p.items() if v is not None} for p in content]
@@ -101,17 +142,28 @@ def normalize_message(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_message(
-    message: object, where: str, errors: list[Issue], call_ids: set[str] | None
+    message: object, where: str, errors: list[Issue], call_ids: set[str] | None,
+    dropped: set[str],
 ) -> None:
     if not isinstance(message, dict):
         errors.append(Issue(codes.MESSAGE_NOT_OBJECT, where,
                             f"a message must be an object, not {json_kind(message)}"))
         return
     for key in message:
-        if key not in MESSAGE_KEYS:
+        if key in MESSAGE_KEYS:
+            continue
+        if key in RESPONSE_KEYS:
+            if message[key] in (None, "", [], {}):
+                dropped.add(key)
+                continue
             errors.append(Issue(codes.UNKNOWN_KEY, f"{where}.{key}",
-                                f"unrecognised message key {key!r}; allowed: "
-                                + ", ".join(sorted(MESSAGE_KEYS))))
+                                f"OpenAI SDK response key {key!r} has a value "
+                                f"({json_kind(message[key])}); fine-tuning files take no such key: "
+                                "remove it, or keep what it says in 'content'"))
+            continue
+        errors.append(Issue(codes.UNKNOWN_KEY, f"{where}.{key}",
+                            f"unrecognised message key {key!r}; allowed: "
+                            + ", ".join(sorted(MESSAGE_KEYS))))
     role = message.get("role")
     if role is None:
         errors.append(Issue(codes.MISSING_ROLE, f"{where}.role", "message has no role"))

@@ -31,6 +31,7 @@ from curator.export import (
     write_manifest,
 )
 from curator.export.base import FormatWriter
+from curator.export.messages import REASONS as FORMAT_REASONS
 from curator.export.records import build_from_messages
 from curator.models import Correction, Verdict
 from curator.services.decontamination import Overlap, find_overlap, load_benchmarks
@@ -189,6 +190,9 @@ class _Tally:
         self.to_count: dict[str, list[list[dict[str, Any]]]] = {s: [] for s in SPLITS}
         self.to_count_tools: dict[str, list[Any]] = {s: [] for s in SPLITS}
         self.sft: dict[str, int] = {s: 0 for s in SPLITS}
+        # Rows a format could not hold (by reason) and record keys it had no place for.
+        self.format_left_out: dict[str, dict[str, int]] = {}
+        self.not_carried: dict[str, dict[str, int]] = {}
 
     def flush_tokens(self, split: str, *, force: bool = False) -> None:
         pending = self.to_count[split]
@@ -220,7 +224,8 @@ def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: 
         for name in names:
             writers[name] = open_writer(name, root, card=card)
         with store.read() as conn:
-            for row in cluster_store.export_rows(conn, EXPORTABLE, batch=WRITE_BATCH):
+            encoding = model_info(DEFAULT_MODEL).encoding  # the counts the manifest reports
+            for row in cluster_store.export_rows(conn, EXPORTABLE, batch=WRITE_BATCH, tokens_in=(encoding, encoding)):
                 eid = row[1]
                 where = side.get(eid)
                 if where is None:
@@ -245,8 +250,10 @@ def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: 
                         tally.flush_tokens(where)
         for s in SPLITS:
             tally.flush_tokens(s, force=True)
-        for writer in writers.values():
+        for name, writer in writers.items():
             writer.close()
+            tally.format_left_out[name] = dict(sorted(writer.left_out.items()))
+            tally.not_carried[name] = dict(sorted(writer.not_carried.items()))
     except BaseException:
         for writer in writers.values():
             writer.abort()
@@ -351,7 +358,10 @@ def export(
                 "duplicate": "an exact or near duplicate of the example exported from its cluster",
                 "benchmark": "its prompt matches an item of a benchmark named to decontaminate against",
                 "uncorrected_negative": "negative without a correction: in KTO (as undesired), not in SFT files",
+                **FORMAT_REASONS,
             },
+            "left_out_by_format": tally.format_left_out,
+            "not_carried_by_format": tally.not_carried,
             "dedup": dedup.stats(),
             "split": {
                 "target_test": s.target_test,

@@ -88,7 +88,8 @@ def import_file(
     """
     started = time.perf_counter()
     reader = open_records(path, format=format, source=source, label=label)
-    limit = model_info(model).max_example_tokens
+    info = model_info(model)
+    limit = info.max_example_tokens
     first = _peek_source(reader)
     summary = ImportSummary(path=reader.path, source=first, format=reader.format, reason=reader.reason, model=model)
     guidelines = guideline_sync.current(store)
@@ -104,13 +105,13 @@ def import_file(
             valid = [p.example for p in batch if p.example is not None]
             future = counter.submit(count_many, [ex.plain_messages() for ex in valid], model=model, tools=[ex.tools for ex in valid])
             if pending is not None:
-                _store_batch(store, *pending, import_id, limit, guidelines, summary, problem_codes, warnings)
+                _store_batch(store, *pending, import_id, (limit, info.encoding), guidelines, summary, problem_codes, warnings)
                 gc.collect(1)
                 if progress:
                     progress(summary.records)
             pending = (batch, future)
         if pending is not None:
-            _store_batch(store, *pending, import_id, limit, guidelines, summary, problem_codes, warnings)
+            _store_batch(store, *pending, import_id, (limit, info.encoding), guidelines, summary, problem_codes, warnings)
             if progress:
                 progress(summary.records)
     summary.problem_codes = dict(sorted(problem_codes.items()))
@@ -148,7 +149,7 @@ def _store_batch(
     batch: list[Parsed],
     counted: Future[list[int]],
     import_id: int,
-    limit: int,
+    counting: tuple[int, str],
     guidelines: GuidelineSet | None,
     summary: ImportSummary,
     problem_codes: Counter[str],
@@ -157,8 +158,10 @@ def _store_batch(
     valid = [p.example for p in batch if p.example is not None]
     problems = [prob for p in batch for prob in p.problems]
     counts = counted.result()
+    limit, encoding = counting  # the model's per-example limit, and the encoding the counts are in
     for ex, n in zip(valid, counts, strict=True):
         ex.tokens = n
+        ex.tokens_encoding = encoding
         if n > limit and OVER_TOKEN_LIMIT not in ex.warnings:
             ex.warnings.append(OVER_TOKEN_LIMIT)
         warnings.update(ex.warnings)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from curator.models import utcnow
+from curator.store.examples import counted_in
 from curator.store.jsontext import dumps, loads
 from curator.store.schema import clusters, decisions, dedup_runs, examples
 
@@ -120,13 +121,19 @@ def corpus_rows(conn: Connection, *, metadata: bool = False, batch: int = 5000) 
     return _batches(conn, columns, [], batch)
 
 
-def export_rows(conn: Connection, outcomes: Collection[str], *, batch: int = 5000) -> Iterator[Any]:
+def export_rows(conn: Connection, outcomes: Collection[str], *, batch: int = 5000,
+                tokens_in: tuple[str, str] | None = None) -> Iterator[Any]:
     """(seq, id, tools, rejected, metadata, tokens) of the examples with these outcomes, in import order.
 
     No messages: the export holds them already (full_rows has them for the few that need more).
+    ``tokens_in`` (encoding, default encoding): tokens is NULL where the stored count is in
+    another encoding, so the caller counts that example again.
     """
     c = examples.c
-    columns = [c.seq, c.id, c.tools, c.rejected, c.metadata, c.tokens]
+    tokens: Any = c.tokens
+    if tokens_in is not None:
+        tokens = sa.case((counted_in(tokens_in[0], default=tokens_in[1]), c.tokens), else_=None).label("tokens")
+    columns = [c.seq, c.id, c.tools, c.rejected, c.metadata, tokens]
     return _batches(conn, columns, [c.outcome.in_(sorted(outcomes))], batch)
 
 

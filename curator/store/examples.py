@@ -35,6 +35,7 @@ def _row_values(ex: Example, now: datetime, flags_version: str | None) -> dict[s
         "source_format": src.format,
         "n_messages": len(ex.messages),
         "tokens": ex.tokens,
+        "tokens_encoding": ex.tokens_encoding,
         "warnings": dumps(ex.warnings) if ex.warnings else "[]",
         "created_at": now,
     }
@@ -134,6 +135,7 @@ def row_to_example(row: Row[Any] | sa.RowMapping) -> Example:
         source=Source(name=m["source_name"], file=m["source_file"], line=m["source_line"], format=m["source_format"]),
         metadata=loads(m["metadata"], {}),
         tokens=m["tokens"],
+        tokens_encoding=m.get("tokens_encoding"),
         warnings=loads(m["warnings"], []),
     )
 
@@ -326,3 +328,31 @@ def counts_by(conn: Connection, column: str) -> dict[str, int]:
 def token_counts(conn: Connection) -> list[int]:
     """Token counts of every example that has one (for distributions and cost)."""
     return [int(t) for t in conn.scalars(sa.select(examples.c.tokens).where(examples.c.tokens.isnot(None)))]
+
+
+def counted_in(encoding: str, *, default: str) -> sa.ColumnElement[bool]:
+    """Rows whose stored count is in ``encoding`` (NULL: counted before 0010, in ``default``)."""
+    col = examples.c.tokens_encoding
+    if encoding == default:
+        return sa.or_(col.is_(None), col == encoding)
+    return col == encoding
+
+
+def token_counts_in(conn: Connection, encoding: str, *, default: str) -> list[int]:
+    """Stored token counts that are in ``encoding``."""
+    stmt = sa.select(examples.c.tokens).where(examples.c.tokens.isnot(None), counted_in(encoding, default=default))
+    return [int(t) for t in conn.scalars(stmt)]
+
+
+def conversations_counted_otherwise(conn: Connection, encoding: str, *, default: str, batch: int = 2000) -> Iterator[list[tuple[str, str | None]]]:
+    """(messages JSON, tools JSON) of the examples whose count is not in ``encoding``, in batches."""
+    last = 0
+    cond = sa.not_(sa.and_(examples.c.tokens.isnot(None), counted_in(encoding, default=default)))
+    while True:
+        stmt = (sa.select(examples.c.seq, examples.c.messages, examples.c.tools)
+                .where(examples.c.seq > last, cond).order_by(examples.c.seq).limit(batch))
+        rows = conn.execute(stmt).all()
+        if not rows:
+            return
+        yield [(r[1], r[2]) for r in rows]
+        last = rows[-1][0]

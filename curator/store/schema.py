@@ -25,6 +25,7 @@ examples = sa.Table(
     sa.Column("source_format", sa.String(32)),
     sa.Column("n_messages", sa.Integer, nullable=False),
     sa.Column("tokens", sa.Integer),
+    sa.Column("tokens_encoding", sa.String(32)),  # 0010: the tokenizer of `tokens`; NULL = o200k_base
     sa.Column("warnings", sa.Text, nullable=False, server_default="[]"),
     # Derived from decisions, kept here (in the same transaction) so queues and filters are
     # indexed lookups rather than aggregates over the decision log.

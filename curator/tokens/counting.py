@@ -114,8 +114,10 @@ def _collect(
             elif key == "function_call":
                 _append_function(value, append)
     if tools:
-        # Tool definitions reach the model as text; their JSON is a close, stable proxy.
-        append(json.dumps(tools, ensure_ascii=False, separators=(",", ":")))
+        # Tool definitions reach the model as text; their JSON is a close, stable proxy. Keys
+        # sorted, as the store keeps them: a count made from a file and one made again from the
+        # stored example agree.
+        append(json.dumps(tools, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
     return fixed
 
 
