@@ -89,6 +89,7 @@ def test_config_snippet_and_every_row(tmp_path_factory: pytest.TempPathFactory) 
             encoded = tok.apply_chat_template(thread, tools=row.get(entry.field_tools), tokenize=True, return_dict=True)
             assert len(encoded["input_ids"]) > len(thread)
     assert rows > 200
-    assert sum(1 for entry in config.datasets for row in jsonl(Path(out) / entry.path)
+    # weight 0 is carried as training: false (on whichever side of the split the example fell)
+    assert sum(1 for entry in [*config.datasets, *config.test_datasets] for row in jsonl(Path(out) / entry.path)
                for m in row["messages"] if m["training"] is False) >= 1
     assert manifest["left_out_by_format"]["axolotl"].get("empty_reply", 0) >= 1
