@@ -178,6 +178,20 @@ def test_warns_when_all_negatives_share_one_group() -> None:
     ]
 
 
+def test_warns_when_one_group_holds_most_examples() -> None:
+    items = [
+        SplitItem(id=it.id, messages=it.messages, verdict=it.verdict, cluster_id="big" if i < 20 else None)
+        for i, it in enumerate(corpus(30))
+    ]
+    result = split(items, test_size=0.2, seed=0, group_by="none")
+    assert result.stats.largest_group == 20
+    assert result.stats.warnings == [
+        "one group holds 20 of 30 examples (they share prompts or text) and stays on one side; "
+        "the test split comes from the other 10, which may not represent the whole set"
+    ]
+    assert not set(result.test) & {it.id for it in items[:20]}
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     n=st.integers(min_value=2, max_value=40),

@@ -104,6 +104,8 @@ def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str
     split = manifest["split"]
     click.echo(f"split: {split['groups']} groups (largest {split['largest_group']}), test fraction "
                f"{split['test_fraction']:.3f} for a target of {split['target_fraction']:.3f}")
+    for warning in split["warnings"]:
+        click.echo(f"  warning: {warning}")
     pairs = manifest["contamination"]["pairs"]
     click.echo(f"contamination: {pairs} pair(s)" + (" (allowed)" if pairs else ""))
     if manifest["decontamination"]:

@@ -255,6 +255,13 @@ def split(
         side = per_side.setdefault(stratum, {"train": 0, "test": 0})
         side["test" if name in test_set else "train"] += 1
     multi = [[names[i] for i in g] for g in groups if len(g) > 1]
+    largest = max(len(g) for g in groups)
+    if len(names) >= 10 and largest * 2 > len(names):
+        # Leak-free, but the test side is drawn from what the largest group leaves: say so.
+        warnings.append(
+            f"one group holds {largest} of {len(names)} examples (they share prompts or text) and stays on one "
+            f"side; the test split comes from the other {len(names) - largest}, which may not represent the whole set"
+        )
     stats = SplitStats(
         n=len(names),
         train=len(train),
@@ -262,7 +269,7 @@ def split(
         target_test=target,
         groups=len(groups),
         grouped_items=sum(len(g) for g in multi),
-        largest_group=max(len(g) for g in groups),
+        largest_group=largest,
         strata=dict(sorted(per_side.items())),
         warnings=warnings,
         pulled=grouping.pulled,
