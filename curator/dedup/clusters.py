@@ -15,7 +15,7 @@ from curator.dedup.canonical import (
     text_digest,
     uses_char_shingles,
 )
-from curator.dedup.exact import ExactShingles
+from curator.dedup.confirm import pair_similarities
 from curator.dedup.hashing import shingle_hashes
 from curator.dedup.minhash import MinHasher, candidate_pairs, lsh_params
 from curator.dedup.overlap import overlapped
@@ -231,11 +231,10 @@ def cluster_signatures(
             touched.append(head)
         exact_members += len(group) - 1
 
-    shingles = ExactShingles(text_of)
     candidates = candidate_pairs(signatures.keys, is_rep & signatures.has_shingles)
+    similarities = pair_similarities(candidates, text_of)
     confirmed = 0
-    for i, j in candidates.tolist():
-        similarity = shingles.similarity(i, j)
+    for (i, j), similarity in zip(candidates.tolist(), similarities.tolist()):
         if similarity >= threshold:
             confirmed += 1
             forest.union(i, j)
