@@ -21,7 +21,7 @@ from curator.dedup import (
     choose_representative,
     find_clusters,
 )
-from curator.dedup.engine import IN_PROCESS, Engine
+from curator.dedup.engine import Engine, engine_named
 from curator.models import Correction, Outcome
 from curator.scratch import ItemsView, Scratch, SpilledItems, StoredMessages
 from curator.services.decisions import required_decisions
@@ -251,17 +251,20 @@ def run_dedup(
     casefold: bool = False,
     seed: int = 0,
     corpus: Corpus | None = None,
-    engine: Engine | None = None,
+    engine: str | Engine | None = None,
+    ray_address: str | None = None,
 ) -> DedupReport:
     """Cluster every example of the store, store the clusters and the run, and return them.
 
-    engine: where hashing, banding and confirming run (this process by default, or Ray); the
+    engine: where hashing, banding and confirming run: "in-process" (the default), "ray" (on
+    the Ray cluster at ray_address, else $RAY_ADDRESS, else a local Ray) or an Engine. The
     clusters are the same on any engine.
     """
     if corpus is None:
         with load_corpus(store) as own:
-            return run_dedup(store, threshold=threshold, casefold=casefold, seed=seed, corpus=own, engine=engine)
-    result = find_clusters(corpus.items, threshold=threshold, casefold=casefold, seed=seed, engine=engine or IN_PROCESS)
+            return run_dedup(store, threshold=threshold, casefold=casefold, seed=seed, corpus=own, engine=engine, ray_address=ray_address)
+    with engine_named(engine, address=ray_address) as chosen:
+        result = find_clusters(corpus.items, threshold=threshold, casefold=casefold, seed=seed, engine=chosen)
     representatives = {c.id: representative_among(c, corpus.entries) or c.id for c in result.clusters}
     report = DedupReport(run_id=0, threshold=threshold, result=result, representatives=representatives)
     with store.write() as conn:

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from curator.dedup.engine import IN_PROCESS, Engine
+from curator.dedup.engine import IN_PROCESS, Engine, engine_named
 from curator.errors import ConflictError, InvalidInputError
 from curator.export import (
     SPLITS,
@@ -281,15 +281,17 @@ def export(
     stratify_field: str | None = None,
     decontaminate: Sequence[str | os.PathLike[str]] = (),
     decontaminate_field: str | None = None,
-    engine: Engine | None = None,
+    engine: str | Engine | None = None,
+    ray_address: str | None = None,
 ) -> dict[str, Any]:
     """Write OUT_DIR/<format>/{train,test}.jsonl (hf: a saved DatasetDict) and manifest.json; return the manifest.
 
     decontaminate: benchmark files; every example whose prompt matches one of their items is
     left out of both splits (decontaminate_field names the items' prompt field when it is not
-    detected). engine: where near-duplicate detection and the split's features run (in this
-    process by default; curator.dedup.ray_engine.RayEngine for a Ray cluster): the files are
-    the same either way, so the manifest does not name it.
+    detected). engine: where near-duplicate detection and the split's features run:
+    "in-process" (the default), "ray" (on the cluster at ray_address, else $RAY_ADDRESS, else a
+    local Ray) or an Engine. The files are the same on any engine, so the manifest does not
+    name it.
     """
     names = check_formats(list(formats))
     arguments = {
@@ -305,18 +307,19 @@ def export(
     }
     if decontaminate:
         load_benchmarks(decontaminate, field=decontaminate_field)  # a bad benchmark fails before any work
-    corpus = load_corpus(store, stratify_field=stratify_field)
-    try:
-        return _export_corpus(store, corpus, out_dir, names, arguments, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold,
-                              allow_contamination=allow_contamination, stratify_field=stratify_field, decontaminate=decontaminate,
-                              decontaminate_field=decontaminate_field, engine=engine)
-    finally:
-        corpus.close()  # its scratch file goes, whatever happened
+    with engine_named(engine, address=ray_address) as chosen:
+        corpus = load_corpus(store, stratify_field=stratify_field)
+        try:
+            return _export_corpus(store, corpus, out_dir, names, arguments, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold,
+                                  allow_contamination=allow_contamination, stratify_field=stratify_field, decontaminate=decontaminate,
+                                  decontaminate_field=decontaminate_field, engine=chosen)
+        finally:
+            corpus.close()  # its scratch file goes, whatever happened
 
 
 def _export_corpus(store: Store, corpus: Corpus, out_dir: str | Path, names: list[str], arguments: dict[str, Any], *, test_size: float, seed: int,
                    group_by: str, threshold: float, allow_contamination: bool, stratify_field: str | None,
-                   decontaminate: Sequence[str | os.PathLike[str]], decontaminate_field: str | None, engine: Engine | None) -> dict[str, Any]:
+                   decontaminate: Sequence[str | os.PathLike[str]], decontaminate_field: str | None, engine: Engine) -> dict[str, Any]:
     """export() once the corpus is read."""
     dedup = run_dedup(store, threshold=threshold, seed=DEDUP_SEED, corpus=corpus, engine=engine)
     chosen, left_out = _select(corpus, dedup)
