@@ -11,7 +11,6 @@ garbage collected or the interpreter exits.
 from __future__ import annotations
 
 import json
-import mmap
 import os
 import shutil
 import tempfile
@@ -23,6 +22,8 @@ from typing import Any, overload
 import numpy as np
 
 _GROW = 1 << 16
+_ITER = 1024  # items read at once when iterating
+_SPAN = 1 << 20  # bytes of other items one read may skip over
 
 
 class Scratch:
@@ -53,8 +54,9 @@ class SpilledItems(Sequence[tuple[str, Any]]):
     """(id, messages) pairs kept as JSON lines in a scratch file, read back on demand.
 
     append() takes the messages' JSON text (as stored: no parse on the way in); replace() points
-    an item at new messages. Indexing and slicing parse what they return; iteration streams the
-    file in order. Memory: the ids and two offsets per item.
+    an item at new messages. Indexing and slicing parse what they return; iteration reads the
+    file in blocks, in order. Reads are plain preads, not a memory map: the file's pages are
+    the kernel's page cache, never this process's memory. Memory: the ids and two offsets per item.
     """
 
     def __init__(self, scratch: Scratch, name: str = "items.jsonl") -> None:
@@ -65,8 +67,7 @@ class SpilledItems(Sequence[tuple[str, Any]]):
         self._size = 0
         self._starts = np.zeros(_GROW, dtype=np.int64)
         self._ends = np.zeros(_GROW, dtype=np.int64)
-        self._map: mmap.mmap | None = None
-        self._file: Any = None
+        self._fd: int | None = None
 
     def _write(self, text: str) -> tuple[int, int]:
         data = text.encode("utf-8", "surrogatepass") + b"\n"
@@ -87,30 +88,34 @@ class SpilledItems(Sequence[tuple[str, Any]]):
 
     def replace(self, index: int, messages: Any) -> None:
         """Point item index at these messages (written at the end of the file)."""
-        self._unmap()
         self._starts[index], self._ends[index] = self._write(json.dumps(messages, ensure_ascii=False, separators=(",", ":")))
 
-    def _unmap(self) -> None:
-        if self._map is not None:
-            self._map.close()
-            self._file.close()
-            self._map = self._file = None
-
-    def _view(self) -> mmap.mmap | bytes:
-        if self._map is None:
+    def _reader(self) -> int:
+        """A read descriptor (pread: the file's pages stay in the page cache, not in our memory)."""
+        if self._fd is None:
             self._out.flush()
-            if self._size == 0:
-                return b""
-            self._file = open(self._path, "rb")  # noqa: SIM115 - closed by _unmap()
-            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
-        return self._map
+            self._fd = os.open(self._path, os.O_RDONLY)
+        return self._fd
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def messages(self, index: int) -> Any:
         """The messages of item index, parsed."""
-        return json.loads(self._view()[self._starts[index] : self._ends[index]])
+        start, end = int(self._starts[index]), int(self._ends[index])
+        return json.loads(os.pread(self._reader(), end - start, start))
+
+    def _many(self, rows: list[int]) -> list[Any]:
+        """The messages of these items, parsed; one read when they lie close together in the file."""
+        if not rows:
+            return []
+        starts, ends = self._starts[rows], self._ends[rows]
+        low, high = int(starts.min()), int(ends.max())
+        if high - low > 2 * int((ends - starts).sum()) + _SPAN:
+            return [self.messages(r) for r in rows]
+        block = os.pread(self._reader(), high - low, low)
+        loads = json.loads
+        return [loads(block[a - low : b - low]) for a, b in zip(starts.tolist(), ends.tolist())]
 
     @overload
     def __getitem__(self, index: int) -> tuple[str, Any]: ...
@@ -118,7 +123,8 @@ class SpilledItems(Sequence[tuple[str, Any]]):
     def __getitem__(self, index: slice) -> list[tuple[str, Any]]: ...
     def __getitem__(self, index: int | slice) -> tuple[str, Any] | list[tuple[str, Any]]:
         if isinstance(index, slice):
-            return [(self.ids[i], self.messages(i)) for i in range(*index.indices(len(self.ids)))]
+            rows = list(range(*index.indices(len(self.ids))))
+            return list(zip([self.ids[i] for i in rows], self._many(rows)))
         if index < 0:
             index += len(self.ids)
         if not 0 <= index < len(self.ids):
@@ -126,18 +132,17 @@ class SpilledItems(Sequence[tuple[str, Any]]):
         return self.ids[index], self.messages(index)
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
-        view = self._view()
-        loads = json.loads
-        starts, ends = self._starts, self._ends
-        for i, ident in enumerate(self.ids):
-            yield ident, loads(view[starts[i] : ends[i]])
+        for lo in range(0, len(self.ids), _ITER):
+            yield from self[lo : lo + _ITER]
 
     def subset(self, rows: Sequence[int] | np.ndarray) -> ItemsView:
         """The items at these rows, in this order, read on demand."""
         return ItemsView(self, np.asarray(rows, dtype=np.int64))
 
     def close(self) -> None:
-        self._unmap()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
         self._out.close()
         if self._path.exists():
             os.unlink(self._path)
@@ -164,12 +169,14 @@ class ItemsView(Sequence[tuple[str, Any]]):
     def __getitem__(self, index: slice) -> list[tuple[str, Any]]: ...
     def __getitem__(self, index: int | slice) -> tuple[str, Any] | list[tuple[str, Any]]:
         if isinstance(index, slice):
-            return [self.items[int(r)] for r in self.rows[index].tolist()]
+            rows = self.rows[index].tolist()
+            every = self.items.ids
+            return list(zip([every[r] for r in rows], self.items._many(rows)))
         return self.items[int(self.rows[index])]
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
-        for row in self.rows.tolist():
-            yield self.items[row]
+        for lo in range(0, len(self.rows), _ITER):
+            yield from self[lo : lo + _ITER]
 
 
 class StoredMessages(Sequence[Any]):

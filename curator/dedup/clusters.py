@@ -153,15 +153,25 @@ def hash_texts(texts: Sequence[str], hasher: MinHasher) -> Signatures:
     return Signatures(digests=digests, keys=keys, has_shingles=has_shingles)
 
 
-def join_signatures(parts: Sequence[Signatures], bands: int) -> Signatures:
-    """The signatures of several hash_texts calls, in order."""
-    if not parts:
-        return Signatures(np.zeros((0, 2), np.uint64), np.zeros((0, bands), np.uint64), np.zeros(0, bool))
-    return Signatures(
-        digests=np.concatenate([p.digests for p in parts]),
-        keys=np.concatenate([p.keys for p in parts]),
-        has_shingles=np.concatenate([p.has_shingles for p in parts]),
-    )
+class SignatureBuffer:
+    """The signatures of several hash_texts calls, in order, copied into arrays made once (no
+    list of parts and concatenation: half the peak memory)."""
+
+    def __init__(self, capacity: int, bands: int) -> None:
+        self.digests = np.zeros((capacity, 2), dtype=np.uint64)
+        self.keys = np.zeros((capacity, bands), dtype=np.uint64)
+        self.has_shingles = np.zeros(capacity, dtype=bool)
+        self.size = 0
+
+    def add(self, part: Signatures) -> None:
+        lo, hi = self.size, self.size + len(part.digests)
+        self.digests[lo:hi], self.keys[lo:hi], self.has_shingles[lo:hi] = part.digests, part.keys, part.has_shingles
+        self.size = hi
+
+    def signatures(self) -> Signatures:
+        """What was added (views of the first rows when fewer than the capacity)."""
+        n = self.size
+        return Signatures(digests=self.digests[:n], keys=self.keys[:n], has_shingles=self.has_shingles[:n])
 
 
 _HASHERS = threading.local()  # a MinHasher's buffer is its own: one set per thread
@@ -194,8 +204,10 @@ def item_signatures(
     chunks = (items[lo : lo + _CHUNK] for lo in range(0, n, _CHUNK))
     prepare = partial(chunk_texts, casefold=casefold, exclude_roles=exclude_roles)
     work = partial(chunk_signatures, params=hasher.params, seed=hasher.seed)
-    parts = list(engine.map(prepare, work, chunks))
-    return join_signatures(parts, hasher.params.bands)
+    joined = SignatureBuffer(n, hasher.params.bands)
+    for part in engine.map(prepare, work, chunks):
+        joined.add(part)
+    return joined.signatures()
 
 
 def find_clusters(

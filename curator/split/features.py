@@ -22,11 +22,10 @@ import numpy as np
 from curator.dedup.canonical import text_digest
 from curator.dedup.clusters import (
     DedupResult,
-    Signatures,
+    SignatureBuffer,
     cluster_signatures,
     hash_texts,
     hasher_for,
-    join_signatures,
 )
 from curator.dedup.engine import IN_PROCESS, Engine
 from curator.dedup.minhash import LshParams, MinHasher, lsh_params
@@ -85,10 +84,10 @@ class SplitFeatures:
             raise InvalidInputError(f"ngram must be at least 1, got {ngram}", field="ngram")
         self.seed, self.threshold, self.num_perm, self.ngram = seed, threshold, num_perm, ngram
         self.hasher = MinHasher(lsh_params(threshold, num_perm=num_perm), seed=seed)
-        conv_parts: list[Signatures] = []
-        prompt_parts: list[Signatures] = []
-        prompt_rows: list[int] = []
-        first_turns: list[bytes] = []
+        bands = self.hasher.params.bands
+        conversations, prompts = SignatureBuffer(len(items), bands), SignatureBuffer(len(items), bands)
+        prompt_rows = np.zeros(len(items), dtype=np.int64)
+        first_turns = np.zeros((len(items), 2), dtype=np.uint64)
         # Past SPILL_ROWS examples the n-gram buckets wait on disk (a scratch folder, removed below).
         scratch = Scratch(prefix="curator-ngrams-") if len(items) > SPILL_ROWS else None
         try:
@@ -96,10 +95,11 @@ class SplitFeatures:
             chunks = ((lo, items[lo : lo + _CHUNK]) for lo in range(0, len(items), _CHUNK))
             work = partial(feature_hashes, params=self.hasher.params, seed=seed, ngram=ngram)
             for conv, prompt, rows, firsts, whole, user in engine.map(feature_texts, work, chunks):
-                conv_parts.append(conv)
-                prompt_parts.append(prompt)
-                prompt_rows.extend(rows)
-                first_turns.extend(firsts)
+                at = prompts.size
+                conversations.add(conv)
+                prompts.add(prompt)
+                prompt_rows[at : prompts.size] = rows
+                first_turns[at : prompts.size] = np.frombuffer(b"".join(firsts), dtype=np.uint64).reshape(-1, 2)
                 grams.add(*whole)
                 prompt_grams.add(*user)
             self.grams = grams.shared(len(items), ngram)
@@ -107,11 +107,10 @@ class SplitFeatures:
         finally:
             if scratch is not None:
                 scratch.close()
-        bands = self.hasher.params.bands
-        self.conversations = join_signatures(conv_parts, bands)
-        self.prompts = join_signatures(prompt_parts, bands)  # one per prompt row
-        self.prompt_rows = np.asarray(prompt_rows, dtype=np.int64)  # rows with prompt text
-        self.first_turns = np.frombuffer(b"".join(first_turns), dtype=np.uint64).reshape(-1, 2)
+        self.conversations = conversations.signatures()
+        self.prompts = prompts.signatures()  # one per prompt row
+        self.prompt_rows = prompt_rows[: prompts.size]  # rows with prompt text
+        self.first_turns = first_turns[: prompts.size]
         self._clusters: dict[str, DedupResult] = {}
 
     def matches(self, *, seed: int, threshold: float, num_perm: int = 128, ngram: int | None = None) -> bool:
