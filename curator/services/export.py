@@ -194,7 +194,7 @@ class _Tally:
 def _record(conn: Connection, row: Any, messages: list[dict[str, Any]], verdict: Verdict, correction: Correction | None) -> ExportRecord:
     """The record of an export_rows row; only corrected rows pay for building (and validating) an Example.
 
-    messages: the stored conversation as load_corpus parsed it (not parsed again here).
+    messages: the conversation compared, as the corpus holds it (read back from its scratch file).
     """
     _, eid, tools, rejected, metadata, _ = row
     if correction is not None:
