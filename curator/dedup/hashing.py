@@ -57,8 +57,10 @@ class Windows:
 
     def __init__(self, values: np.ndarray, base: int) -> None:
         self.forward, self.backward = _powers(base, len(values))
-        self.prefix = np.zeros(len(values) + 1, dtype=_U64)
-        np.cumsum(values * self.forward[: len(values)], out=self.prefix[1:])
+        self.prefix = np.empty(len(values) + 1, dtype=_U64)
+        self.prefix[0] = 0
+        np.multiply(values, self.forward[: len(values)], out=self.prefix[1:])
+        np.cumsum(self.prefix[1:], out=self.prefix[1:])  # in place: one array, not two
 
     def hash(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         return (self.prefix[ends] - self.prefix[starts]) * self.backward[starts]
@@ -93,7 +95,8 @@ def shingle_hashes(
         return np.zeros(0, dtype=_U64), np.zeros(0, dtype=np.int64)
     joined = "\n".join(texts)
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    values = points.astype(_U64) + _U64(1)
+    values = points.astype(_U64)
+    values += _U64(1)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     starts = np.zeros(n, dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
