@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from functools import partial
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
