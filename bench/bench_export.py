@@ -1,18 +1,22 @@
 """Dedup + split + OpenAI export, end to end, on generated settled conversations.
 
-    python bench/bench_export.py --n 100000 [--n 1000000] [--db-dir DIR] [--keep] [--profile FILE]
+    python bench/bench_export.py --n 100000 [--n 1000000] [--db-dir DIR] [--keep] [--profile FILE] [--engine ray]
 
 Each size gets a SQLite database of synthetic conversations inserted in bulk through the store
 (not the importer; bulk executemany of pre-serialised rows): 95% approved, 5% negative (a third of them corrected), with about 1% planted
 near duplicates (one word changed) and 0.5% exact duplicates (extra spaces). The export runs in
 a child process; we report its wall-clock and CPU time and peak RSS (ru_maxrss of the child).
 With --db-dir the generated databases are kept and reused, so a second run measures the export only.
-Targets: 100,000 in under 60 s; 1,000,000 in under 10 minutes and 6 GB.
+With --engine ray the export runs its dedup and split features on a local Ray started by the
+child (--ray-cpus workers, 2 by default), and the report adds the peak RSS of the Ray worker
+processes; the files must be byte-identical to the in-process run's (compare openai_sha256).
+Targets: 100,000 in under 60 s; 1,000,000 in under 10 minutes and 2 GB peak in-process.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import resource
@@ -104,10 +108,57 @@ def build(path: Path, n: int, *, seed: int = 0) -> None:
     store.close()
 
 
-def run_child(db: str, out: str, profile: str | None = None) -> None:
+def _descendants(root: int) -> set[int]:
+    """Every live descendant process of root (from /proc)."""
+    parent: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parent.items() if ppid in frontier} - found
+        found |= frontier
+    return found
+
+
+def _workers_peak_mib(pids: set[int]) -> dict[int, float]:
+    """Peak RSS (VmHWM) of live processes, by pid."""
+    peaks = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return peaks
+
+
+def run_child(db: str, out: str, profile: str | None = None, engine: str = "in-process", ray_cpus: int = 2) -> None:
     """The measured part: one export, its manifest's key figures on stdout."""
     from curator.services.export import export
     from curator.store import Store
+
+    chosen: object = engine
+    ray_started = 0.0
+    if engine == "ray":
+        import os
+
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        import ray
+
+        from curator.dedup.ray_engine import RayEngine
+
+        begun = time.perf_counter()
+        ray.init(num_cpus=ray_cpus, include_dashboard=False, log_to_driver=False)
+        chosen = RayEngine()
+        ray_started = time.perf_counter() - begun
 
     profiler = None
     if profile:
@@ -116,8 +167,12 @@ def run_child(db: str, out: str, profile: str | None = None) -> None:
         profiler = cProfile.Profile()
         profiler.enable()
     started, cpu = time.perf_counter(), time.process_time()
-    manifest = export(Store(f"sqlite:///{db}"), out, formats=["openai"], test_size=0.1, seed=0)
+    manifest = export(Store(f"sqlite:///{db}"), out, formats=["openai"], test_size=0.1, seed=0, engine=chosen)  # type: ignore[arg-type]
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    workers: dict[int, float] = {}
+    if engine == "ray":
+        workers = _workers_peak_mib(_descendants(os.getpid()))
+        ray.shutdown()
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
@@ -133,10 +188,14 @@ def run_child(db: str, out: str, profile: str | None = None) -> None:
         "contaminated_pairs": manifest["contamination"]["pairs"],
         "rounds": manifest["contamination"]["rounds"],
         "openai_sha256": {k: v for k, v in manifest["files"].items() if k.startswith("openai/")},
+        "manifest_sha256": hashlib.sha256((Path(out) / "manifest.json").read_bytes()).hexdigest(),
+        "engine": engine,
+        "ray_start_seconds": round(ray_started, 1),
+        "ray_processes_peak_rss_mib": {"count": len(workers), "max": round(max(workers.values(), default=0)), "sum": round(sum(workers.values()))},
     }))
 
 
-def measure(n: int, *, keep: bool, db_dir: Path | None, profile: str | None) -> dict:
+def measure(n: int, *, keep: bool, db_dir: Path | None, profile: str | None, engine: str = "in-process", ray_cpus: int = 2) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"bench-export-{n}-"))
     db = (db_dir or work) / f"bench-{n}.db"
     started = time.perf_counter()
@@ -151,6 +210,7 @@ def measure(n: int, *, keep: bool, db_dir: Path | None, profile: str | None) -> 
     command = [sys.executable, __file__, "--child", str(db), str(work / "out")]
     if profile:
         command += ["--profile", profile]
+    command += ["--engine", engine, "--ray-cpus", str(ray_cpus)]
     started = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
@@ -176,19 +236,22 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the export folder")
     parser.add_argument("--db-dir", type=Path, help="keep the generated databases here and reuse them (bench-N.db)")
     parser.add_argument("--profile", help="write a cProfile of the export to this file")
+    parser.add_argument("--engine", choices=["in-process", "ray"], default="in-process", help="where dedup and split features run")
+    parser.add_argument("--ray-cpus", type=int, default=2, help="CPUs of the local Ray (--engine ray)")
     parser.add_argument("--child", nargs=2, metavar=("DB", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run_child(*args.child, profile=args.profile)
+        run_child(*args.child, profile=args.profile, engine=args.engine, ray_cpus=args.ray_cpus)
         return
     sizes = args.n or [100_000]
     if len(sizes) > 1:
         # RUSAGE_CHILDREN accumulates over children: measure each size in its own process.
         for n in sizes:
             extra = ["--db-dir", str(args.db_dir)] if args.db_dir else []
-            subprocess.run([sys.executable, __file__, "--n", str(n), *extra, *(["--keep"] if args.keep else [])], check=True)
+            subprocess.run([sys.executable, __file__, "--n", str(n), *extra, *(["--keep"] if args.keep else []),
+                            "--engine", args.engine, "--ray-cpus", str(args.ray_cpus)], check=True)
         return
-    print(json.dumps(measure(sizes[0], keep=args.keep, db_dir=args.db_dir, profile=args.profile)), flush=True)
+    print(json.dumps(measure(sizes[0], keep=args.keep, db_dir=args.db_dir, profile=args.profile, engine=args.engine, ray_cpus=args.ray_cpus)), flush=True)
 
 
 if __name__ == "__main__":

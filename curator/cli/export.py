@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from curator.cli.base import Context, emit_json, json_option, main, pass_ctx, table
 from curator.errors import InvalidInputError
 
 
+def engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--engine and --ray-address: where near-duplicate detection runs (same results on both)."""
+    command = click.option("--ray-address", metavar="ADDRESS", help="Ray cluster to use with --engine ray (default $RAY_ADDRESS, else a local Ray started for the run).")(command)
+    return click.option("--engine", type=click.Choice(["in-process", "ray"]), default="in-process", show_default=True,
+                        help="Run MinHash, banding and confirmation in this process or as Ray tasks (needs curator[ray]).")(command)
+
+
 @main.command()
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8, show_default=True, metavar="J", help="Jaccard similarity at which two conversations are near duplicates.")
 @click.option("--casefold", is_flag=True, help="Ignore letter case when comparing.")
+@engine_options
 @json_option
 @pass_ctx
-def dedup(ctx: Context, threshold: float, casefold: bool, as_json: bool) -> None:
+def dedup(ctx: Context, threshold: float, casefold: bool, engine: str, ray_address: str | None, as_json: bool) -> None:
     """Find exact and near-duplicate clusters; store them for the review pages."""
     from curator.services.dedup import run_dedup
 
-    report = run_dedup(ctx.store, threshold=threshold, casefold=casefold)
+    report = run_dedup(ctx.store, threshold=threshold, casefold=casefold, engine=engine, ray_address=ray_address)
     data = report.as_dict()
     if as_json:
         emit_json(data)
@@ -63,9 +74,10 @@ def _formats() -> list[str]:
 @click.option("--decontaminate", "benchmarks", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="PATH", help="Benchmark file (JSONL, JSON or Parquet): leave out every example whose prompt matches one of its items (repeat for several).")
 @click.option("--decontaminate-field", metavar="FIELD", help="The benchmark items' prompt field (default: the first of prompt, question, input, messages).")
 @click.option("--replace", is_flag=True, help="OUT_DIR holds a previous export: replace the files it wrote (anything else there is kept).")
+@engine_options
 @json_option
 @pass_ctx
-def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str, seed: int, group_by: str, threshold: float, stratify_field: str | None, allow_contamination: bool, benchmarks: tuple[str, ...], decontaminate_field: str | None, replace: bool, as_json: bool) -> None:
+def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str, seed: int, group_by: str, threshold: float, stratify_field: str | None, allow_contamination: bool, benchmarks: tuple[str, ...], decontaminate_field: str | None, replace: bool, engine: str, ray_address: str | None, as_json: bool) -> None:
     """Write deduplicated train/test files per format and manifest.json into OUT_DIR.
 
     OUT_DIR must be new or empty, or a previous export (with --replace).
@@ -90,6 +102,8 @@ def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str
         decontaminate_field=decontaminate_field,
         replace=replace,
         on_note=notes.append,
+        engine=engine,
+        ray_address=ray_address,
     )
     if as_json:
         emit_json(manifest)

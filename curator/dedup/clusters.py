@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -15,10 +17,9 @@ from curator.dedup.canonical import (
     text_digest,
     uses_char_shingles,
 )
-from curator.dedup.exact import ExactShingles
+from curator.dedup.engine import IN_PROCESS, Engine
 from curator.dedup.hashing import shingle_hashes
-from curator.dedup.minhash import MinHasher, candidate_pairs, lsh_params
-from curator.dedup.overlap import overlapped
+from curator.dedup.minhash import LshParams, MinHasher, lsh_params
 from curator.errors import InvalidInputError
 
 Kind = Literal["exact", "near"]
@@ -152,29 +153,61 @@ def hash_texts(texts: Sequence[str], hasher: MinHasher) -> Signatures:
     return Signatures(digests=digests, keys=keys, has_shingles=has_shingles)
 
 
-def join_signatures(parts: Sequence[Signatures], bands: int) -> Signatures:
-    """The signatures of several hash_texts calls, in order."""
-    if not parts:
-        return Signatures(np.zeros((0, 2), np.uint64), np.zeros((0, bands), np.uint64), np.zeros(0, bool))
-    return Signatures(
-        digests=np.concatenate([p.digests for p in parts]),
-        keys=np.concatenate([p.keys for p in parts]),
-        has_shingles=np.concatenate([p.has_shingles for p in parts]),
-    )
+class SignatureBuffer:
+    """The signatures of several hash_texts calls, in order, copied into arrays made once (no
+    list of parts and concatenation: half the peak memory)."""
+
+    def __init__(self, capacity: int, bands: int) -> None:
+        self.digests = np.zeros((capacity, 2), dtype=np.uint64)
+        self.keys = np.zeros((capacity, bands), dtype=np.uint64)
+        self.has_shingles = np.zeros(capacity, dtype=bool)
+        self.size = 0
+
+    def add(self, part: Signatures) -> None:
+        lo, hi = self.size, self.size + len(part.digests)
+        self.digests[lo:hi], self.keys[lo:hi], self.has_shingles[lo:hi] = part.digests, part.keys, part.has_shingles
+        self.size = hi
+
+    def signatures(self) -> Signatures:
+        """What was added (views of the first rows when fewer than the capacity)."""
+        n = self.size
+        return Signatures(digests=self.digests[:n], keys=self.keys[:n], has_shingles=self.has_shingles[:n])
 
 
-def text_signatures(texts: Iterable[str], n: int, hasher: MinHasher) -> Signatures:
-    """Digests and band keys of n canonical texts, hashed _CHUNK at a time (bounded memory)."""
-    digests = np.zeros((n, 2), dtype=np.uint64)
-    keys = np.zeros((n, hasher.params.bands), dtype=np.uint64)
-    has_shingles = np.zeros(n, dtype=bool)
-    source = iter(texts)
-    chunks = (list(itertools.islice(source, _CHUNK)) for _ in range(0, n, _CHUNK))
-    parts = overlapped(chunks, lambda chunk: hash_texts(chunk, hasher))
-    for lo, part in zip(range(0, n, _CHUNK), parts, strict=True):
-        hi = lo + len(part.digests)
-        digests[lo:hi], keys[lo:hi], has_shingles[lo:hi] = part.digests, part.keys, part.has_shingles
-    return Signatures(digests=digests, keys=keys, has_shingles=has_shingles)
+_HASHERS = threading.local()  # a MinHasher's buffer is its own: one set per thread
+
+
+def hasher_for(params: LshParams, seed: int) -> MinHasher:
+    """The MinHasher of a banding and seed, made once per thread (a Ray worker's too)."""
+    made: dict[tuple[LshParams, int], MinHasher] = _HASHERS.__dict__.setdefault("made", {})
+    found = made.get((params, seed))
+    if found is None:
+        found = made[(params, seed)] = MinHasher(params, seed=seed)
+    return found
+
+
+def chunk_texts(chunk: Sequence[tuple[str, Any]], casefold: bool, exclude_roles: frozenset[str]) -> list[str]:
+    """The canonical texts of a chunk of (id, messages) items (an engine's prepare step)."""
+    return [_text(messages, casefold, exclude_roles) for _, messages in chunk]
+
+
+def chunk_signatures(texts: list[str], params: LshParams, seed: int) -> Signatures:
+    """hash_texts with the banding's MinHasher (an engine's work step)."""
+    return hash_texts(texts, hasher_for(params, seed))
+
+
+def item_signatures(
+    items: Sequence[tuple[str, Any]], hasher: MinHasher, *, casefold: bool, exclude_roles: frozenset[str], engine: Engine = IN_PROCESS
+) -> Signatures:
+    """Digests and band keys of every item's canonical text, _CHUNK items at a time (bounded memory)."""
+    n = len(items)
+    chunks = (items[lo : lo + _CHUNK] for lo in range(0, n, _CHUNK))
+    prepare = partial(chunk_texts, casefold=casefold, exclude_roles=exclude_roles)
+    work = partial(chunk_signatures, params=hasher.params, seed=hasher.seed)
+    joined = SignatureBuffer(n, hasher.params.bands)
+    for part in engine.map(prepare, work, chunks):
+        joined.add(part)
+    return joined.signatures()
 
 
 def find_clusters(
@@ -185,22 +218,26 @@ def find_clusters(
     seed: int = 0,
     num_perm: int = 128,
     exclude_roles: Collection[str] = (),
+    engine: Engine = IN_PROCESS,
 ) -> DedupResult:
     """Exact and near-duplicate clusters of (id, messages) pairs; near means Jaccard >= threshold.
 
     Messages whose role is in exclude_roles are left out of the comparison (e.g. a long system
     prompt shared by every example, which would make short conversations look alike).
-    Pass a sequence to avoid a copy: candidate pairs are confirmed by re-reading their two items.
+    Pass a sequence to avoid a copy: candidate pairs are confirmed by re-reading their two items
+    (a sequence with an ``ids`` list, like curator.scratch.SpilledItems, is not even read for them).
+    engine: where the hashing, banding and confirming run; the result is the same on any.
     """
     skip = frozenset(exclude_roles)
     started = time.perf_counter()
     seq: Sequence[tuple[str, Any]] = items if isinstance(items, Sequence) else list(items)
-    hasher = MinHasher(lsh_params(threshold, num_perm=num_perm), seed=seed)
-    ids = [_item_id(item, i) for i, item in enumerate(seq)]
+    hasher = hasher_for(lsh_params(threshold, num_perm=num_perm), seed)
+    given = getattr(seq, "ids", None)
+    ids = list(given) if isinstance(given, list) else [_item_id(item, i) for i, item in enumerate(seq)]
     _check_unique(ids)
-    signatures = text_signatures((_text(item[1], casefold, skip) for item in seq), len(seq), hasher)
+    signatures = item_signatures(seq, hasher, casefold=casefold, exclude_roles=skip, engine=engine)
     return cluster_signatures(
-        ids, signatures, lambda i: _text(seq[i][1], casefold, skip), hasher=hasher, started=started
+        ids, signatures, lambda i: _text(seq[i][1], casefold, skip), hasher=hasher, started=started, engine=engine
     )
 
 
@@ -211,6 +248,7 @@ def cluster_signatures(
     *,
     hasher: MinHasher,
     started: float | None = None,
+    engine: Engine = IN_PROCESS,
 ) -> DedupResult:
     """find_clusters on texts already hashed: text_of(i) gives text i again to confirm candidates."""
     started = time.perf_counter() if started is None else started
@@ -231,11 +269,10 @@ def cluster_signatures(
             touched.append(head)
         exact_members += len(group) - 1
 
-    shingles = ExactShingles(text_of)
-    candidates = candidate_pairs(signatures.keys, is_rep & signatures.has_shingles)
+    candidates = engine.candidates(signatures.keys, is_rep & signatures.has_shingles)
+    similarities = engine.similarities(candidates, text_of)
     confirmed = 0
-    for i, j in candidates.tolist():
-        similarity = shingles.similarity(i, j)
+    for (i, j), similarity in zip(candidates.tolist(), similarities.tolist()):
         if similarity >= threshold:
             confirmed += 1
             forest.union(i, j)

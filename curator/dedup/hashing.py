@@ -17,7 +17,7 @@ from curator.dedup.canonical import CHAR_SHINGLE, WORD_SHINGLE
 
 _U64 = np.uint64
 _M64 = 1 << 64
-_CHAR_BASE = 0x9E3779B97F4A7C15  # odd, so it has an inverse modulo 2**64
+CHAR_BASE = 0x9E3779B97F4A7C15  # odd, so it has an inverse modulo 2**64
 _TOKEN_BASE = 0xC2B2AE3D27D4EB4F
 _CHAR_DOMAIN = _U64(0x5BD1E9955BD1E995)  # keeps character shingles apart from word shingles
 _SPACE, _NEWLINE = 32, 10
@@ -52,19 +52,21 @@ def _powers(base: int, length: int) -> tuple[np.ndarray, np.ndarray]:
     return forward, backward
 
 
-class _Windows:
+class Windows:
     """Polynomial hashes of any window of a uint64 sequence, from its prefix sums."""
 
     def __init__(self, values: np.ndarray, base: int) -> None:
         self.forward, self.backward = _powers(base, len(values))
-        self.prefix = np.zeros(len(values) + 1, dtype=_U64)
-        np.cumsum(values * self.forward[: len(values)], out=self.prefix[1:])
+        self.prefix = np.empty(len(values) + 1, dtype=_U64)
+        self.prefix[0] = 0
+        np.multiply(values, self.forward[: len(values)], out=self.prefix[1:])
+        np.cumsum(self.prefix[1:], out=self.prefix[1:])  # in place: one array, not two
 
     def hash(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         return (self.prefix[ends] - self.prefix[starts]) * self.backward[starts]
 
 
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """The concatenation of arange(s, s + c) for each (s, c), vectorised."""
     total = int(counts.sum())
     if total == 0:
@@ -93,11 +95,12 @@ def shingle_hashes(
         return np.zeros(0, dtype=_U64), np.zeros(0, dtype=np.int64)
     joined = "\n".join(texts)
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    values = points.astype(_U64) + _U64(1)
+    values = points.astype(_U64)
+    values += _U64(1)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     starts = np.zeros(n, dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    chars = _Windows(values, _CHAR_BASE)
+    chars = Windows(values, CHAR_BASE)
     is_char = np.asarray(char_mode, dtype=bool)
 
     parts_hash: list[np.ndarray] = []
@@ -114,7 +117,7 @@ def shingle_hashes(
     tok_start, tok_end, tok_doc = tok_start[keep], tok_end[keep], tok_doc[keep]
     if len(tok_start):
         tokens = fmix64(chars.hash(tok_start, tok_end))
-        words = _Windows(tokens, _TOKEN_BASE)
+        words = Windows(tokens, _TOKEN_BASE)
         count = np.bincount(tok_doc, minlength=n)
         if len(tokens) >= word_n:
             first = np.arange(len(tokens) - word_n + 1)
@@ -134,7 +137,7 @@ def shingle_hashes(
     if len(char_docs):
         span = lengths[char_docs]
         windows = np.maximum(span - char_n + 1, 0)
-        first = _ranges(starts[char_docs], windows)
+        first = ranges(starts[char_docs], windows)
         parts_hash.append(chars.hash(first, first + char_n) ^ _CHAR_DOMAIN)
         parts_doc.append(np.repeat(char_docs, windows))
         if short:

@@ -113,6 +113,7 @@ class MinHasher:
 
     def __init__(self, params: LshParams, *, seed: int = 0) -> None:
         self.params = params
+        self.seed = seed
         self.a = _seeded_u64(seed, "a", params.num_perm)
         self.b = _seeded_u64(seed, "b", params.num_perm)
         self.band_mult = _seeded_u64(seed, "band", params.num_perm) | _U64(1)
@@ -150,35 +151,43 @@ class MinHasher:
         return fmix64(keys)
 
 
-def candidate_pairs(keys: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-    """(k, 2) int64 pairs (i < j) of rows sharing a key in some band column; sorted, unique.
+def band_pairs(column: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(k, 2) int64 pairs of rows whose keys in one band column are equal (column[k] is row rows[k]'s).
 
     Every pair within a bucket is produced (no sampling), so the recall guarantee holds; a
     bucket of m rows costs m*(m-1)/2 pairs.
     """
-    n = len(keys)
-    rows = np.arange(n, dtype=np.int64) if valid is None else np.flatnonzero(valid)
-    found: list[np.ndarray] = []
-    for band in range(keys.shape[1]):
-        column = keys[rows, band]
-        order = np.argsort(column, kind="stable")
-        ordered = column[order]
-        same = ordered[1:] == ordered[:-1]
-        if not same.any():
-            continue
-        # Runs of equal keys: [start, end) in sorted order.
-        boundary = np.flatnonzero(np.r_[True, ~same, True])
-        run_start, run_len = boundary[:-1], np.diff(boundary)
-        members = rows[order]
-        pairs_of_two = run_start[run_len == 2]
-        if len(pairs_of_two):
-            found.append(np.stack([members[pairs_of_two], members[pairs_of_two + 1]], axis=1))
-        for start, length in zip(run_start[run_len > 2], run_len[run_len > 2]):
-            bucket = members[start : start + length]
-            i, j = np.triu_indices(length, k=1)
-            found.append(np.stack([bucket[i], bucket[j]], axis=1))
-    if not found:
+    order = np.argsort(column, kind="stable")
+    ordered = column[order]
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.sort(np.concatenate(found), axis=1)
+    # Runs of equal keys: [start, end) in sorted order.
+    boundary = np.flatnonzero(np.r_[True, ~same, True])
+    run_start, run_len = boundary[:-1], np.diff(boundary)
+    members = rows[order]
+    found: list[np.ndarray] = []
+    pairs_of_two = run_start[run_len == 2]
+    if len(pairs_of_two):
+        found.append(np.stack([members[pairs_of_two], members[pairs_of_two + 1]], axis=1))
+    for start, length in zip(run_start[run_len > 2], run_len[run_len > 2]):
+        bucket = members[start : start + length]
+        i, j = np.triu_indices(length, k=1)
+        found.append(np.stack([bucket[i], bucket[j]], axis=1))
+    return np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
+
+
+def merge_pairs(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """The band_pairs of every band as one sorted, unique (k, 2) array with i < j."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(np.concatenate(parts), axis=1)
     codes = np.unique(pairs[:, 0].astype(_U64) * _U64(n) + pairs[:, 1].astype(_U64))
     return np.stack([(codes // _U64(n)).astype(np.int64), (codes % _U64(n)).astype(np.int64)], axis=1)
+
+
+def candidate_pairs(keys: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+    """(k, 2) int64 pairs (i < j) of rows sharing a key in some band column; sorted, unique."""
+    rows = np.arange(len(keys), dtype=np.int64) if valid is None else np.flatnonzero(valid)
+    return merge_pairs([band_pairs(keys[rows, band], rows) for band in range(keys.shape[1])], len(keys))

@@ -7,8 +7,8 @@ clusters holds no duplicate even when two reviewers corrected two examples into 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +21,9 @@ from curator.dedup import (
     choose_representative,
     find_clusters,
 )
+from curator.dedup.engine import Engine, engine_named
 from curator.models import Correction, Outcome
+from curator.scratch import ItemsView, Scratch, SpilledItems, StoredMessages
 from curator.services.decisions import required_decisions
 from curator.services.outcomes import settle, settled_decision
 from curator.store import Store, cluster_store
@@ -45,6 +47,7 @@ class Entry:
     corrected: bool
     decided_at: datetime | None
     stratum: Any = None
+    row: int = 0  # its index in Corpus.items
 
     @property
     def member(self) -> Member:
@@ -56,13 +59,46 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-@dataclass
 class Corpus:
-    """Every example as (id, messages compared), with its entry and the correction in force."""
+    """Every example as (id, messages compared), with its entry and the correction in force.
 
-    items: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
-    entries: dict[str, Entry] = field(default_factory=dict)
-    corrections: dict[str, Correction] = field(default_factory=dict)
+    The messages wait in a scratch file (curator.scratch.SpilledItems: read back on demand), so
+    memory holds one Entry per example, not its text. close() (or leaving a with block) removes
+    the file; so does garbage collection, at the latest.
+    """
+
+    def __init__(self) -> None:
+        self.scratch = Scratch(prefix="curator-corpus-")
+        self.items = SpilledItems(self.scratch)
+        self.entries: dict[str, Entry] = {}
+        self.corrections: dict[str, Correction] = {}
+
+    @property
+    def ids(self) -> list[str]:
+        """Every example id, in import order."""
+        return self.items.ids
+
+    def messages(self, eid: str) -> list[dict[str, Any]]:
+        """The messages compared (and exported) of one example."""
+        return self.items.messages(self.entries[eid].row)
+
+    def stored(self, eid: str) -> StoredMessages:
+        """A placeholder for one example's messages, read only if used."""
+        return StoredMessages(self.items, self.entries[eid].row)
+
+    def subset(self, ids: Sequence[str]) -> ItemsView:
+        """(id, messages) of these examples, in this order, read on demand."""
+        return self.items.subset([self.entries[eid].row for eid in ids])
+
+    def close(self) -> None:
+        self.items.close()
+        self.scratch.close()
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _corrections_of(conn: Connection, ids: list[str], required: int) -> dict[str, Correction]:
@@ -81,40 +117,50 @@ def load_corpus(
     stratify_field: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Corpus:
-    """Read every example once, in import order, with the correction in force applied."""
+    """Read every example once, in import order, with the correction in force applied.
+
+    The caller closes the corpus (use it in a with block): its messages are in a scratch file.
+    """
     corpus = Corpus()
+    try:
+        _read(store, corpus, stratify_field, progress)
+    except BaseException:
+        corpus.close()
+        raise
+    return corpus
+
+
+def _read(store: Store, corpus: Corpus, stratify_field: str | None, progress: Callable[[int], None] | None) -> None:
     with store.read() as conn:
         required = required_decisions(conn)
         corrected_ids = cluster_store.corrected_example_ids(conn)
-        pending: list[tuple[str, int]] = []  # settled examples whose correction is still to be read
+        pending: list[str] = []  # settled examples whose correction is still to be read
 
         def flush() -> None:
-            corrections = _corrections_of(conn, [eid for eid, _ in pending], required)
-            rows = cluster_store.full_rows(conn, [eid for eid, _ in pending if eid in corrections])
-            for eid, index in pending:
+            corrections = _corrections_of(conn, pending, required)
+            rows = cluster_store.full_rows(conn, [eid for eid in pending if eid in corrections])
+            for eid in pending:
                 correction = corrections.get(eid)
                 if correction is not None:
                     example = examples_repo.row_to_example(rows[eid])
                     corpus.corrections[eid] = correction
                     corpus.entries[eid].corrected = True
-                    corpus.items[index] = (eid, [m.dump() for m in correction.apply(example)])
+                    corpus.items.replace(corpus.entries[eid].row, [m.dump() for m in correction.apply(example)])
             pending.clear()
 
         entries, items = corpus.entries, corpus.items
         for n, row in enumerate(cluster_store.corpus_rows(conn, metadata=bool(stratify_field), batch=READ_BATCH), start=1):
             seq, eid, outcome, decided_at, messages = row[:5]
             stratum = loads(row[5], {}).get(stratify_field) if stratify_field else None
-            entries[eid] = Entry(eid, seq, outcome, False, decided_at, stratum)
-            items.append((eid, loads(messages)))
+            entries[eid] = Entry(eid, seq, outcome, False, decided_at, stratum, items.append(eid, messages))
             if eid in corrected_ids and outcome in SETTLED:
-                pending.append((eid, len(items) - 1))
+                pending.append(eid)
                 if len(pending) >= HISTORY_BATCH:
                     flush()
             if progress and n % READ_BATCH == 0:
                 progress(n)
         if pending:
             flush()
-    return corpus
 
 
 @dataclass
@@ -205,10 +251,20 @@ def run_dedup(
     casefold: bool = False,
     seed: int = 0,
     corpus: Corpus | None = None,
+    engine: str | Engine | None = None,
+    ray_address: str | None = None,
 ) -> DedupReport:
-    """Cluster every example of the store, store the clusters and the run, and return them."""
-    corpus = corpus if corpus is not None else load_corpus(store)
-    result = find_clusters(corpus.items, threshold=threshold, casefold=casefold, seed=seed)
+    """Cluster every example of the store, store the clusters and the run, and return them.
+
+    engine: where hashing, banding and confirming run: "in-process" (the default), "ray" (on
+    the Ray cluster at ray_address, else $RAY_ADDRESS, else a local Ray) or an Engine. The
+    clusters are the same on any engine.
+    """
+    if corpus is None:
+        with load_corpus(store) as own:
+            return run_dedup(store, threshold=threshold, casefold=casefold, seed=seed, corpus=own, engine=engine, ray_address=ray_address)
+    with engine_named(engine, address=ray_address) as chosen:
+        result = find_clusters(corpus.items, threshold=threshold, casefold=casefold, seed=seed, engine=chosen)
     representatives = {c.id: representative_among(c, corpus.entries) or c.id for c in result.clusters}
     report = DedupReport(run_id=0, threshold=threshold, result=result, representatives=representatives)
     with store.write() as conn:

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from curator.dedup.engine import IN_PROCESS, Engine, engine_named
 from curator.errors import ConflictError, InvalidInputError
 from curator.export import (
     SPLITS,
@@ -76,7 +77,7 @@ def _select(corpus: Corpus, dedup: DedupReport) -> tuple[list[str], Counter[str]
         keep = representative_among(cluster, corpus.entries, EXPORTABLE)
         dropped.update(m for m in cluster.members if m != keep and corpus.entries[m].outcome in EXPORTABLE)
     chosen = []
-    for eid, _ in corpus.items:
+    for eid in corpus.ids:
         outcome = corpus.entries[eid].outcome
         if outcome in UNSETTLED:
             left_out["unsettled"] += 1
@@ -96,11 +97,10 @@ def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_si
             "at least 2 — review more examples first",
             field="test_size",
         )
-    messages = dict(corpus.items)
     items = [
         SplitItem(
             id=eid,
-            messages=messages[eid],
+            messages=corpus.stored(eid),
             verdict=corpus.entries[eid].outcome,
             metadata={stratify_field: corpus.entries[eid].stratum} if stratify_field else {},
             cluster_id=linked.get(eid),
@@ -111,9 +111,8 @@ def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_si
 
 
 def _contamination(corpus: Corpus, parts: SplitResult, *, threshold: float, seed: int, features: SplitFeatures | None = None) -> ContaminationReport:
-    messages = dict(corpus.items)
-    train = [(eid, messages[eid]) for eid in parts.train]
-    test = [(eid, messages[eid]) for eid in parts.test]
+    train = [(eid, corpus.stored(eid)) for eid in parts.train]
+    test = [(eid, corpus.stored(eid)) for eid in parts.test]
     return check_contamination(train, test, ngram=CONTAMINATION_NGRAM, threshold=threshold, seed=seed, features=features)
 
 
@@ -122,8 +121,7 @@ def _decontaminate(corpus: Corpus, chosen: list[str], paths: Sequence[str | os.P
     if not paths:
         return chosen, None
     benchmarks = load_benchmarks(paths, field=field)
-    messages = dict(corpus.items)
-    overlap = find_overlap([(eid, messages[eid]) for eid in chosen], benchmarks, threshold=threshold, seed=DEDUP_SEED)
+    overlap = find_overlap(corpus.subset(chosen), benchmarks, threshold=threshold, seed=DEDUP_SEED)
     removed = overlap.example_ids
     return [eid for eid in chosen if eid not in removed], overlap
 
@@ -146,7 +144,7 @@ def _link(linked: dict[str, str], report: ContaminationReport) -> None:
             linked[eid] = label
 
 
-def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None) -> tuple[SplitResult, ContaminationReport, int]:
+def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None, engine: Engine | None = None) -> tuple[SplitResult, ContaminationReport, int]:
     """Split and check; while the check still finds pairs, keep each pair together and split again.
 
     Grouping applies the check's signals before the split, so one round is the rule. With
@@ -155,10 +153,7 @@ def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float, seed: i
     normalised and hashed once (SplitFeatures) for every grouping rule and every check.
     """
     linked: dict[str, str] = {}
-    messages = dict(corpus.items)
-    items = [(eid, messages[eid]) for eid in chosen]
-    del messages
-    features = SplitFeatures(items, seed=seed, threshold=threshold, ngram=CONTAMINATION_NGRAM)
+    features = SplitFeatures(corpus.subset(chosen), seed=seed, threshold=threshold, ngram=CONTAMINATION_NGRAM, engine=engine or IN_PROCESS)
     for rounds in range(1, REGROUP_ROUNDS + 1):
         parts = _split(corpus, chosen, linked, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold, stratify_field=stratify_field, features=features)
         report = _contamination(corpus, parts, threshold=threshold, seed=seed, features=features)
@@ -204,7 +199,7 @@ class _Tally:
 def _record(conn: Connection, row: Any, messages: list[dict[str, Any]], verdict: Verdict, correction: Correction | None) -> ExportRecord:
     """The record of an export_rows row; only corrected rows pay for building (and validating) an Example.
 
-    messages: the stored conversation as load_corpus parsed it (not parsed again here).
+    messages: the conversation compared, as the corpus holds it (read back from its scratch file).
     """
     _, eid, tools, rejected, metadata, _ = row
     if correction is not None:
@@ -214,10 +209,8 @@ def _record(conn: Connection, row: Any, messages: list[dict[str, Any]], verdict:
 
 
 def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: list[str], card: dict[str, Any]) -> _Tally:
-    """Stream the chosen rows into every writer; takes (and empties) corpus.items."""
+    """Stream the chosen rows into every writer (each conversation read back from the corpus)."""
     side = {eid: "train" for eid in parts.train} | {eid: "test" for eid in parts.test}
-    messages_of = {eid: messages for eid, messages in corpus.items if eid in side}
-    corpus.items = []  # each conversation is released once written
     tally = _Tally(names)
     writers: dict[str, FormatWriter] = {}
     try:
@@ -232,7 +225,7 @@ def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: 
                     continue
                 entry = corpus.entries[eid]
                 verdict = Verdict(entry.outcome)
-                record = _record(conn, row, messages_of.pop(eid), verdict, corpus.corrections.get(eid))
+                record = _record(conn, row, corpus.messages(eid), verdict, corpus.corrections.get(eid))
                 tally.by_split[where][verdict.value] += 1
                 for name, writer in writers.items():
                     added = writer.add(where, record)
@@ -298,6 +291,8 @@ def export(
     decontaminate_field: str | None = None,
     replace: bool = False,
     on_note: Callable[[str], None] | None = None,
+    engine: str | Engine | None = None,
+    ray_address: str | None = None,
 ) -> dict[str, Any]:
     """Write OUT_DIR/<format>/{train,test}.jsonl (hf: a saved DatasetDict) and manifest.json; return the manifest.
 
@@ -305,7 +300,10 @@ def export(
     (anything else there is kept). ``on_note`` hears what the destination kept or cleaned up.
     decontaminate: benchmark files; every example whose prompt matches one of their items is
     left out of both splits (decontaminate_field names the items' prompt field when it is not
-    detected).
+    detected). engine: where near-duplicate detection and the split's features run:
+    "in-process" (the default), "ray" (on the cluster at ray_address, else $RAY_ADDRESS, else a
+    local Ray) or an Engine. The files are the same on any engine, so the manifest does not
+    name it.
     """
     names = check_formats(list(formats))
     destination = ExportDestination(out_dir, replace=replace, protect=store.files())
@@ -323,12 +321,26 @@ def export(
     }
     if decontaminate:
         load_benchmarks(decontaminate, field=decontaminate_field)  # a bad benchmark fails before any work
-    corpus = load_corpus(store, stratify_field=stratify_field)
-    dedup = run_dedup(store, threshold=threshold, seed=DEDUP_SEED, corpus=corpus)
+    with engine_named(engine, address=ray_address) as chosen:
+        corpus = load_corpus(store, stratify_field=stratify_field)
+        try:
+            return _export_corpus(store, corpus, destination, names, arguments, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold,
+                                  allow_contamination=allow_contamination, stratify_field=stratify_field, decontaminate=decontaminate,
+                                  decontaminate_field=decontaminate_field, engine=chosen, on_note=on_note)
+        finally:
+            corpus.close()  # its scratch file goes, whatever happened
+
+
+def _export_corpus(store: Store, corpus: Corpus, destination: ExportDestination, names: list[str], arguments: dict[str, Any], *, test_size: float, seed: int,
+                   group_by: str, threshold: float, allow_contamination: bool, stratify_field: str | None,
+                   decontaminate: Sequence[str | os.PathLike[str]], decontaminate_field: str | None, engine: Engine,
+                   on_note: Callable[[str], None] | None) -> dict[str, Any]:
+    """export() once the corpus is read."""
+    dedup = run_dedup(store, threshold=threshold, seed=DEDUP_SEED, corpus=corpus, engine=engine)
     chosen, left_out = _select(corpus, dedup)
     chosen, overlap = _decontaminate(corpus, chosen, decontaminate, decontaminate_field, threshold=threshold)
     left_out["benchmark"] = len(overlap.example_ids) if overlap else 0
-    parts, report, rounds = _split_clean(corpus, chosen, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold, stratify_field=stratify_field)
+    parts, report, rounds = _split_clean(corpus, chosen, test_size=test_size, seed=seed, group_by=group_by, threshold=threshold, stratify_field=stratify_field, engine=engine)
     if report.pairs and not allow_contamination:
         raise _refuse(report)
     version = current_version(store)

@@ -14,6 +14,7 @@ Pure logic, vectorised; a helper thread hashes one chunk while Python builds the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,19 +22,42 @@ import numpy as np
 from curator.dedup.canonical import text_digest
 from curator.dedup.clusters import (
     DedupResult,
-    Signatures,
+    SignatureBuffer,
     cluster_signatures,
     hash_texts,
-    join_signatures,
+    hasher_for,
 )
-from curator.dedup.minhash import MinHasher, lsh_params
-from curator.dedup.overlap import overlapped
+from curator.dedup.engine import IN_PROCESS, Engine
+from curator.dedup.minhash import LshParams, MinHasher, lsh_params
 from curator.errors import InvalidInputError
+from curator.scratch import Scratch
 from curator.split.ngrams import GramCollector, window_hashes
 from curator.split.text import conversation_text, example_texts, ngram_text, prompt_text
 
 _CHUNK = 1024
+SPILL_ROWS = 100_000  # n-gram buckets of more examples than this wait on disk
 Items = Sequence[tuple[str, Sequence[Any]]]
+
+
+def feature_texts(chunk: tuple[int, Sequence[tuple[str, Any]]]) -> tuple[int, list[tuple[str, str, str]]]:
+    """(first row, each item's conversation, prompt and n-gram texts): an engine's prepare step."""
+    lo, items = chunk
+    return lo, [example_texts(m) for _, m in items]
+
+
+def feature_hashes(chunk: tuple[int, list[tuple[str, str, str]]], *, params: LshParams, seed: int, ngram: int) -> tuple[Any, ...]:
+    """Band keys, digests and n-gram hashes of a chunk's texts: an engine's work step."""
+    lo, of = chunk
+    hasher = hasher_for(params, seed)
+    conv = hash_texts([c for c, _, _ in of], hasher)
+    rows = [k for k, (_, p, _) in enumerate(of) if p]
+    prompts = [of[k][1] for k in rows]
+    prompt = hash_texts(prompts, hasher)
+    firsts = [text_digest(p.split("\n", 1)[0]) for p in prompts]
+    g_hash, g_doc = window_hashes([g for _, _, g in of], ngram)
+    p_hash, p_doc = window_hashes(prompts, ngram)
+    p_doc = np.asarray(rows, dtype=np.int64)[p_doc] if len(p_doc) else p_doc
+    return conv, prompt, [lo + k for k in rows], firsts, (g_hash, (g_doc + lo).astype(np.int32)), (p_hash, (p_doc + lo).astype(np.int32))
 
 
 class SplitFeatures:
@@ -47,9 +71,12 @@ class SplitFeatures:
         threshold: float = 0.8,
         num_perm: int = 128,
         ngram: int = 8,
+        engine: Engine = IN_PROCESS,
     ) -> None:
         self.items = items
-        self.ids = [ident for ident, _ in items]
+        given = getattr(items, "ids", None)  # a corpus view knows its ids without reading the messages
+        self.ids = list(given) if isinstance(given, list) else [ident for ident, _ in items]
+        self.engine = engine
         self.index = {ident: i for i, ident in enumerate(self.ids)}
         if len(self.index) != len(self.ids):
             raise InvalidInputError("an example id appears more than once", field="id")
@@ -57,41 +84,33 @@ class SplitFeatures:
             raise InvalidInputError(f"ngram must be at least 1, got {ngram}", field="ngram")
         self.seed, self.threshold, self.num_perm, self.ngram = seed, threshold, num_perm, ngram
         self.hasher = MinHasher(lsh_params(threshold, num_perm=num_perm), seed=seed)
-        conv_parts: list[Signatures] = []
-        prompt_parts: list[Signatures] = []
-        prompt_rows: list[int] = []
-        first_turns: list[bytes] = []
-        grams, prompt_grams = GramCollector(), GramCollector()
-
-        def texts(lo: int) -> tuple[int, list[tuple[str, str, str]]]:
-            return lo, [example_texts(m) for _, m in items[lo : lo + _CHUNK]]
-
-        def hashed(chunk: tuple[int, list[tuple[str, str, str]]]) -> tuple[Any, ...]:
-            lo, of = chunk
-            conv = hash_texts([c for c, _, _ in of], self.hasher)
-            rows = [k for k, (_, p, _) in enumerate(of) if p]
-            prompts = [of[k][1] for k in rows]
-            prompt = hash_texts(prompts, self.hasher)
-            firsts = [text_digest(p.split("\n", 1)[0]) for p in prompts]
-            g_hash, g_doc = window_hashes([g for _, _, g in of], ngram)
-            p_hash, p_doc = window_hashes(prompts, ngram)
-            p_doc = np.asarray(rows, dtype=np.int64)[p_doc] if len(p_doc) else p_doc
-            return conv, prompt, [lo + k for k in rows], firsts, (g_hash, (g_doc + lo).astype(np.int32)), (p_hash, (p_doc + lo).astype(np.int32))
-
-        for conv, prompt, rows, firsts, whole, user in overlapped(map(texts, range(0, len(items), _CHUNK)), hashed):
-            conv_parts.append(conv)
-            prompt_parts.append(prompt)
-            prompt_rows.extend(rows)
-            first_turns.extend(firsts)
-            grams.add(*whole)
-            prompt_grams.add(*user)
         bands = self.hasher.params.bands
-        self.conversations = join_signatures(conv_parts, bands)
-        self.prompts = join_signatures(prompt_parts, bands)  # one per prompt row
-        self.prompt_rows = np.asarray(prompt_rows, dtype=np.int64)  # rows with prompt text
-        self.first_turns = np.frombuffer(b"".join(first_turns), dtype=np.uint64).reshape(-1, 2)
-        self.grams = grams.shared(len(items), ngram)
-        self.prompt_grams = prompt_grams.shared(len(items), ngram)
+        conversations, prompts = SignatureBuffer(len(items), bands), SignatureBuffer(len(items), bands)
+        prompt_rows = np.zeros(len(items), dtype=np.int64)
+        first_turns = np.zeros((len(items), 2), dtype=np.uint64)
+        # Past SPILL_ROWS examples the n-gram buckets wait on disk (a scratch folder, removed below).
+        scratch = Scratch(prefix="curator-ngrams-") if len(items) > SPILL_ROWS else None
+        try:
+            grams, prompt_grams = GramCollector(scratch, "conversation"), GramCollector(scratch, "prompt")
+            chunks = ((lo, items[lo : lo + _CHUNK]) for lo in range(0, len(items), _CHUNK))
+            work = partial(feature_hashes, params=self.hasher.params, seed=seed, ngram=ngram)
+            for conv, prompt, rows, firsts, whole, user in engine.map(feature_texts, work, chunks):
+                at = prompts.size
+                conversations.add(conv)
+                prompts.add(prompt)
+                prompt_rows[at : prompts.size] = rows
+                first_turns[at : prompts.size] = np.frombuffer(b"".join(firsts), dtype=np.uint64).reshape(-1, 2)
+                grams.add(*whole)
+                prompt_grams.add(*user)
+            self.grams = grams.shared(len(items), ngram)
+            self.prompt_grams = prompt_grams.shared(len(items), ngram)
+        finally:
+            if scratch is not None:
+                scratch.close()
+        self.conversations = conversations.signatures()
+        self.prompts = prompts.signatures()  # one per prompt row
+        self.prompt_rows = prompt_rows[: prompts.size]  # rows with prompt text
+        self.first_turns = first_turns[: prompts.size]
         self._clusters: dict[str, DedupResult] = {}
 
     def matches(self, *, seed: int, threshold: float, num_perm: int = 128, ngram: int | None = None) -> bool:
@@ -122,7 +141,7 @@ class SplitFeatures:
         """Near-duplicate conversations (find_clusters on the features; computed once)."""
         if "conversation" not in self._clusters:
             self._clusters["conversation"] = cluster_signatures(
-                self.ids, self.conversations, self.conversation_text, hasher=self.hasher
+                self.ids, self.conversations, self.conversation_text, hasher=self.hasher, engine=self.engine
             )
         return self._clusters["conversation"]
 
@@ -131,7 +150,7 @@ class SplitFeatures:
         if "prompt" not in self._clusters:
             rows = self.prompt_rows.tolist()
             self._clusters["prompt"] = cluster_signatures(
-                [self.ids[r] for r in rows], self.prompts, lambda i: self.prompt_text(rows[i]), hasher=self.hasher
+                [self.ids[r] for r in rows], self.prompts, lambda i: self.prompt_text(rows[i]), hasher=self.hasher, engine=self.engine
             )
         return self._clusters["prompt"]
 

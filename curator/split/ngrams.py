@@ -15,6 +15,7 @@ import numpy as np
 
 from curator.dedup.canonical import uses_char_shingles
 from curator.dedup.hashing import shingle_hashes
+from curator.scratch import Scratch
 
 _BUCKET_BITS = 4  # hashes are sorted in 16 buckets by their top bits: 1/16 of the memory at once
 BUCKETS = 1 << _BUCKET_BITS
@@ -34,10 +35,17 @@ def fan(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 class GramCollector:
-    """(hash, row) pairs appended chunk by chunk into 16 buckets, then reduced to the shared ones."""
+    """(hash, row) pairs appended chunk by chunk into 16 buckets, then reduced to the shared ones.
 
-    def __init__(self) -> None:
+    With a scratch folder the buckets wait on disk (one pair of files each, appended to), so
+    memory holds one bucket at a time; without, they wait in memory. Same Grams either way.
+    """
+
+    def __init__(self, scratch: Scratch | None = None, name: str = "grams") -> None:
         self.buckets: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(BUCKETS)]
+        self.files = None if scratch is None else [
+            (scratch.file(f"{name}-{b}.hash"), scratch.file(f"{name}-{b}.row")) for b in range(BUCKETS)
+        ]
 
     def add(self, hashes: np.ndarray, docs: np.ndarray) -> None:
         """Append pairs to the bucket of their hash's top bits, keeping row order."""
@@ -47,7 +55,28 @@ class GramCollector:
         hashes, docs = hashes[order], docs[order]
         for b in range(BUCKETS):
             if bounds[b + 1] > bounds[b]:
-                self.buckets[b].append((hashes[bounds[b] : bounds[b + 1]], docs[bounds[b] : bounds[b + 1]]))
+                part = (hashes[bounds[b] : bounds[b + 1]], docs[bounds[b] : bounds[b + 1]].astype(np.int32, copy=False))
+                if self.files is None:
+                    self.buckets[b].append(part)
+                    continue
+                for path, values in zip(self.files[b], part):
+                    with open(path, "ab") as out:
+                        values.tofile(out)
+
+    def _take(self, b: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Bucket b's pairs in the order added (and the bucket emptied)."""
+        if self.files is None:
+            parts, self.buckets[b] = self.buckets[b], []
+            if not parts:
+                return None
+            return np.concatenate([h for h, _ in parts]), np.concatenate([d for _, d in parts])
+        hash_path, row_path = self.files[b]
+        if not hash_path.exists():
+            return None
+        hashes, docs = np.fromfile(hash_path, dtype=np.uint64), np.fromfile(row_path, dtype=np.int32)
+        hash_path.unlink()
+        row_path.unlink()
+        return hashes, docs
 
     def shared(self, n_rows: int, n: int) -> Grams:
         """The Grams of everything added; empties the buckets one at a time (memory: one bucket's sort)."""
@@ -55,12 +84,11 @@ class GramCollector:
         shared_docs: list[np.ndarray] = []
         single = np.zeros(n_rows, dtype=np.int64)
         for b in range(BUCKETS):
-            parts, self.buckets[b] = self.buckets[b], []
-            if not parts:
+            taken = self._take(b)
+            if taken is None:
                 continue
-            hashes = np.concatenate([h for h, _ in parts])
-            docs = np.concatenate([d for _, d in parts])
-            del parts
+            hashes, docs = taken
+            del taken
             # Stable: rows were appended in order, so equal hashes keep their rows ascending.
             order = np.argsort(hashes, kind="stable")
             hashes, docs = hashes[order], docs[order]

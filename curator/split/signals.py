@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from curator.dedup.exact import ExactShingles
+from curator.dedup.confirm import pair_similarities
 from curator.split.features import SplitFeatures
 from curator.split.ngrams import Grams, covered_pairs, fan
 
@@ -114,13 +114,14 @@ def minhash_pairs(
         pair_train = np.repeat(rows[hit], count).astype(np.uint64)
         codes.append(pair_test * width + pair_train)
     candidates = np.unique(np.concatenate(codes)) if codes else np.zeros(0, np.uint64)
-    exact = ExactShingles(lambda key: text_of(int((test_rows if key[0] == "test" else train_rows)[key[1]])))
-    found = []
-    for code in candidates.tolist():
-        ti, tr = divmod(code, int(width))
-        similarity = exact.similarity(("test", ti), ("train", tr))
-        if similarity >= threshold:
-            found.append((ti, tr, similarity, 0))
+    tests, trains = np.divmod(candidates, width)
+    both = np.stack([test_rows[tests.astype(np.int64)], train_rows[trains.astype(np.int64)]], axis=1)
+    similarities = pair_similarities(both, lambda row: text_of(int(row)))
+    found = [
+        (ti, tr, similarity, 0)
+        for ti, tr, similarity in zip(tests.tolist(), trains.tolist(), similarities.tolist())
+        if similarity >= threshold
+    ]
     return found, len(candidates)
 
 
