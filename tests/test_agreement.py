@@ -284,7 +284,7 @@ FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 @FAST
 @given(st.lists(st.tuples(LABELS, LABELS), min_size=1, max_size=30))
 def test_cohen_kappa_matches_scikit_learn(pairs: list[tuple[str, str]]) -> None:
-    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    import sklearn.metrics as sklearn_metrics
     ratings = [r for i, (a, b) in enumerate(pairs) for r in ((i, "A", a), (i, "B", b))]
     mine = cohen_kappa(ratings, "A", "B")
     with warnings.catch_warnings():
@@ -301,7 +301,7 @@ def test_cohen_kappa_matches_scikit_learn(pairs: list[tuple[str, str]]) -> None:
     lambda raters: st.lists(st.lists(LABELS, min_size=raters, max_size=raters), min_size=1, max_size=12)
 ))
 def test_fleiss_kappa_matches_statsmodels_on_complete_tables(items: list[list[str]]) -> None:
-    inter_rater = pytest.importorskip("statsmodels.stats.inter_rater")
+    import statsmodels.stats.inter_rater as inter_rater
     import numpy as np
 
     ratings = [(i, f"r{j}", label) for i, row in enumerate(items) for j, label in enumerate(row)]
@@ -327,7 +327,7 @@ MATRIX = st.integers(2, 5).flatmap(
 @FAST
 @given(MATRIX, st.sampled_from(["nominal", "ordinal", "interval", "ratio"]))
 def test_krippendorff_alpha_matches_the_krippendorff_package(items: list[list[int | None]], level: str) -> None:
-    krippendorff = pytest.importorskip("krippendorff")
+    import krippendorff
     import numpy as np
 
     ratings = [(i, f"r{j}", v) for i, row in enumerate(items) for j, v in enumerate(row) if v is not None]

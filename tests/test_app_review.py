@@ -59,7 +59,8 @@ def test_sign_in_with_the_right_password_and_not_with_a_wrong_one(db: Store) -> 
     at.text_input(key="signin_password").input("wrong-password")
     at.button[0].click().run()
     assert [e.value for e in at.error] == ["Wrong name or password."]
-    assert at.button(key="FormSubmitter:signin-Sign in") is not None
+    assert "curator.session_token" not in at.session_state  # still at the sign-in form
+    assert [b.label for b in at.button] == ["Sign in"]
     at.text_input(key="signin_password").input("correct-horse")
     at.button[0].click().run()
     assert not at.exception
@@ -71,7 +72,7 @@ def test_sign_in_with_the_right_password_and_not_with_a_wrong_one(db: Store) -> 
     with db.read() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(sessions)) == 0
         assert conn.scalar(sa.select(sa.func.count()).select_from(claims)) == 0  # sign-out gave them back
-    assert at.text_input(key="signin_name") is not None
+    assert [t.key for t in at.text_input] == ["signin_name", "signin_password"]  # back at the sign-in form
 
 
 def test_the_card_is_sent_the_claimed_example_and_the_next_with_their_tokens(db: Store) -> None:

@@ -313,7 +313,7 @@ def test_sharegpt_round_trip_keeps_ids(tmp_path: Path) -> None:
 
 
 def test_writer_output_loads_with_datasets(tmp_path: Path) -> None:
-    datasets = pytest.importorskip("datasets")
+    import datasets
     original = examples(DATA / "openai.jsonl")[:2] + examples(DATA / "sharegpt.jsonl")
     write_openai_jsonl(original, tmp_path / "openai.jsonl")
     write_sharegpt_jsonl(original, tmp_path / "sharegpt.jsonl")
@@ -392,7 +392,7 @@ def _jsonl_records(name: str) -> list[dict[str, Any]]:
 
 
 def test_hf_save_to_disk_dataset_gives_the_jsonl_examples(tmp_path: Path) -> None:
-    datasets = pytest.importorskip("datasets")
+    import datasets
     # Arrow cannot mix string and list content in one column: the first two records only
     datasets.Dataset.from_list(_jsonl_records("openai.jsonl")[:2]).save_to_disk(str(tmp_path / "ds"))
     reader = open_records(tmp_path / "ds")
@@ -406,7 +406,7 @@ def test_hf_save_to_disk_dataset_gives_the_jsonl_examples(tmp_path: Path) -> Non
 
 
 def test_hf_dataset_dict_reads_every_split(tmp_path: Path) -> None:
-    datasets = pytest.importorskip("datasets")
+    import datasets
     hh = _jsonl_records("hh.jsonl")
     alpaca = _jsonl_records("alpaca.jsonl")
     datasets.DatasetDict({
@@ -422,7 +422,7 @@ def test_hf_dataset_dict_reads_every_split(tmp_path: Path) -> None:
 
 
 def test_hf_parquet_detects_each_rows_shape(tmp_path: Path) -> None:
-    datasets = pytest.importorskip("datasets")
+    import datasets
     rows = [
         {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]},
         {"prompt": "The sky is", "chosen": " blue.", "rejected": " green."},
@@ -441,13 +441,11 @@ def test_hf_parquet_detects_each_rows_shape(tmp_path: Path) -> None:
 
 
 def test_hf_folder_without_data_is_invalid_input(tmp_path: Path) -> None:
-    pytest.importorskip("datasets")
     with pytest.raises(InvalidInputError, match="the datasets library could not read it"):
         open_records(tmp_path)
 
 
 def test_hf_format_on_a_jsonl_file_uses_datasets(tmp_path: Path) -> None:
-    pytest.importorskip("datasets")
     found = examples(DATA / "sharegpt.jsonl", format="hf")
     assert [e.id for e in found] == [e.id for e in examples(DATA / "sharegpt.jsonl")]
     assert found[0].source is not None and found[0].source.format == "hf"
