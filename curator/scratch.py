@@ -5,14 +5,19 @@ files here: the conversations read from the database (SpilledItems) and sorted n
 (curator.split.ngrams). The folder is made with mkdtemp (a fresh name, mode 0700) under the
 system's temporary directory ($TMPDIR), holds only files curator wrote, and is removed on
 close(), on leaving a with block (an error included) or, failing both, when the object is
-garbage collected or the interpreter exits.
+garbage collected or the interpreter exits. A process killed outright (kill -9, out of memory)
+removes nothing: its folder's name says which process made it (pid and start time), and the
+next Scratch removes such folders of processes that are gone. Only folders that look exactly
+like ours are touched: our name pattern, owned by this user, mode 0700.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import stat
 import tempfile
 import weakref
 from collections.abc import Iterator, Sequence
@@ -26,11 +31,61 @@ _ITER = 1024  # items read at once when iterating
 _SPAN = 1 << 20  # bytes of other items one read may skip over
 
 
+_OURS = re.compile(r"curator-(?:[a-z]+-)*(\d+)\.(\d+)-[A-Za-z0-9_]{8}")
+
+
+def _started(pid: int) -> int:
+    """A process's start time in clock ticks since boot (0 where /proc does not say)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat_file:
+            return int(stat_file.read().rsplit(b")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _alive(pid: int, started: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return started == 0 or _started(pid) in (0, started)  # a reused pid is another process
+
+
+def sweep_abandoned(root: str | None = None) -> list[Path]:
+    """Remove the scratch folders that killed curator processes left in root (default: $TMPDIR)."""
+    root = root or tempfile.gettempdir()
+    removed = []
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return removed
+    for name in names:
+        match = _OURS.fullmatch(name)
+        if not match:
+            continue
+        path = Path(root) / name
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or stat.S_IMODE(info.st_mode) != 0o700 or (uid is not None and info.st_uid != uid):
+            continue
+        if _alive(int(match[1]), int(match[2])):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
 class Scratch:
     """A temporary folder of curator's own; removed by close() (idempotent) or at the latest on exit."""
 
     def __init__(self, prefix: str = "curator-") -> None:
-        self.path = Path(tempfile.mkdtemp(prefix=prefix))
+        sweep_abandoned()
+        self.path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}.{_started(os.getpid())}-"))
         self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), ignore_errors=True)
 
     def file(self, name: str) -> Path:

@@ -122,3 +122,36 @@ def test_export_removes_its_scratch_folders_after_success_and_after_refusal(sqli
     kept = export(sqlite_store, tmp_path / "b", seed=2)
     assert spilled == kept and read_tree(tmp_path / "a") == read_tree(tmp_path / "b")
     assert spilled["split"]["pulled_together"]["shared-ngram"] > 0  # the spilled n-grams did group
+
+
+def test_a_killed_process_scratch_folder_is_removed_by_the_next_one_and_nothing_else(scratch_root: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from curator.scratch import Scratch; s = Scratch(prefix='curator-corpus-');"
+         " s.file('items.jsonl').write_text('x'); print(s.path, flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(scratch_root)},
+    )
+    assert child.stdout is not None
+    abandoned = Path(child.stdout.readline().strip())
+    assert abandoned.parent == scratch_root and (abandoned / "items.jsonl").exists()
+    # Things that are not a dead curator process's scratch folder: all kept.
+    foreign = scratch_root / "curator-corpus-1.0-abcdefgh"  # our pattern, but not mode 0700
+    foreign.mkdir(mode=0o755)
+    foreign.chmod(0o755)
+    a_file = scratch_root / "curator-2.0-abcdefgh"
+    a_file.write_text("someone's file")
+    unnamed = scratch_root / "curator-corpus-abcdefgh"  # no owner in the name
+    unnamed.mkdir(mode=0o700)
+    with Scratch() as living:  # our own, alive: kept while we run
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        assert abandoned.exists()  # nothing sweeps until a new scratch folder is made
+        with Scratch() as second:
+            assert not abandoned.exists()
+            assert living.path.exists() and second.path.exists()
+            assert foreign.exists() and a_file.read_text() == "someone's file" and unnamed.exists()
+    assert sorted(p.name for p in scratch_root.iterdir()) == sorted([foreign.name, a_file.name, unnamed.name])
