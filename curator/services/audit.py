@@ -190,9 +190,9 @@ def benchmark_overlap(store: Store, paths: Sequence[str | os.PathLike[str]], *, 
     """Every example (any outcome, corrections applied) whose prompt matches an item of these
     benchmarks, by the checks `curator export --decontaminate` uses; nothing is removed."""
     benchmarks = load_benchmarks(paths, field=field)
-    corpus = load_corpus(store)
-    found = find_overlap(corpus.items, benchmarks).as_dict()
-    hits = [BenchmarkHit(**hit, outcome=corpus.entries[hit["example"]].outcome) for hit in found.pop("list")]
+    with load_corpus(store) as corpus:  # its scratch file goes when the overlap is found
+        found = find_overlap(corpus.items, benchmarks).as_dict()
+        hits = [BenchmarkHit(**hit, outcome=corpus.entries[hit["example"]].outcome) for hit in found.pop("list")]
     return BenchmarkOverlap(ngram=found["ngram"], benchmarks=[BenchmarkFile(**b) for b in found["benchmarks"]],
                             examples=found["examples"], hits=hits)
 
