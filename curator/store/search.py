@@ -22,6 +22,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from curator.errors import StorageError
 from curator.models import Message
+from curator.store.imports import NUL_SHOWN_AS
 from curator.store.jsontext import loads
 from curator.store.schema import examples
 
@@ -29,7 +30,7 @@ TABLE = "example_text"
 # The FTS5 table's shadow tables (SQLite): curator's own, not another program's.
 SHADOWS = tuple(f"{TABLE}_{s}" for s in ("data", "idx", "content", "docsize", "config"))
 MIN_INDEXED = 3  # a trigram index serves a query of at least three characters
-NUL_STANDIN = "\ufffd"  # PostgreSQL text cannot hold NUL; the same stand-in in text and query
+NUL_STANDIN = NUL_SHOWN_AS  # PostgreSQL text cannot hold NUL: the same stand-in in text and query
 
 
 def searchable_text(messages: Sequence[Message], rejected: Message | None = None) -> str:
