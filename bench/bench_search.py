@@ -9,8 +9,8 @@ common word (in every example) is timed too, for the other end.
 
 Usage: python bench/bench_search.py [--sizes 10000,1000000] [--dbs sqlite,postgres]
        [--pg-url postgresql://postgres@127.0.0.1:5432/postgres] [--workdir DIR] [--queries 15]
-Synthetic examples go straight into the store's tables and its search index, not through
-the importer; a database already holding the right examples is reused
+Synthetic examples go straight into the examples table of a database at the revision before
+the index, not through the importer; the upgrade then builds the index (timed); a database already holding the right examples is reused
 (SQLite: a file in --workdir; PostgreSQL: a database named curator_bench_search_<size>).
 """
 
@@ -28,10 +28,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from curator.errors import NotFoundError
-from curator.models import Message, UserRole, canonical_json, utcnow
+from curator.models import UserRole, canonical_json, utcnow
 from curator.services.browse import browse, make_filter, search
+from curator.services.importing import import_file
 from curator.services.users import add_user
 from curator.store import Store
+from curator.store import migrate
 from curator.store import search as search_repo
 from curator.store import users as users_repo
 from curator.store.schema import examples
@@ -78,47 +80,53 @@ def _conversation(i: int, rng: random.Random, vocab: list[str], planted: str | N
 
 
 def _batch(start: int, stop: int, rng: random.Random, vocab: list[str], planted: dict[int, str], now):  # type: ignore[no-untyped-def]
-    """Example rows as the store writes them, and each one's searchable text."""
-    rows, texts = [], []
+    """Example rows as the store writes them."""
+    rows = []
     for i in range(start, stop):
         msgs = _conversation(i, rng, vocab, planted.get(i))
-        eid = f"bench{i:035d}"
         rows.append({
-            "id": eid, "messages": canonical_json(msgs), "tools": None, "rejected": None, "metadata": "{}",
+            "id": f"bench{i:035d}", "messages": canonical_json(msgs), "tools": None, "rejected": None, "metadata": "{}",
             "source_name": f"bench-{i % 4}.jsonl", "source_file": None, "source_line": i + 1, "source_format": "openai",
             "n_messages": 3, "tokens": 100, "warnings": "[]", "created_at": now,
         })
-        texts.append((eid, search_repo.searchable_text([Message.model_validate(m) for m in msgs])))
-    return rows, texts
+    return rows
 
 
 def build(url: str, n: int) -> Store:
     """A database of ``n`` synthetic examples, reused when it already holds them.
 
-    Rows go into the examples table and the search index in one transaction per batch, as
-    examples.insert_many writes them (without the importer's hashing and validation).
+    Rows go straight into the examples table of a database at the revision before the index
+    (0010); then the upgrade to head builds the index from them, as it does for a team's
+    existing database, and its time is printed.
     """
-    store = Store(url)
-    with store.read() as conn:
-        have = int(conn.scalar(sa.select(sa.func.count()).select_from(examples)) or 0)
-    if have == n:
-        return store
-    if have:
-        raise SystemExit(f"{url} holds {have:,} examples, not {n:,}: remove it first")
+    probe = Store(url, upgrade=False)
+    at = migrate.current_revision(probe.engine)
+    if at == migrate.head_revision():
+        with probe.read() as conn:
+            have = int(conn.scalar(sa.select(sa.func.count()).select_from(examples)) or 0)
+        if have == n:
+            probe.close()
+            return Store(url)
+    if at is not None:
+        raise SystemExit(f"{url} is not a complete benchmark database of {n:,} examples: remove it first")
+    migrate.upgrade(probe.engine, "0010")
     rng = random.Random(SEED)
     vocab = _vocabulary(rng)
     planted = plan(n)
     now = utcnow()
     t0 = time.perf_counter()
     for start in range(0, n, BATCH):
-        rows, texts = _batch(start, min(n, start + BATCH), rng, vocab, planted, now)
-        with store.write() as conn:
+        rows = _batch(start, min(n, start + BATCH), rng, vocab, planted, now)
+        with probe.engine.begin() as conn:
             conn.execute(examples.insert(), rows)
-            search_repo.add(conn, texts)
         if start and start % 100_000 == 0:
             print(f"  {start:,} examples in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    print(f"  built {n:,} examples in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    return store
+    print(f"  stored {n:,} examples in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    t0 = time.perf_counter()
+    migrate.upgrade(probe.engine)
+    print(f"  upgraded to {migrate.head_revision()} (search index built) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    probe.close()
+    return Store(url)
 
 
 def _lead(store: Store):  # type: ignore[no-untyped-def]
@@ -173,6 +181,31 @@ def measure(store: Store, n: int, n_queries: int) -> dict[str, float]:
     return out
 
 
+def import_cost(url_for, n: int, work: Path) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """What keeping the index in step costs an import: ``n`` conversations imported (without
+    guidelines) into a database with the index and into one whose index was dropped, same run."""
+    rng = random.Random(SEED)
+    vocab = _vocabulary(rng)
+    path = work / f"import-{n}.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            f.write(json.dumps({"messages": _conversation(i, rng, vocab, None)}) + "\n")
+    out: dict[str, float] = {}
+    for label in ("without_index", "with_index"):
+        store = Store(url_for(label))
+        if label == "without_index":
+            with store.write() as conn:
+                search_repo.drop(conn)
+        t0 = time.perf_counter()
+        summary = import_file(store, path)
+        out[f"{label}_s"] = time.perf_counter() - t0
+        assert summary.examples == n
+        store.close()
+    out["ratio"] = out["with_index_s"] / out["without_index_s"]
+    out["index_ms_per_example"] = (out["with_index_s"] - out["without_index_s"]) * 1000 / n
+    return out
+
+
 def _pg_database(admin_url: str, name: str) -> str:
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -189,9 +222,30 @@ def main() -> None:
     ap.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "curator-bench-search"))
     ap.add_argument("--queries", type=int, default=15)
+    ap.add_argument("--import-cost", type=int, default=0, metavar="N",
+                    help="Instead: time importing N conversations with and without the index.")
     args = ap.parse_args()
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
+    if args.import_cost:
+        costs = {}
+        for db in args.dbs.split(","):
+            def url_for(label: str, db: str = db) -> str:
+                name = f"curator_bench_import_{label}"
+                if db == "sqlite":
+                    target = work / f"{name}.db"
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{target}{suffix}").unlink(missing_ok=True)
+                    return f"sqlite:///{target}"
+                admin = sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+                return _pg_database(args.pg_url, name)
+            costs[db] = import_cost(url_for, args.import_cost, work)
+            print(f"{db}: {json.dumps(costs[db])}", file=sys.stderr)
+        print(json.dumps(costs, indent=2))
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     report: dict[str, dict[str, dict[str, float]]] = {}
     for db in args.dbs.split(","):
