@@ -117,7 +117,7 @@ def test_sorting_by_tokens_and_decided_time(sqlite_store: Store) -> None:
         browse(store, _lead(store), sort="messages")
 
 
-def test_count_stops_at_the_cap_and_text_search_is_not_counted(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_count_stops_at_the_cap_and_a_short_text_search_is_not_counted(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     exs = add_examples(sqlite_store, 40)
     monkeypatch.setattr(browse_service, "COUNT_CAP", 30)
     capped = browse(sqlite_store, _lead(sqlite_store), page_size=10)
@@ -126,7 +126,10 @@ def test_count_stops_at_the_cap_and_text_search_is_not_counted(sqlite_store: Sto
     assert (exact.total, exact.more, exact.has_next) == (30, True, False)
     text = browse(sqlite_store, _lead(sqlite_store), make_filter(text="number 3"), page_size=10)
     assert [r["id"] for r in text.rows] == [exs[3].id] + [e.id for e in exs[30:39]]
-    assert (text.total, text.pages, text.has_next) == (None, None, True)
+    assert (text.total, text.pages, text.has_next) == (11, 2, True)  # the index counts it
+    short = browse(sqlite_store, _lead(sqlite_store), make_filter(text="3?"), page_size=3)
+    assert [r["id"] for r in short.rows] == [exs[3].id, exs[13].id, exs[23].id]
+    assert (short.total, short.pages, short.has_next) == (None, None, True)  # a scan: not counted
     last = browse(sqlite_store, _lead(sqlite_store), make_filter(text="number 3"), page=1, page_size=10)
     assert ([r["id"] for r in last.rows], last.has_next) == ([exs[39].id], False)
 

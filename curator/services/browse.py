@@ -15,6 +15,7 @@ from curator.store import examples as examples_repo
 from curator.store import guideline_store
 from curator.store import gold_examples as gold_repo
 from curator.store import reports as reports_repo
+from curator.store import search as search_repo
 from curator.store.examples import ExampleFilter
 
 PAGE_SIZE = 50
@@ -31,7 +32,7 @@ class BrowsePage:
     rows: list[dict[str, Any]]
     page: int
     page_size: int
-    total: int | None  # exact, or COUNT_CAP when ``more``; None for a text search (not counted)
+    total: int | None  # exact, or COUNT_CAP when ``more``; None for a short text search (not counted)
     more: bool  # True when more than COUNT_CAP examples match
     has_next: bool  # a next page exists
 
@@ -45,7 +46,7 @@ class BrowsePage:
     @property
     def total_label(self) -> str:
         if self.total is None:
-            return "not counted (text search)"
+            return "not counted (text search of fewer than 3 characters)"
         return f"{self.total:,}+" if self.more else f"{self.total:,}"
 
 
@@ -107,11 +108,13 @@ def browse(
     flt = flt or ExampleFilter()
     flt = replace(flt, blind_to=blind.blind_to(viewer), outcomes=blind.outcome_filter(flt.outcomes, viewer))
     with store.read() as conn:
+        if flt.text:
+            search_repo.require(conn)
         rows = examples_repo.page(conn, flt, offset=page * page_size, limit=page_size + 1, sort=sort, descending=descending)
         total: int | None = None
         more = False
-        # Counting a text search reads every conversation; other filters are counted by index,
-        # and never past the cap.
+        # Counting a text search too short for the index reads every conversation; other
+        # filters are counted by index, and never past the cap.
         if not examples_repo.scans_text(flt):
             counted = examples_repo.count_upto(conn, flt, COUNT_CAP + 1)
             more = counted > COUNT_CAP
@@ -124,6 +127,56 @@ def browse(
         more=more,
         has_next=len(rows) > page_size,
     )
+
+
+SEARCH_LIMIT = 20
+SNIPPET_CONTEXT = 40  # characters of text shown either side of a search hit
+HIT_COLUMNS = ["id", "source_name", "source_line", "outcome", "tokens"]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The first examples (in import order) whose conversation contains ``query``."""
+
+    query: str
+    hits: list[dict[str, Any]]  # HIT_COLUMNS and a "snippet" of the text around the match
+    more: bool  # more examples match than were returned
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "hits": self.hits, "more": self.more}
+
+
+def search(store: Store, text: str, flt: ExampleFilter | None = None, *, viewer: User | None = None,
+           limit: int = SEARCH_LIMIT) -> SearchResult:
+    """Examples whose conversation (any message, tool call or the rejected reply) contains
+    ``text``, case-insensitively, narrowed by ``flt``; as ``viewer`` may see them when given
+    (blind review), else as the database's operator sees them."""
+    text = text.strip()
+    if not text:
+        raise InvalidInputError("give the text to search for", field="text")
+    if not 1 <= limit <= 500:
+        raise InvalidInputError("the limit must be 1-500", field="limit")
+    flt = replace(flt or ExampleFilter(), text=text)
+    if viewer is not None:
+        flt = replace(flt, blind_to=blind.blind_to(viewer), outcomes=blind.outcome_filter(flt.outcomes, viewer))
+    with store.read() as conn:
+        search_repo.require(conn)
+        rows = examples_repo.page(conn, flt, limit=limit + 1)
+        texts = search_repo.bodies(conn, [r["seq"] for r in rows[:limit]])
+    blinded = flt.blind_to is not None
+    hits = [{**_row_shown({c: r[c] for c in HIT_COLUMNS}, blinded), "snippet": snippet(texts.get(r["seq"], ""), text)}
+            for r in rows[:limit]]
+    return SearchResult(query=text, hits=hits, more=len(rows) > limit)
+
+
+def snippet(body: str, text: str, context: int = SNIPPET_CONTEXT) -> str:
+    """The part of ``body`` around the first case-insensitive occurrence of ``text``, on one line."""
+    # lower() keeps the length of almost all text; where it does not, the window is near enough.
+    at = min(max(0, body.lower().find(text.lower())), len(body))
+    start, end = max(0, at - context), min(len(body), at + len(text) + context)
+    # One line, no control characters: the text is untrusted and may reach a terminal.
+    shown = "".join(c if c.isprintable() else " " for c in " ".join(body[start:end].split()))
+    return ("\u2026" if start > 0 else "") + shown + ("\u2026" if end < len(body) else "")
 
 
 def _row_shown(row: dict[str, Any], blinded: bool) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from curator.store import search
 from curator.store.schema import decisions, examples, gold, guideline_versions, imports, metadata, problems, settings, users
 
 # A database with a row in any of these is someone's work; settings alone is not (defaults).
@@ -23,5 +24,5 @@ def has_schema(conn: Connection) -> bool:
 
 def foreign_tables(conn: Connection) -> list[str]:
     """Tables that are not curator's (a database file shared with another program)."""
-    ours = set(metadata.tables) | {"alembic_version"}
+    ours = set(metadata.tables) | {"alembic_version", search.TABLE, *search.SHADOWS}
     return sorted(t for t in sa.inspect(conn).get_table_names() if t not in ours)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Row
 
 from curator.errors import NotFoundError
 from curator.models import Example, Message, Outcome, Source, utcnow
+from curator.store import search
 from curator.store.dialect import insert_ignore
 from curator.store.jsontext import dumps, loads
 from curator.store.schema import decisions, example_sources, examples, flags, users
@@ -69,6 +70,7 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_INSERT_LOCK)))
     seen = existing_ids(conn, (ex.id for ex in batch))
     fresh: list[dict[str, Any]] = []
+    fresh_examples: list[Example] = []
     is_new: list[bool] = []
     for ex in batch:
         new = ex.id not in seen
@@ -76,6 +78,7 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         if new:
             seen.add(ex.id)
             fresh.append(_row_values(ex, now, flags_version))
+            fresh_examples.append(ex)
     places = [
         {
             "example_id": ex.id,
@@ -92,6 +95,7 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         # The write transaction holds SQLite's lock from BEGIN, so what existing_ids saw is
         # still so and every row inserts; ON CONFLICT only keeps that promise explicit.
         _sqlite_bulk(conn, fresh, places)
+        search.add(conn, _texts(fresh_examples))
         return is_new
     # Any other writer of examples (one not taking the lock) is still no crash: ON CONFLICT DO
     # NOTHING skips a row stored meanwhile, and RETURNING says which rows this call stored.
@@ -99,6 +103,7 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
     if fresh:
         stmt = insert_ignore(conn, examples).returning(examples.c.id)
         stored = set(conn.scalars(stmt, fresh))
+        search.add(conn, _texts(ex for ex in fresh_examples if ex.id in stored))
     if places:
         conn.execute(insert_ignore(conn, example_sources), places)
     first: set[str] = set()
@@ -106,6 +111,11 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         is_new[i] = ex.id in stored and ex.id not in first
         first.add(ex.id)
     return is_new
+
+
+def _texts(stored: Iterable[Example]) -> list[tuple[str, str]]:
+    """(id, searchable text) of examples this call stored, for the search index."""
+    return [(ex.id, search.searchable_text(ex.messages, ex.rejected)) for ex in stored]
 
 
 def _sqlite_bulk(conn: Connection, fresh: list[dict[str, Any]], places: list[dict[str, Any]]) -> None:
@@ -248,8 +258,7 @@ def where(f: ExampleFilter) -> list[sa.ColumnElement[bool]]:
             )
         conds.append(examples.c.id.in_(sub))
     if f.text:
-        escaped = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conds.append(examples.c.messages.ilike(f"%{escaped}%", escape="\\"))
+        conds.append(search.matches(f.text))
     if f.ids is not None:
         conds.append(examples.c.id.in_(f.ids))
     if f.has_rejected is not None:
@@ -258,8 +267,9 @@ def where(f: ExampleFilter) -> list[sa.ColumnElement[bool]]:
 
 
 def scans_text(f: ExampleFilter) -> bool:
-    """True when the filter reads every conversation (a text search): counting it is a full scan."""
-    return bool(f.text)
+    """True when the filter reads every conversation (a text search too short for the index):
+    counting it is a full scan."""
+    return bool(f.text) and not search.indexed(f.text)
 
 
 def count_upto(conn: Connection, flt: ExampleFilter, cap: int) -> int:

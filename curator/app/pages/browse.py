@@ -28,7 +28,7 @@ def _filters(choices: dict[str, list[str]], user: User) -> tuple[ExampleFilter, 
         rule = st.selectbox("Flagged rule", ["", *choices["rules"]], key="browse_rule", format_func=lambda r: r or "any")
         verdict = st.selectbox("Verdict", ["", *[v.value for v in Verdict]], key="browse_verdict", format_func=lambda v: v or "any")
         reviewer = st.text_input("Reviewer", key="browse_reviewer")
-        text = st.text_input("Text contains", key="browse_text")
+        text = st.text_input("Text contains", key="browse_text", help="Any message, tool call or rejected reply; case-insensitive. Three or more characters search the index.")
         sort = st.selectbox("Sort by", list(SORT_LABELS), key="browse_sort", format_func=SORT_LABELS.__getitem__)
         descending = st.checkbox("Descending", key="browse_desc")
     flt = browse_service.make_filter(outcomes=outcomes, sources=sources, rule=rule, reviewer=reviewer, verdict=verdict, text=text)
