@@ -163,9 +163,10 @@ def review_loop(store: Store, user: User, *, seconds: float, mix: Mix, seed: int
     stop_at = time.perf_counter() + seconds
     while time.perf_counter() < stop_at:
         try:
-            t0 = time.perf_counter()
-            hand = queue.deal(store, user, after_seq=cursor, shown=shown, gold_rate=0)
+            t0, c0 = time.perf_counter(), time.thread_time()
+            hand = queue.deal(store, user, after_seq=cursor, shown=shown)  # as the page calls it
             log.latencies["deal"].append(time.perf_counter() - t0)
+            log.latencies["deal (client CPU)"].append(time.thread_time() - c0)
             log.lost_claims += hand.lost
             held = [c for c in (hand.current, hand.next) if c is not None]
             shown = tuple((c.example.id, c.token, c.seq) for c in held)
@@ -199,9 +200,11 @@ def review_loop(store: Store, user: User, *, seconds: float, mix: Mix, seed: int
                 action = "approve"
             k += 1
             note = f"{user.name}#{k}"
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             notice = review.apply(store, user, _intent(action, claim, note))
-            log.latencies["decide" if action in DECIDE else action].append(time.perf_counter() - t0)
+            kind = "decide" if action in DECIDE else action
+            log.latencies[kind].append(time.perf_counter() - t0)
+            log.latencies[f"{kind} (client CPU)"].append(time.thread_time() - c0)
             if notice.kind != "ok":
                 log.refused[action] += 1
                 log.errors.append(f"{action} of {claim.seq} refused: {notice.text}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import secrets
 import time as _clock
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy.engine import Connection
@@ -166,57 +166,55 @@ def _deal_once(store: Store, actor: User, flt: QueueFilter, *, after_seq: int, h
     lock = "skip" if store.dialect == "postgresql" else None
     with store.write() as conn:
         claims_repo.purge_expired(conn, now=now)
-        held: list[tuple[str, int, str]] = []
-        for example_id, seq, token in claims_repo.held_by(conn, actor.id, now=now):
-            keep = len(held) < hand and (
-                claims_repo.matches(conn, example_id, flt) or claims_repo.is_gold(conn, example_id)
-                or claims_repo.live_decision(conn, example_id, actor.id) is not None  # reopened to change
-            )
+        held: list[claims_repo.Held] = []
+        for h in claims_repo.held_by(conn, actor.id, now=now, flt=flt):
+            keep = len(held) < hand and (h.matches or h.gold or h.live is not None)  # reopened to change: kept
             if not keep:
-                claims_repo.release(conn, example_id, actor.id)
-            elif token is None:  # a claim from before tokens existed
-                held.append((example_id, seq, _hold(conn, actor, example_id, now=now, ttl=ttl)))
+                claims_repo.release(conn, h.example_id, actor.id)
+            elif h.token is None:  # a claim from before tokens existed
+                held.append(replace(h, token=_hold(conn, actor, h.example_id, now=now, ttl=ttl)))
             else:
-                held.append((example_id, seq, token))
+                held.append(h)
         busy = False
         while len(held) < hand:
-            cursor = held[-1][1] if held else after_seq
+            cursor = held[-1].seq if held else after_seq
             found = _next_open(conn, actor, flt, after_seq=cursor, lock=lock, gold=gold_rate > 0 and rng.random() < gold_rate, now=now)
             if found is _BUSY:
                 busy = not held
                 break
             if found is None:
                 break
-            example_id, seq = found  # type: ignore[misc]
+            example_id, seq, is_gold = found  # type: ignore[misc]
             # Distinct times keep "oldest claim first" the order they were dealt in.
             at = now + timedelta(microseconds=len(held))
             token = _token()
             claims_repo.put(conn, example_id, actor.id, now=at, expires_at=now + ttl, token=token)
-            held.append((example_id, seq, token))
+            held.append(claims_repo.Held(example_id, seq, token, is_gold, None, True))
         if busy:
             return _BUSY
         claims_repo.renew(conn, actor.id, expires_at=now + ttl)
-        tokens = {t for _, _, t in held}
+        tokens = {h.token for h in held}
         lost = [_lost_message(conn, actor, eid, seq, now=now) for eid, token, seq in shown if token not in tokens]
-        cards = [_as_claim(conn, actor, eid, seq, token) for eid, seq, token in held]
+        found_examples = examples_repo.get_many(conn, [h.example_id for h in held])
+        cards = [Claim(found_examples[h.example_id], h.seq, h.gold, str(h.token), h.live) for h in held]
     return Hand(cards[0] if cards else None, cards[1] if len(cards) > 1 else None, [m for m in lost if m])
 
 
 def _next_open(conn: Connection, actor: User, flt: QueueFilter, *, after_seq: int, lock: str | None, gold: bool, now: datetime) -> object:
-    """(example id, seq) of the next example the reviewer may claim, None, or _BUSY."""
+    """(example id, seq, gold) of the next example the reviewer may claim, None, or _BUSY."""
     if gold:
         gold_id = claims_repo.gold_candidate(conn, actor.id, now=now)
         if gold_id is not None:
-            return gold_id, int(examples_repo.get_row(conn, gold_id)["seq"])
+            return gold_id, int(examples_repo.get_row(conn, gold_id)["seq"]), True
     required = decisions_service.required_decisions(conn)
     for start in [after_seq, 0] if after_seq > 0 else [0]:
         cursor = start
         while True:
             found = claims_repo.candidates(conn, actor.id, required=required, now=now, flt=flt, after_seq=cursor, limit=_BATCH, lock=lock)
-            for seq, example_id in found:
+            for seq, example_id, is_gold in found:
                 # The candidate query read a snapshot; under the row lock, count again.
                 if not lock or claims_repo.open_slots(conn, example_id, required=required, now=now, exclude_user=actor.id) > 0:
-                    return example_id, seq
+                    return example_id, seq, is_gold
             if len(found) < _BATCH:
                 break
             cursor = found[-1][0]
@@ -227,8 +225,7 @@ def _next_open(conn: Connection, actor: User, flt: QueueFilter, *, after_seq: in
 
 def _lost_message(conn: Connection, actor: User, example_id: str, seq: int, *, now: datetime) -> str:
     """Why a claim the reviewer was shown is gone ('' when they let go of it themselves)."""
-    row = claims_repo.get(conn, example_id, actor.id)
-    if row is not None or claims_repo.live_decision(conn, example_id, actor.id) is not None:
+    if claims_repo.still_theirs(conn, example_id, actor.id):
         return ""  # skipped or decided (here or in another tab): not lost
     others = claims_repo.holder_names(conn, example_id, now=now, exclude_user=actor.id)
     if others:
@@ -313,7 +310,7 @@ def decide(
         earlier = claims_repo.live_decision(conn, decision.example_id, actor.id)
         if earlier is not None:
             decisions_service.retract_in(conn, actor, decision.example_id, earlier)
-        decision_id, settlement = decisions_service.append_in(conn, decision, actor, known_rules=known_rules)
+        decision_id, settlement = decisions_service.append_in(conn, decision, actor, known_rules=known_rules, locked=True)
         claims_repo.release(conn, decision.example_id, actor.id)
     return decision_id, settlement.outcome
 
