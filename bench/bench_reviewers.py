@@ -74,6 +74,7 @@ class Mix:
     undo: float = 0.04
     reject: float = 0.08
     negative: float = 0.06
+    think: float = 0.0  # seconds a reviewer reads each card before acting (0: as fast as it can)
 
 
 @dataclass
@@ -190,6 +191,8 @@ def review_loop(store: Store, user: User, *, seconds: float, mix: Mix, seed: int
                 log.empty += 1
                 time.sleep(0.05)
                 continue
+            if mix.think:
+                time.sleep(rng.uniform(0.5, 1.5) * mix.think)
             if roll < mix.undo + mix.skip:
                 action = "skip"
             elif roll < mix.undo + mix.skip + mix.reject:
@@ -234,6 +237,18 @@ def _reviewer(url: str, name: str, seconds: float, mix: Mix, seed: int, barrier:
                  "latencies": dict(log.latencies), "refused": dict(log.refused)})
 
 
+def _app_process(group: list[tuple[Any, ...]]) -> None:
+    """One OS process serving some of the reviewers, each on a thread, as an app process serves its sessions."""
+    if len(group) == 1:
+        _reviewer(*group[0])
+        return
+    threads = [threading.Thread(target=_reviewer, args=args) for args in group]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 # --- the monitor: live claims in one snapshot -----------------------------------------------
 def watch_claims(url: str, *, overlap: int, stop_at: float, every: float = 0.2) -> dict[str, Any]:
     """Read every live claim at once until ``stop_at``; report examples held beyond the overlap."""
@@ -265,7 +280,7 @@ def watch_claims(url: str, *, overlap: int, stop_at: float, every: float = 0.2) 
 
 # --- the run ---------------------------------------------------------------------------------
 def run_load(url: str, *, reviewers: int, seconds: float, examples_n: int, overlap: int = 1,
-             workers: str = "processes", mix: Mix | None = None, seed: int = 13) -> dict[str, Any]:
+             workers: str = "processes", processes: int | None = None, mix: Mix | None = None, seed: int = 13) -> dict[str, Any]:
     """Populate ``url``, let the reviewers work for ``seconds``, check the log; the report."""
     mix = mix or Mix()
     store = Store(url)
@@ -273,7 +288,9 @@ def run_load(url: str, *, reviewers: int, seconds: float, examples_n: int, overl
     if workers == "processes":
         ctx: Any = mp.get_context("spawn")
         barrier, results = ctx.Barrier(len(names) + 1), ctx.Queue()
-        runners = [ctx.Process(target=_reviewer, args=(url, name, seconds, mix, seed * 1000 + i, barrier, results)) for i, name in enumerate(names)]
+        p = min(processes or len(names), len(names))
+        groups = [[(url, name, seconds, mix, seed * 1000 + i, barrier, results) for i, name in enumerate(names) if i % p == g] for g in range(p)]
+        runners = [ctx.Process(target=_app_process, args=(group,)) for group in groups]
     else:
         barrier, results = threading.Barrier(len(names) + 1), _ListQueue()
         runners = [threading.Thread(target=_reviewer, args=(url, name, seconds, mix, seed * 1000 + i, barrier, results)) for i, name in enumerate(names)]
@@ -286,8 +303,9 @@ def run_load(url: str, *, reviewers: int, seconds: float, examples_n: int, overl
         r.join()
     anomalies = check(store, logs, overlap=overlap, monitor=monitor)
     store.close()
-    return report(logs, anomalies, seconds=seconds, monitor=monitor, dialect=store.dialect,
-                  reviewers=reviewers, overlap=overlap, workers=workers, examples_n=examples_n)
+    return report(logs, anomalies, seconds=seconds, monitor=monitor, dialect=store.dialect, think=mix.think,
+                  reviewers=reviewers, overlap=overlap, workers=workers, examples_n=examples_n,
+                  processes=(min(processes or reviewers, reviewers) if workers == "processes" else 1))
 
 
 class _ListQueue:
@@ -393,12 +411,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--examples", type=int, default=60_000, help="pending examples to start with")
     ap.add_argument("--overlap", type=int, default=1, help="decisions required per example")
     ap.add_argument("--workers", choices=["processes", "threads"], default="processes")
+    ap.add_argument("--processes", type=int, default=None,
+                    help="OS processes the reviewers are spread over, as threads (default: one process per reviewer)")
+    ap.add_argument("--think", type=float, default=0.0, help="mean seconds each reviewer reads a card before acting (default 0)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--workdir", type=Path, default=None, help="where the SQLite file goes (default: a temporary folder)")
     args = ap.parse_args(argv)
     with scratch_database(args.db, pg_url=args.pg_url, folder=args.workdir) as url:
         out = run_load(url, reviewers=args.reviewers, seconds=args.seconds, examples_n=args.examples,
-                       overlap=args.overlap, workers=args.workers, seed=args.seed)
+                       overlap=args.overlap, workers=args.workers, processes=args.processes, mix=Mix(think=args.think), seed=args.seed)
     out.pop("monitor", None)
     out["load_average"] = os.getloadavg()
     print(json.dumps(out, indent=2))
