@@ -6,11 +6,13 @@ through ``review.apply`` answering the current claim by its token: mostly approv
 rejects (with a rule) and negatives, now and then a skip or an undo. Every decision carries
 a unique note, so the log can be checked against what each reviewer was told.
 
-Reviewers run in separate OS processes (``--workers processes``, the default), each with its
-own engine and connection pool, as reviewers on several app processes would: true
-parallelism and no shared Python state, so the only thing keeping them apart is the
-database. ``--workers threads`` runs them as threads of one process (what the short test in
-tests/ uses: quicker to start; the GIL then serialises their Python, not their database work).
+Every reviewer has its own engine (its own connection). ``--workers processes`` (the default)
+runs them in OS processes: one per reviewer, or spread as threads over ``--processes N``, the
+way app processes serve their sessions on threads. Processes give true parallelism and no
+shared Python state, so the only thing keeping reviewers apart is the database; a few of them
+rather than one per reviewer keep 50 interpreters from spending two cores switching between
+themselves. ``--workers threads`` runs them all in this process (what the short test in tests/
+uses: quick to start; the GIL then serialises their Python, not their database work).
 A monitor reads every live claim in one snapshot a few times a second while they work.
 
 Afterwards, against the decision log:
@@ -23,7 +25,7 @@ Afterwards, against the decision log:
 - outcomes: each example's stored outcome and decision count equal settling its history again.
 
 Usage:
-  python bench/bench_reviewers.py --db postgres --reviewers 50 --seconds 60
+  python bench/bench_reviewers.py --db postgres --reviewers 50 --seconds 60 --processes 2
   python bench/bench_reviewers.py --db sqlite --reviewers 8 --seconds 60
 (``--pg-url`` names the server: a scratch database is created on it and dropped afterwards.)
 """
