@@ -69,9 +69,14 @@ def retract_in(conn: Connection, actor: User, example_id: str, decision_id: int)
     _resettle(conn, example_id, required_decisions(conn))
 
 
-def append_in(conn: Connection, decision: Decision, reviewer: User, *, known_rules: Collection[str] | None = None) -> tuple[int, Settlement]:
-    """Append within an open transaction; returns the decision id and the new settlement."""
-    examples_repo.lock(conn, decision.example_id)  # NotFoundError if unknown
+def append_in(conn: Connection, decision: Decision, reviewer: User, *, known_rules: Collection[str] | None = None,
+              locked: bool = False) -> tuple[int, Settlement]:
+    """Append within an open transaction; returns the decision id and the new settlement.
+
+    ``locked``: the caller already holds the example's row (examples_repo.lock).
+    """
+    if not locked:
+        examples_repo.lock(conn, decision.example_id)  # NotFoundError if unknown
     check_rules(decision.rules, known_rules)
     if decision.kind == DecisionKind.DECISION and decision.verdict == Verdict.NEGATIVE:
         if decision.correction is not None and decision.correction.reply is None and decision.correction.messages is None:

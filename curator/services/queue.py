@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import secrets
 import time as _clock
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy.engine import Connection
@@ -31,6 +31,7 @@ from curator.store import Store
 from curator.store import claims as claims_repo
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
+from curator.store import users as users_repo
 from curator.store.claims import QueueFilter
 
 CLAIM_TTL = timedelta(minutes=30)
@@ -80,6 +81,15 @@ class Undone:
     example_id: str
     seq: int
     verdict: Verdict | None = None
+    held: bool = True  # the reviewer holds the example again (False: the overlap left no place)
+    held_by: tuple[str, ...] = ()  # who holds it instead, when not held
+
+    @property
+    def why_not_held(self) -> str:
+        """Why the example did not come back to the reviewer ('' when it did)."""
+        if self.held:
+            return ""
+        return f"{', '.join(self.held_by)} has it now" if self.held_by else "it has all the decisions it needs"
 
 
 @dataclass(frozen=True)
@@ -156,57 +166,55 @@ def _deal_once(store: Store, actor: User, flt: QueueFilter, *, after_seq: int, h
     lock = "skip" if store.dialect == "postgresql" else None
     with store.write() as conn:
         claims_repo.purge_expired(conn, now=now)
-        held: list[tuple[str, int, str]] = []
-        for example_id, seq, token in claims_repo.held_by(conn, actor.id, now=now):
-            keep = len(held) < hand and (
-                claims_repo.matches(conn, example_id, flt) or claims_repo.is_gold(conn, example_id)
-                or claims_repo.live_decision(conn, example_id, actor.id) is not None  # reopened to change
-            )
+        held: list[claims_repo.Held] = []
+        for h in claims_repo.held_by(conn, actor.id, now=now, flt=flt):
+            keep = len(held) < hand and (h.matches or h.gold or h.live is not None)  # reopened to change: kept
             if not keep:
-                claims_repo.release(conn, example_id, actor.id)
-            elif token is None:  # a claim from before tokens existed
-                held.append((example_id, seq, _hold(conn, actor, example_id, now=now, ttl=ttl)))
+                claims_repo.release(conn, h.example_id, actor.id)
+            elif h.token is None:  # a claim from before tokens existed
+                held.append(replace(h, token=_hold(conn, actor, h.example_id, now=now, ttl=ttl)))
             else:
-                held.append((example_id, seq, token))
+                held.append(h)
         busy = False
         while len(held) < hand:
-            cursor = held[-1][1] if held else after_seq
+            cursor = held[-1].seq if held else after_seq
             found = _next_open(conn, actor, flt, after_seq=cursor, lock=lock, gold=gold_rate > 0 and rng.random() < gold_rate, now=now)
             if found is _BUSY:
                 busy = not held
                 break
             if found is None:
                 break
-            example_id, seq = found  # type: ignore[misc]
+            example_id, seq, is_gold = found  # type: ignore[misc]
             # Distinct times keep "oldest claim first" the order they were dealt in.
             at = now + timedelta(microseconds=len(held))
             token = _token()
             claims_repo.put(conn, example_id, actor.id, now=at, expires_at=now + ttl, token=token)
-            held.append((example_id, seq, token))
+            held.append(claims_repo.Held(example_id, seq, token, is_gold, None, True))
         if busy:
             return _BUSY
         claims_repo.renew(conn, actor.id, expires_at=now + ttl)
-        tokens = {t for _, _, t in held}
+        tokens = {h.token for h in held}
         lost = [_lost_message(conn, actor, eid, seq, now=now) for eid, token, seq in shown if token not in tokens]
-        cards = [_as_claim(conn, actor, eid, seq, token) for eid, seq, token in held]
+        found_examples = examples_repo.get_many(conn, [h.example_id for h in held])
+        cards = [Claim(found_examples[h.example_id], h.seq, h.gold, str(h.token), h.live) for h in held]
     return Hand(cards[0] if cards else None, cards[1] if len(cards) > 1 else None, [m for m in lost if m])
 
 
 def _next_open(conn: Connection, actor: User, flt: QueueFilter, *, after_seq: int, lock: str | None, gold: bool, now: datetime) -> object:
-    """(example id, seq) of the next example the reviewer may claim, None, or _BUSY."""
+    """(example id, seq, gold) of the next example the reviewer may claim, None, or _BUSY."""
     if gold:
         gold_id = claims_repo.gold_candidate(conn, actor.id, now=now)
         if gold_id is not None:
-            return gold_id, int(examples_repo.get_row(conn, gold_id)["seq"])
+            return gold_id, int(examples_repo.get_row(conn, gold_id)["seq"]), True
     required = decisions_service.required_decisions(conn)
     for start in [after_seq, 0] if after_seq > 0 else [0]:
         cursor = start
         while True:
             found = claims_repo.candidates(conn, actor.id, required=required, now=now, flt=flt, after_seq=cursor, limit=_BATCH, lock=lock)
-            for seq, example_id in found:
+            for seq, example_id, is_gold in found:
                 # The candidate query read a snapshot; under the row lock, count again.
                 if not lock or claims_repo.open_slots(conn, example_id, required=required, now=now, exclude_user=actor.id) > 0:
-                    return example_id, seq
+                    return example_id, seq, is_gold
             if len(found) < _BATCH:
                 break
             cursor = found[-1][0]
@@ -217,8 +225,7 @@ def _next_open(conn: Connection, actor: User, flt: QueueFilter, *, after_seq: in
 
 def _lost_message(conn: Connection, actor: User, example_id: str, seq: int, *, now: datetime) -> str:
     """Why a claim the reviewer was shown is gone ('' when they let go of it themselves)."""
-    row = claims_repo.get(conn, example_id, actor.id)
-    if row is not None or claims_repo.live_decision(conn, example_id, actor.id) is not None:
+    if claims_repo.still_theirs(conn, example_id, actor.id):
         return ""  # skipped or decided (here or in another tab): not lost
     others = claims_repo.holder_names(conn, example_id, now=now, exclude_user=actor.id)
     if others:
@@ -303,7 +310,7 @@ def decide(
         earlier = claims_repo.live_decision(conn, decision.example_id, actor.id)
         if earlier is not None:
             decisions_service.retract_in(conn, actor, decision.example_id, earlier)
-        decision_id, settlement = decisions_service.append_in(conn, decision, actor, known_rules=known_rules)
+        decision_id, settlement = decisions_service.append_in(conn, decision, actor, known_rules=known_rules, locked=True)
         claims_repo.release(conn, decision.example_id, actor.id)
     return decision_id, settlement.outcome
 
@@ -332,23 +339,69 @@ def release_all(store: Store, actor: User) -> None:
 
 
 # --- taking back ----------------------------------------------------------------------------
+def _last_action(conn: Connection, actor: User, *, now: datetime) -> tuple[str, str, Decision | None] | None:
+    """The reviewer's last action an undo takes back: ("skip", example id, None) or ("decision", id, it)."""
+    last = decisions_repo.last_by_reviewer(conn, actor.id)
+    skipped = claims_repo.last_skip(conn, actor.id, now=now)
+    if last is not None and last.kind != DecisionKind.DECISION:
+        last = None  # an adjudication is changed on the lead page, not undone here
+    if skipped is not None and (last is None or _aware(skipped[1]) >= last.created_at):
+        return "skip", skipped[0], None
+    if last is None:
+        return None
+    return "decision", last.example_id, last
+
+
+def _closed_to(conn: Connection, actor: User, example_id: str, *, now: datetime) -> tuple[str, tuple[str, ...]] | None:
+    """Why the reviewer may not hold the example now ("settled" or "full", and who holds it),
+    None if they may. Call with the example's row locked, so claims being made on it have
+    committed and the counts are the current ones."""
+    if claims_repo.live_decision(conn, example_id, actor.id) is not None:
+        return None  # their decision counts: theirs to change
+    row = examples_repo.get_row(conn, example_id)
+    if row["outcome"] not in (Outcome.PENDING.value, Outcome.CONFLICT.value):
+        return "settled", ()
+    held = claims_repo.get(conn, example_id, actor.id)
+    required = decisions_service.required_decisions(conn)
+    if (held is None or held["skipped"]) and claims_repo.open_slots(conn, example_id, required=required, now=now, exclude_user=actor.id) <= 0:
+        return "full", tuple(claims_repo.holder_names(conn, example_id, now=now, exclude_user=actor.id))
+    return None
+
+
+def _take_back(conn: Connection, actor: User, kind: str, example_id: str, verdict: Verdict | None, *, now: datetime, ttl: timedelta) -> Undone:
+    """Hold the example of an undone action again, if the overlap leaves the reviewer a place.
+
+    Others may have claimed it meanwhile (a skipped example is open to them; a lead may have
+    reopened a decided one): then the undo stands, but the example stays theirs.
+    """
+    closed = _closed_to(conn, actor, example_id, now=now)
+    if closed is None:
+        claim = _take(conn, actor, example_id, now=now, ttl=ttl)
+        return Undone(kind, example_id, claim.seq, verdict)
+    claims_repo.release(conn, example_id, actor.id)  # the skip, if any: taken back
+    seq = int(examples_repo.get_row(conn, example_id)["seq"])
+    return Undone(kind, example_id, seq, verdict, held=False, held_by=closed[1])
+
+
 def undo(store: Store, actor: User, *, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> Undone | None:
     """Take back the reviewer's last action, a decision or a skip, and hold its example again."""
     require(actor, UserRole.REVIEWER)
     now = now or utcnow()
     with store.write() as conn:
-        last = decisions_repo.last_by_reviewer(conn, actor.id)
-        skipped = claims_repo.last_skip(conn, actor.id, now=now)
-        if last is not None and last.kind != DecisionKind.DECISION:
-            last = None  # an adjudication is changed on the lead page, not undone here
-        if skipped is not None and (last is None or _aware(skipped[1]) >= last.created_at):
-            claim = _take(conn, actor, skipped[0], now=now, ttl=ttl)
-            return Undone("skip", skipped[0], claim.seq)
+        # One undo at a time per reviewer: two at once (two tabs, a key pressed twice) would
+        # both take back the same last action. Then the example's lock, and the last action
+        # read again under it (whoever held the lock may have changed it).
+        users_repo.serialise(conn, actor.id)
+        last = _last_action(conn, actor, now=now)
         if last is None:
             return None
-        decisions_service.retract_in(conn, actor, last.example_id, int(last.id or 0))
-        claim = _take(conn, actor, last.example_id, now=now, ttl=ttl)
-        return Undone("decision", last.example_id, claim.seq, last.verdict)
+        examples_repo.lock(conn, last[1])
+        if _last_action(conn, actor, now=now) != last:
+            raise ConflictError("your last action changed meanwhile (another tab?); nothing undone, try again")
+        kind, example_id, decision = last
+        if decision is not None:
+            decisions_service.retract_in(conn, actor, example_id, int(decision.id or 0))
+        return _take_back(conn, actor, kind, example_id, decision.verdict if decision else None, now=now, ttl=ttl)
 
 
 def _own_live(conn: Connection, actor: User, decision_id: int) -> Decision:
@@ -365,11 +418,11 @@ def undo_decision(store: Store, actor: User, decision_id: int, *, ttl: timedelta
     require(actor, UserRole.REVIEWER)
     now = now or utcnow()
     with store.write() as conn:
+        users_repo.serialise(conn, actor.id)  # one undo at a time per reviewer (see undo)
         found = _own_live(conn, actor, decision_id)
         examples_repo.lock(conn, found.example_id)
         decisions_service.retract_in(conn, actor, found.example_id, decision_id)
-        claim = _take(conn, actor, found.example_id, now=now, ttl=ttl)
-    return Undone("decision", found.example_id, claim.seq, found.verdict)
+        return _take_back(conn, actor, "decision", found.example_id, found.verdict, now=now, ttl=ttl)
 
 
 def reopen(store: Store, actor: User, decision_id: int, *, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> Claim:
@@ -387,17 +440,13 @@ def jump(store: Store, actor: User, ref: str, *, ttl: timedelta = CLAIM_TTL, now
     now = now or utcnow()
     with store.write() as conn:
         example_id = _resolve(conn, ref.strip())
-        row = examples_repo.get_row(conn, example_id)
-        mine = claims_repo.live_decision(conn, example_id, actor.id)
-        if mine is None:
-            held = claims_repo.get(conn, example_id, actor.id)
-            required = decisions_service.required_decisions(conn)
-            if row["outcome"] not in (Outcome.PENDING.value, Outcome.CONFLICT.value):
-                raise ConflictError(f"example {row['seq']} is already settled; the Browse page shows it")
-            if (held is None or held["skipped"]) and claims_repo.open_slots(conn, example_id, required=required, now=now, exclude_user=actor.id) <= 0:
-                others = claims_repo.holder_names(conn, example_id, now=now, exclude_user=actor.id)
-                who = f"{', '.join(others)} holds it" if others else "it has all the decisions it needs"
-                raise ConflictError(f"example {row['seq']} is not open to you: {who}")
+        row = examples_repo.lock(conn, example_id)  # a claim being made on it commits first
+        closed = _closed_to(conn, actor, example_id, now=now)
+        if closed is not None and closed[0] == "settled":
+            raise ConflictError(f"example {row['seq']} is already settled; the Browse page shows it")
+        if closed is not None:
+            who = f"{', '.join(closed[1])} holds it" if closed[1] else "it has all the decisions it needs"
+            raise ConflictError(f"example {row['seq']} is not open to you: {who}")
         return _take(conn, actor, example_id, now=now, ttl=ttl)
 
 

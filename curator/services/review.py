@@ -74,10 +74,10 @@ def _apply(store: Store, actor: User, intent: dict[str, Any], *, known_rules: Co
         if undone is None:
             return Notice("info", "Nothing to undo.")
         what = "skip" if undone.kind == "skip" else str(undone.verdict.value if undone.verdict else "decision")
-        return Notice("ok", f"Undid your {what} of example {undone.seq}")
+        return Notice("ok", _undid(what, undone))
     if action == "undo_decision":
         undone = queue.undo_decision(store, actor, _int(intent, "decision_id"))
-        return Notice("ok", f"Undid your {undone.verdict.value if undone.verdict else 'decision'} of example {undone.seq}")
+        return Notice("ok", _undid(undone.verdict.value if undone.verdict else "decision", undone))
     if action == "reopen":
         claim = queue.reopen(store, actor, _int(intent, "decision_id"))
         return Notice("info", f"Example {claim.seq} reopened: your decision counts until you decide again")
@@ -115,6 +115,11 @@ def _apply(store: Store, actor: User, intent: dict[str, Any], *, known_rules: Co
     queue.decide(store, actor, decision, token=token, known_rules=set(known_rules) if known_rules is not None else None)
     extra = " with a desired reply" if action == "negative" and correction else ""
     return Notice("ok", f"{_DONE[action]} example {seq}{extra}")
+
+
+def _undid(what: str, undone: queue.Undone) -> str:
+    why = undone.why_not_held
+    return f"Undid your {what} of example {undone.seq}" + (f"; {why}" if why else "")
 
 
 def _edited(example: Any, raw: Any) -> list[Message]:

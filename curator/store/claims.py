@@ -85,8 +85,9 @@ def _candidates_stmt(flt: QueueFilter, limit: int, lock: str | None) -> sa.Selec
         examples.c.outcome != Outcome.PENDING.value,
         examples.c.n_decisions + _holders(examples.c.id, now=now, exclude_user=uid) < sa.bindparam("required"),
     )
+    is_gold = sa.exists().where(gold.c.example_id == examples.c.id)
     stmt = (
-        sa.select(examples.c.seq, examples.c.id)
+        sa.select(examples.c.seq, examples.c.id, is_gold)
         .where(examples.c.seq > sa.bindparam("after"), *_filter_conds(flt), open_slots, ~mine, ~_decided_by(uid, examples.c.id))
         .order_by(examples.c.seq)
         .limit(limit)
@@ -106,15 +107,15 @@ def candidates(
     after_seq: int = 0,
     limit: int = 1,
     lock: str | None = None,
-) -> list[tuple[int, str]]:
-    """(seq, id) of the next examples this user may claim, in import order after ``after_seq``.
+) -> list[tuple[int, str, bool]]:
+    """(seq, id, gold) of the next examples this user may claim, in import order after ``after_seq``.
 
     An example is open while its counted decisions plus other reviewers' live claims are fewer
     than ``required``; the user never gets an example they hold, skipped or already decided.
     ``lock`` (PostgreSQL): "skip" locks the rows FOR UPDATE SKIP LOCKED, "wait" FOR UPDATE.
     """
     params = {"uid": user_id, "now": now, "required": required, "after": after_seq}
-    return [(int(s), str(i)) for s, i in conn.execute(_candidates_stmt(flt, limit, lock), params)]
+    return [(int(s), str(i), bool(g)) for s, i, g in conn.execute(_candidates_stmt(flt, limit, lock), params)]
 
 
 def matches(conn: Connection, example_id: str, flt: QueueFilter) -> bool:
@@ -125,20 +126,40 @@ def matches(conn: Connection, example_id: str, flt: QueueFilter) -> bool:
 
 def open_slots(conn: Connection, example_id: str, *, required: int, now: datetime, exclude_user: int) -> int:
     """How many more reviewers may hold this example now (a fresh read, after locking it)."""
-    n = conn.scalar(sa.select(examples.c.n_decisions).where(examples.c.id == example_id)) or 0
-    held = conn.scalar(sa.select(_holders(sa.literal(example_id), now=now, exclude_user=exclude_user))) or 0
-    return required - int(n) - int(held)
+    row = conn.execute(_SLOTS, {"eid": example_id, "uid": exclude_user, "now": now}).first()
+    n, held = (row or (0, 0))
+    return required - int(n or 0) - int(held or 0)
 
 
-def held_by(conn: Connection, user_id: int, *, now: datetime) -> list[tuple[str, int, str | None]]:
-    """(example id, seq, token) of the user's live, unskipped claims, oldest claim first."""
-    stmt = (
-        sa.select(claims.c.example_id, examples.c.seq, claims.c.token)
+@dataclass(frozen=True)
+class Held:
+    """One of the user's live claims, with what dealing needs to know about it."""
+
+    example_id: str
+    seq: int
+    token: str | None
+    gold: bool
+    live: int | None  # the user's counted decision on it (they reopened it to change it)
+    matches: bool  # it passes the queue filter
+
+
+@functools.lru_cache(maxsize=64)
+def _held_stmt(flt: QueueFilter) -> sa.Select[Any]:
+    uid, now = sa.bindparam("uid"), sa.bindparam("now", type_=claims.c.expires_at.type)
+    is_gold = sa.exists().where(gold.c.example_id == claims.c.example_id)
+    return (
+        sa.select(claims.c.example_id, examples.c.seq, claims.c.token, is_gold, _live_id(uid, claims.c.example_id),
+                  sa.and_(*_filter_conds(flt)))
         .join(examples, examples.c.id == claims.c.example_id)
-        .where(claims.c.user_id == user_id, claims.c.skipped.is_(False), claims.c.expires_at > now)
+        .where(claims.c.user_id == uid, claims.c.skipped.is_(False), claims.c.expires_at > now)
         .order_by(claims.c.claimed_at, examples.c.seq)
     )
-    return [(str(e), int(s), t) for e, s, t in conn.execute(stmt)]
+
+
+def held_by(conn: Connection, user_id: int, *, now: datetime, flt: QueueFilter | None = None) -> list[Held]:
+    """The user's live, unskipped claims, oldest claim first, in one query."""
+    rows = conn.execute(_held_stmt(flt or QueueFilter()), {"uid": user_id, "now": now})
+    return [Held(str(e), int(s), t, bool(g), int(d) if d is not None else None, bool(m)) for e, s, t, g, d, m in rows]
 
 
 def put(
@@ -162,8 +183,7 @@ def put(
 
 def get(conn: Connection, example_id: str, user_id: int) -> sa.RowMapping | None:
     """The user's claim row on the example (live, expired or skipped), if any."""
-    stmt = sa.select(claims).where(claims.c.example_id == example_id, claims.c.user_id == user_id)
-    return conn.execute(stmt).mappings().first()
+    return conn.execute(_GET, {"eid": example_id, "uid": user_id}).mappings().first()
 
 
 def renew(conn: Connection, user_id: int, *, expires_at: datetime) -> None:
@@ -194,10 +214,31 @@ def holder_names(conn: Connection, example_id: str, *, now: datetime, exclude_us
     return [str(n) for n in conn.scalars(stmt)]
 
 
+def _live_id(user_id: Any, example_col: Any) -> sa.ScalarSelect[Any]:
+    """Id of the user's counted decision on the example (NULL if none)."""
+    return sa.select(_D.c.id).where(_decided_by_row(user_id, example_col)).order_by(_D.c.id.desc()).limit(1).scalar_subquery()
+
+
+# The page runs these on every card: statements built once (building one costs more than
+# running it, and a reused statement keeps its cache key).
+_LIVE = sa.select(_live_id(sa.bindparam("uid"), sa.bindparam("eid")))
+_GET = sa.select(claims).where(claims.c.example_id == sa.bindparam("eid"), claims.c.user_id == sa.bindparam("uid"))
+_NOW = sa.bindparam("now", type_=claims.c.expires_at.type)
+_SLOTS = sa.select(examples.c.n_decisions, _holders(examples.c.id, now=_NOW, exclude_user=sa.bindparam("uid"))).where(examples.c.id == sa.bindparam("eid"))
+
+
+_KEPT = sa.select(sa.or_(sa.exists().where(claims.c.example_id == sa.bindparam("eid"), claims.c.user_id == sa.bindparam("uid")),
+                         _live_id(sa.bindparam("uid"), sa.bindparam("eid")).isnot(None)))
+
+
+def still_theirs(conn: Connection, example_id: str, user_id: int) -> bool:
+    """The user still has a claim on the example (held, skipped or expired) or a decision that counts."""
+    return bool(conn.scalar(_KEPT, {"eid": example_id, "uid": user_id}))
+
+
 def live_decision(conn: Connection, example_id: str, user_id: int) -> int | None:
     """Id of the user's decision on the example that still counts, if any."""
-    stmt = sa.select(_D.c.id).where(_decided_by_row(user_id, example_id)).order_by(_D.c.id.desc()).limit(1)
-    found = conn.scalar(stmt)
+    found = conn.scalar(_LIVE, {"uid": user_id, "eid": example_id})
     return int(found) if found is not None else None
 
 
@@ -236,8 +277,11 @@ def gold_candidate(conn: Connection, user_id: int, *, now: datetime) -> str | No
     return str(found) if found is not None else None
 
 
+_IS_GOLD = sa.select(gold.c.example_id).where(gold.c.example_id == sa.bindparam("eid"))
+
+
 def is_gold(conn: Connection, example_id: str) -> bool:
-    return conn.scalar(sa.select(gold.c.example_id).where(gold.c.example_id == example_id)) is not None
+    return conn.scalar(_IS_GOLD, {"eid": example_id}) is not None
 
 
 def progress(conn: Connection, flt: QueueFilter) -> tuple[int, int]:

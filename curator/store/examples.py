@@ -158,9 +158,24 @@ def get(conn: Connection, example_id: str) -> Example:
     return row_to_example(row)
 
 
+def get_many(conn: Connection, example_ids: Sequence[str]) -> dict[str, Example]:
+    """The examples with these ids (a few: one query), by id; NotFoundError if one is missing."""
+    if not example_ids:
+        return {}
+    found = {r.id: row_to_example(r) for r in conn.execute(_GET_MANY, {"ids": list(example_ids)})}
+    missing = [i for i in example_ids if i not in found]
+    if missing:
+        raise NotFoundError(f"no example {missing[0]!r}")
+    return found
+
+
+_GET_ROW = sa.select(examples).where(examples.c.id == sa.bindparam("eid"))
+_GET_MANY = sa.select(examples).where(examples.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def get_row(conn: Connection, example_id: str) -> sa.RowMapping:
     """The stored row (with outcome and counters), or NotFoundError."""
-    row = conn.execute(sa.select(examples).where(examples.c.id == example_id)).mappings().first()
+    row = conn.execute(_GET_ROW, {"eid": example_id}).mappings().first()
     if row is None:
         raise NotFoundError(f"no example {example_id!r}")
     return row
@@ -170,10 +185,13 @@ def lock(conn: Connection, example_id: str) -> sa.RowMapping:
     """The example's row, held until commit (FOR UPDATE on PostgreSQL; on SQLite the write
     transaction's lock already covers it). Deciding reads an example's history and writes its
     counters: without the lock, two reviewers deciding at once each count only their own."""
-    row = conn.execute(sa.select(examples).where(examples.c.id == example_id).with_for_update()).mappings().first()
+    row = conn.execute(_LOCK, {"eid": example_id}).mappings().first()
     if row is None:
         raise NotFoundError(f"no example {example_id!r}")
     return row
+
+
+_LOCK = sa.select(examples).where(examples.c.id == sa.bindparam("eid")).with_for_update()
 
 
 def find_by_place(conn: Connection, source: str, line: int) -> list[str]:

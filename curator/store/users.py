@@ -51,6 +51,14 @@ def lock(conn: Connection, user_id: int) -> tuple[User, str | None]:
     return _user(row), row["password_hash"]
 
 
+def serialise(conn: Connection, user_id: int) -> None:
+    """Hold the user's row until commit so their own concurrent requests (two tabs, a key
+    pressed twice) run one after the other. FOR NO KEY UPDATE on PostgreSQL: rows that only
+    reference the user (their decisions and claims) can still be written by others meanwhile;
+    SQLite's write transaction already holds the database."""
+    conn.execute(sa.select(users.c.id).where(users.c.id == user_id).with_for_update(key_share=True))
+
+
 def password_hash(conn: Connection, name: str) -> str | None:
     """The stored hash for ``name`` (None if the user has no password or does not exist)."""
     return conn.scalar(sa.select(users.c.password_hash).where(users.c.name == name, users.c.active.is_(True)))
