@@ -1,8 +1,9 @@
 """Queue claims: who holds which example, found with indexed keyset queries.
 
-The candidate query walks ``ix_examples_outcome_seq`` from a cursor and checks each row with
-lookups bounded by the example's id (claims primary key, ``ix_decisions_example``), so a claim
-costs the rows it skips, never a scan of the whole table.
+The candidate query walks ``ix_examples_outcome_rank`` from a cursor (the queue rank: import
+order, or the order the source's queue strategy precomputed) and checks each row with lookups
+bounded by the example's id (claims primary key, ``ix_decisions_example``), so a claim costs the
+rows it skips, never a scan of the whole table, whatever the strategy.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from sqlalchemy.engine import Connection
 from curator.models import DecisionKind, Outcome
 from curator.store.dialect import upsert
 from curator.store.schema import claims, decisions, examples, flags, gold, users
+
+
+FIRST_RANK = -(2**62)  # below every queue rank: a cursor that starts at the head of the queue
 
 
 @dataclass(frozen=True)
@@ -86,9 +90,10 @@ def _candidates_stmt(flt: QueueFilter, limit: int, lock: str | None) -> sa.Selec
         examples.c.n_decisions + _holders(examples.c.id, now=now, exclude_user=uid) < sa.bindparam("required"),
     )
     stmt = (
-        sa.select(examples.c.seq, examples.c.id)
-        .where(examples.c.seq > sa.bindparam("after"), *_filter_conds(flt), open_slots, ~mine, ~_decided_by(uid, examples.c.id))
-        .order_by(examples.c.seq)
+        sa.select(examples.c.queue_rank, examples.c.id, examples.c.seq)
+        .where(examples.c.queue_rank > sa.bindparam("after", type_=sa.BigInteger), *_filter_conds(flt), open_slots, ~mine,
+               ~_decided_by(uid, examples.c.id))
+        .order_by(examples.c.queue_rank)
         .limit(limit)
     )
     if lock:
@@ -103,18 +108,18 @@ def candidates(
     required: int,
     now: datetime,
     flt: QueueFilter,
-    after_seq: int = 0,
+    after_rank: int = FIRST_RANK,
     limit: int = 1,
     lock: str | None = None,
-) -> list[tuple[int, str]]:
-    """(seq, id) of the next examples this user may claim, in import order after ``after_seq``.
+) -> list[tuple[int, str, int]]:
+    """(rank, id, seq) of the next examples this user may claim, in queue order after ``after_rank``.
 
     An example is open while its counted decisions plus other reviewers' live claims are fewer
     than ``required``; the user never gets an example they hold, skipped or already decided.
     ``lock`` (PostgreSQL): "skip" locks the rows FOR UPDATE SKIP LOCKED, "wait" FOR UPDATE.
     """
-    params = {"uid": user_id, "now": now, "required": required, "after": after_seq}
-    return [(int(s), str(i)) for s, i in conn.execute(_candidates_stmt(flt, limit, lock), params)]
+    params = {"uid": user_id, "now": now, "required": required, "after": after_rank}
+    return [(int(r), str(i), int(s)) for r, i, s in conn.execute(_candidates_stmt(flt, limit, lock), params)]
 
 
 def matches(conn: Connection, example_id: str, flt: QueueFilter) -> bool:
@@ -130,15 +135,15 @@ def open_slots(conn: Connection, example_id: str, *, required: int, now: datetim
     return required - int(n) - int(held)
 
 
-def held_by(conn: Connection, user_id: int, *, now: datetime) -> list[tuple[str, int, str | None]]:
-    """(example id, seq, token) of the user's live, unskipped claims, oldest claim first."""
+def held_by(conn: Connection, user_id: int, *, now: datetime) -> list[tuple[str, int, int, str | None]]:
+    """(example id, seq, rank, token) of the user's live, unskipped claims, oldest claim first."""
     stmt = (
-        sa.select(claims.c.example_id, examples.c.seq, claims.c.token)
+        sa.select(claims.c.example_id, examples.c.seq, examples.c.queue_rank, claims.c.token)
         .join(examples, examples.c.id == claims.c.example_id)
         .where(claims.c.user_id == user_id, claims.c.skipped.is_(False), claims.c.expires_at > now)
         .order_by(claims.c.claimed_at, examples.c.seq)
     )
-    return [(str(e), int(s), t) for e, s, t in conn.execute(stmt)]
+    return [(str(e), int(s), int(r), t) for e, s, r, t in conn.execute(stmt)]
 
 
 def put(

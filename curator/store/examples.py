@@ -92,6 +92,7 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         # The write transaction holds SQLite's lock from BEGIN, so what existing_ids saw is
         # still so and every row inserts; ON CONFLICT only keeps that promise explicit.
         _sqlite_bulk(conn, fresh, places)
+        _rank_new(conn, fresh)
         return is_new
     # Any other writer of examples (one not taking the lock) is still no crash: ON CONFLICT DO
     # NOTHING skips a row stored meanwhile, and RETURNING says which rows this call stored.
@@ -101,11 +102,20 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         stored = set(conn.scalars(stmt, fresh))
     if places:
         conn.execute(insert_ignore(conn, example_sources), places)
+    _rank_new(conn, fresh)
     first: set[str] = set()
     for i, ex in enumerate(batch):
         is_new[i] = ex.id in stored and ex.id not in first
         first.add(ex.id)
     return is_new
+
+
+def _rank_new(conn: Connection, fresh: list[dict[str, Any]]) -> None:
+    """New examples join the queue in import order (rank = seq); a strategy re-ranks them later."""
+    if fresh:
+        conn.execute(examples.update()
+                     .where(examples.c.outcome == Outcome.PENDING.value, examples.c.queue_rank.is_(None))
+                     .values(queue_rank=examples.c.seq))
 
 
 def _sqlite_bulk(conn: Connection, fresh: list[dict[str, Any]], places: list[dict[str, Any]]) -> None:

@@ -149,7 +149,7 @@ def render() -> None:
         # others keep their claim, so a key pressed while the filter applies still counts.
         state.put(state.LAST_FILTER, flt)
         state.put(state.SHOWN, ())
-    hand = queue.deal(store, user, flt=flt, after_seq=state.cursor(), shown=tuple(state.get(state.SHOWN) or ()))
+    hand = queue.deal(store, user, flt=flt, after_rank=state.cursor(), shown=tuple(state.get(state.SHOWN) or ()))
     held = [c for c in (hand.current, hand.next) if c is not None]
     state.put(state.SHOWN, tuple((c.example.id, c.token, c.seq) for c in held))
     if held:
