@@ -32,7 +32,7 @@ DESCRIPTIONS = {
     Strategy.FIXED: "import order",
     Strategy.FLAGGED_FIRST: "examples flagged by a check first, blockers first",
     Strategy.DIVERSE: "one example per near-duplicate cluster first, largest clusters first, spread over sources and topics",
-    Strategy.DISAGREEMENT_FIRST: "examples whose reviewers disagree first, then those waiting for more decisions",
+    Strategy.DISAGREEMENT_FIRST: "for overlap: examples others began deciding first (disagreements surface soonest); conflicts first where a queue includes them",
     Strategy.RANDOM: "a seeded random order",
 }
 
@@ -83,7 +83,7 @@ def severity_tiers(flagged: Mapping[str, set[str]], severity: Mapping[str, str])
 
 
 def disagreement_tier(verdicts: Sequence[str]) -> int:
-    """2 when the live decisions disagree, 1 when some are in but more are needed, else 0."""
+    """2 when the live decisions disagree (a conflict), 1 when some are in but more are needed, else 0."""
     if len(set(verdicts)) > 1:
         return 2
     return 1 if verdicts else 0
@@ -131,4 +131,9 @@ def base_ranks(strategy: Strategy, items: Sequence[Item], *, seed: int = 0,
 
 
 def lift_sampled(rank: int, sampled: bool) -> int:
-    return rank - SAMPLE_TIERS * TIER if sampled else rank
+    return rank - SAMPLE_TIERS * TIER if sampled and not is_lifted(rank) else rank
+
+
+def is_lifted(rank: int) -> bool:
+    """Whether a rank is already a sampled one (strategies lift by fewer than SAMPLE_TIERS tiers)."""
+    return rank < -(SAMPLE_TIERS - 1) * TIER

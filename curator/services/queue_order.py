@@ -8,6 +8,7 @@ whatever the strategy (curator.store.claims). Orderings themselves are pure: cur
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -18,17 +19,19 @@ from sqlalchemy.engine import Connection
 from curator.errors import InvalidInputError, NotFoundError
 from curator.models import Decision, User, UserRole
 from curator.ordering import TIER, DESCRIPTIONS, Item, Strategy, base_ranks, disagreement_tier, lift_sampled, severity_tiers
-from curator.services import guideline_sync
+from curator.guidelines import guideline_set_from_snapshot
 from curator.services.outcomes import live_decisions
 from curator.services.users import require
 from curator.store import Store
 from curator.store import decisions as decisions_repo
+from curator.store import guideline_store
 from curator.store import examples as examples_repo
 from curator.store import queue_ranks
 from curator.store import settings as settings_repo
 from curator.store.queue_ranks import topic
 
 SETTING = "queue_strategy"
+_OPEN = ("pending", "conflict")  # outcomes a reviewer's queue can serve
 DEFAULT = "default"  # as a source's strategy: follow the strategy for everyone
 
 __all__ = ["DEFAULT", "Choice", "Rerank", "Strategies", "Strategy", "describe", "for_source", "get", "refresh",
@@ -170,8 +173,13 @@ def refresh(store: Store, *, because: Collection[Strategy] | None = None, includ
 
 
 def _severities(store: Store) -> dict[str, str]:
-    gs = guideline_sync.current(store)
-    return {r.id: str(r.severity) for r in gs.rules} if gs is not None else {}
+    """{rule id: severity} of the guideline in force."""
+    with store.read() as conn:
+        found = guideline_store.current(conn)
+    if found is None:
+        return {}
+    gs = guideline_set_from_snapshot(json.loads(found[1]))
+    return {r.id: str(r.severity) for r in gs.rules}
 
 
 def _groups(s: Strategies) -> list[tuple[Choice, list[str], bool]]:
@@ -206,7 +214,7 @@ def _rank_group(conn: Connection, choice: Choice, cond: Any, severity: dict[str,
     if strategy == Strategy.FLAGGED_FIRST:
         tier_of = severity_tiers(queue_ranks.flagged_rules(conn, cond), severity)
     elif strategy == Strategy.DISAGREEMENT_FIRST:
-        for eid in queue_ranks.pending_with_decisions(conn, cond):
+        for eid in queue_ranks.open_with_decisions(conn, cond):
             tier_of[eid] = disagreement_tier(_live_verdicts(decisions_repo.for_example(conn, eid)))
     base = base_ranks(strategy, items, seed=choice.seed, tier_of=tier_of)
     sampled = {by_id[e] for e in queue_ranks.sampled_ids(conn, cond) if e in by_id}
@@ -220,6 +228,19 @@ def _live_verdicts(history: list[Decision]) -> list[str]:
     return [d.verdict.value for d in live if d.verdict is not None]
 
 
+def lift_sampled_now(conn: Connection, example_ids: list[str]) -> int:
+    """Serve a new sample batch before everything else (in the batch's own transaction)."""
+    changes = [(seq, lift_sampled(rank, True)) for seq, rank in queue_ranks.ranks_of(conn, example_ids)]
+    queue_ranks.write(conn, [(seq, r) for (seq, r), (_, old) in zip(changes, queue_ranks.ranks_of(conn, example_ids)) if r != old])
+    _bump(conn)
+    return len(changes)
+
+
+def _bump(conn: Connection) -> None:
+    s = _read(conn)
+    _write(conn, Strategies(s.everyone, s.sources, s.revision + 1))
+
+
 def rerank_example(conn: Connection, example_id: str, live: list[Decision]) -> None:
     """Keep one example's rank current after a decision, where its order depends on decisions.
 
@@ -231,7 +252,7 @@ def rerank_example(conn: Connection, example_id: str, live: list[Decision]) -> N
     row = examples_repo.get_row(conn, example_id)
     if s.for_source(str(row["source_name"])).strategy != Strategy.DISAGREEMENT_FIRST:
         return
-    verdicts = [d.verdict.value for d in live if d.verdict is not None] if row["outcome"] == "pending" else []
+    verdicts = [d.verdict.value for d in live if d.verdict is not None] if row["outcome"] in _OPEN else []
     rank = lift_sampled(int(row["seq"]) - TIER * disagreement_tier(verdicts), queue_ranks.is_sampled(conn, example_id))
     if rank != row["queue_rank"]:
         queue_ranks.set_one(conn, example_id, rank)

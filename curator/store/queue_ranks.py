@@ -67,9 +67,10 @@ def cluster_rows(conn: Connection, cond: sa.ColumnElement[bool]) -> dict[str, tu
     return {str(e): (str(c), bool(r)) for e, c, r in conn.execute(stmt)}
 
 
-def pending_with_decisions(conn: Connection, cond: sa.ColumnElement[bool]) -> list[str]:
-    """Ids of the group's pending examples that already have counted decisions (overlap begun)."""
-    stmt = sa.select(examples.c.id).where(cond, examples.c.outcome == Outcome.PENDING.value, examples.c.n_decisions > 0)
+def open_with_decisions(conn: Connection, cond: sa.ColumnElement[bool]) -> list[str]:
+    """Ids of the group's pending or conflicting examples that have counted decisions."""
+    stmt = sa.select(examples.c.id).where(cond, examples.c.outcome.in_([Outcome.PENDING.value, Outcome.CONFLICT.value]),
+                                          examples.c.n_decisions > 0)
     return [str(i) for i in conn.scalars(stmt)]
 
 
@@ -90,6 +91,16 @@ def write(conn: Connection, changes: Sequence[tuple[int, int]]) -> int:
     conn.exec_driver_sql("UPDATE examples SET queue_rank = c.rank FROM queue_rank_changes c WHERE examples.seq = c.seq")
     conn.exec_driver_sql("DELETE FROM queue_rank_changes")
     return len(changes)
+
+
+def ranks_of(conn: Connection, example_ids: Sequence[str]) -> list[tuple[int, int]]:
+    """(seq, queue_rank) of the given examples."""
+    out: list[tuple[int, int]] = []
+    for start in range(0, len(example_ids), 900):
+        chunk = list(example_ids[start:start + 900])
+        stmt = sa.select(examples.c.seq, examples.c.queue_rank).where(examples.c.id.in_(chunk))
+        out += [(int(s), int(r if r is not None else s)) for s, r in conn.execute(stmt)]
+    return out
 
 
 def set_one(conn: Connection, example_id: str, rank: int) -> None:
