@@ -38,25 +38,23 @@ class SampleBatch:
 
 
 def allocate(sizes: Mapping[str, int], n: int) -> dict[str, int]:
-    """Proportional allocation of n over strata (largest remainder), at least one per stratum
-    when n allows, never more than a stratum holds."""
+    """Proportional allocation of n over strata (largest remainder); then every stratum gets at
+    least one when n allows, taken from the largest shares, never more than a stratum holds."""
     strata = sorted(s for s, size in sizes.items() if size > 0)
     total = sum(sizes[s] for s in strata)
     n = min(n, total)
     if not strata or n <= 0:
         return {}
-    floor = 1 if n >= len(strata) else 0
-    share = {s: floor for s in strata}
-    left = n - floor * len(strata)
-    spare = {s: sizes[s] - floor for s in strata}
-    spare_total = sum(spare.values())
-    if left and spare_total:
-        exact = {s: left * spare[s] / spare_total for s in strata}
+    exact = {s: n * sizes[s] / total for s in strata}
+    share = {s: int(exact[s]) for s in strata}
+    for s in sorted(strata, key=lambda s: (-(exact[s] - share[s]), s))[: n - sum(share.values())]:
+        share[s] += 1
+    if n >= len(strata):
         for s in strata:
-            share[s] += int(exact[s])
-        rest = left - sum(int(exact[s]) for s in strata)
-        for s in sorted(strata, key=lambda s: (-(exact[s] - int(exact[s])), s))[:rest]:
-            share[s] += 1
+            if share[s] == 0:
+                donor = max(strata, key=lambda d: (share[d], d))
+                share[donor] -= 1
+                share[s] = 1
     return {s: k for s, k in share.items() if k}
 
 
