@@ -34,8 +34,8 @@ SETTING = "queue_strategy"
 _OPEN = ("pending", "conflict")  # outcomes a reviewer's queue can serve
 DEFAULT = "default"  # as a source's strategy: follow the strategy for everyone
 
-__all__ = ["DEFAULT", "Choice", "Rerank", "Strategies", "Strategy", "describe", "for_source", "get", "refresh",
-           "rerank_example", "set_strategy"]
+__all__ = ["DEFAULT", "Choice", "Rerank", "Serving", "Strategies", "Strategy", "describe", "for_source", "get",
+           "lift_sampled_now", "refresh", "rerank_example", "serving", "set_strategy"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,12 @@ def get(store: Store) -> Strategies:
     """The strategies in force."""
     with store.read() as conn:
         return _read(conn)
+
+
+def source_names(store: Store) -> list[str]:
+    """Every source, for choosing one to give its own strategy."""
+    with store.read() as conn:
+        return sorted(examples_repo.counts_by(conn, "source_name"))
 
 
 def for_source(store: Store, source: str) -> Choice:
@@ -226,6 +232,31 @@ def _rank_group(conn: Connection, choice: Choice, cond: Any, severity: dict[str,
 def _live_verdicts(history: list[Decision]) -> list[str]:
     live, _ = live_decisions(history)
     return [d.verdict.value for d in live if d.verdict is not None]
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What the review page says about the queue: the order in force and why this example."""
+
+    revision: int
+    text: str
+
+
+def serving(store: Store, example_id: str | None) -> Serving:
+    """Which strategy serves the example on the card (its source's), and whether it is sampled."""
+    with store.read() as conn:
+        s = _read(conn)
+        if example_id is None:
+            return Serving(s.revision, f"Queue order: {describe(s.everyone)}")
+        row = examples_repo.get_row(conn, example_id)
+        sampled = queue_ranks.is_sampled(conn, example_id)
+    choice = s.for_source(str(row["source_name"]))
+    text = f"Queue order: {describe(choice)}"
+    if str(row["source_name"]) in s.sources:
+        text += f" (for {row['source_name']})"
+    if sampled:
+        text += " · this example is in a quality sample, served first"
+    return Serving(s.revision, text)
 
 
 def lift_sampled_now(conn: Connection, example_ids: list[str]) -> int:
