@@ -180,3 +180,55 @@ def test_a_reviewer_holding_an_example_keeps_it_across_a_strategy_switch(store: 
     queue_order.set_strategy(store, lead, "random", seed=5)
     again = queue.claim_next(store, ana, gold_rate=0)
     assert held is not None and again is not None and again.example.id == held.example.id == exs[0].id
+
+
+def test_reordering_many_examples_goes_through_the_bulk_update(store: Store) -> None:
+    lead = make_user(store, "lee", UserRole.LEAD)
+    exs = add_examples(store, 300)
+    done = queue_order.set_strategy(store, lead, "random", seed=11)
+    assert done.changed > 50  # more than the row-by-row path takes
+    ranks = dict(_ranks(store))
+    assert sorted(ranks.values()) == list(range(1, 301))
+    order = served(store, make_user(store), 5)
+    assert order == sorted((e.id for e in exs), key=ranks.__getitem__)[:5]
+    queue_order.set_strategy(store, lead, "fixed")
+    assert [r for _, r in _ranks(store)] == list(range(1, 301))
+
+
+def test_a_dedup_run_reorders_the_diverse_queue(store: Store) -> None:
+    from curator.models import Example, Source
+    from curator.services.dedup import run_dedup
+    from curator.store import examples as examples_repo
+    from helpers import conversation
+
+    lead = make_user(store, "lee", UserRole.LEAD)
+    # 0 and 1 ask the same (an exact duplicate on the user side), then 2 and 3 differ
+    exs = [Example.create(conversation(i, reply=f"Reply {k}."), source=Source(name="t.jsonl", line=k + 1))
+           for k, i in enumerate([0, 0, 2, 3])]
+    with store.write() as conn:
+        examples_repo.insert_many(conn, exs)
+    queue_order.set_strategy(store, lead, "diverse")
+    assert served(store, make_user(store, "ana"), 1) == [exs[0].id]
+    run_dedup(store)
+    # the duplicate of example 0 now waits behind every other cluster
+    assert served(store, make_user(store, "ben")) == [exs[2].id, exs[3].id, exs[1].id]
+
+
+@pytest.mark.parametrize("blank_db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_an_upgraded_database_keeps_its_queue_in_import_order(blank_db_url: str) -> None:
+    from curator.models import utcnow
+    from curator.store import examples as examples_repo
+    from curator.store import migrate, schema
+    from helpers import make_examples
+
+    engine = Store(blank_db_url, upgrade=False).engine
+    migrate.upgrade(engine, "0010")
+    exs = make_examples(3)
+    with engine.begin() as conn:
+        conn.execute(schema.examples.insert(), [examples_repo._row_values(ex, utcnow(), None) for ex in exs])
+    engine.dispose()
+    upgraded = Store(blank_db_url)
+    try:
+        assert served(upgraded, make_user(upgraded)) == [e.id for e in exs]
+    finally:
+        upgraded.close()
