@@ -14,7 +14,7 @@ from curator.ordering import Strategy
 from curator.services import auth, queue_order, sampling
 from curator.store import Store
 from tests.conftest import make_user
-from tests.test_app_pages import _app, _ok, _user, app_store  # noqa: F401  (fixture)
+from tests.test_app_pages import _app, _ok, app_store  # noqa: F401  (fixture)
 
 MAIN = Path(__file__).resolve().parent.parent / "curator" / "app" / "main.py"
 
