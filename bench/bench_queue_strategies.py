@@ -1,12 +1,12 @@
 """Serving the next example under every queue strategy at 1,000,000 examples (SQLite), against
 the fixed order in the same run.
 
-For each strategy, in turn on one database: the time `curator queue set` takes to precompute
-the order, then the review page's Approve click to the next example rendered (the approve
-intent carried out and the page's rerun through AppTest, as bench_review.py measures it),
-median and p90 over N clicks, and a fresh reviewer's first claim (the candidate query from the
-head of the queue). The fixed order is measured first and again last, so drift in machine load
-shows. The synthetic set has 5% flagged examples (1% blocker, 2% major, 2% minor) and 20% of
+Each strategy gets its own copy of one generated database: the time `curator queue set` takes
+to precompute the order there (`sample`: `curator sample 400` on the fixed order), then the
+review page's Approve click to the next example rendered (the approve intent carried out and
+the page's rerun through AppTest, as bench_review.py measures it), median and p90 over N
+clicks, one click per database in turn so machine load hits each alike; and a fresh
+reviewer's first claim (the candidate query from the head of the queue). The synthetic set has 5% flagged examples (1% blocker, 2% major, 2% minor) and 20% of
 its examples in near-duplicate clusters of 2 to 5.
 
 Usage: python bench/bench_queue_strategies.py [--examples 1000000] [--clicks 40] [--workdir DIR]
@@ -18,6 +18,8 @@ import argparse
 import json
 import os
 import random
+import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -84,6 +86,14 @@ def first_claim(store: Store, repeats: int) -> list[float]:
     return times
 
 
+def copy_of(base: Path, path: Path) -> Store:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(base) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    return Store(f"sqlite:///{path}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--examples", type=int, default=1_000_000)
@@ -92,36 +102,47 @@ def main() -> None:
     args = ap.parse_args()
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    store = build(work / f"queue-{args.examples}.db", args.examples)
-    decorate(store, args.examples)
-    lead = add_user(store, f"lead{int(time.time()) % 10**6}", UserRole.LEAD)
+    base_path = work / f"queue-{args.examples}.db"
+    base = build(base_path, args.examples)
+    decorate(base, args.examples)
+    base.close()
+    plan = ["fixed", "flagged-first", "diverse", "disagreement-first", "random", "sample"]
+    stores: dict[str, tuple[Store, object]] = {}
     results: dict[str, dict[str, object]] = {}
-    plan = ["fixed", "flagged-first", "diverse", "disagreement-first", "random", "sample", "fixed again"]
     for label in plan:
         print(label, file=sys.stderr)
+        store = copy_of(base_path, work / f"queue-{args.examples}-{label}.db")
+        lead = add_user(store, "lead", UserRole.LEAD)
         t0 = time.perf_counter()
         if label == "sample":
             sampling.draw_sample(store, lead, 400, seed=1)
             moved = None
         else:
-            done = queue_order.set_strategy(store, lead, label.split(" ")[0], seed=1)
-            moved = done.changed
-        set_seconds = time.perf_counter() - t0
-        at = review_app(store)
-        os.environ["CURATOR_DB"] = store.url
-        clicks = []
-        for _ in range(args.clicks):
+            moved = queue_order.set_strategy(store, lead, label, seed=1).changed
+        results[label] = {"set_seconds": round(time.perf_counter() - t0, 1), "moved": moved}
+        stores[label] = (store, review_app(store))
+    # One click per database in turn, so machine load hits every strategy alike.
+    clicks: dict[str, list[float]] = {label: [] for label in plan}
+    for _ in range(args.clicks):
+        for label, (store, at) in stores.items():
+            os.environ["CURATOR_DB"] = store.url  # the app reads its database from here
             c0 = time.perf_counter()
             approve(store, at)
-            clicks.append((time.perf_counter() - c0) * 1000)
+            clicks[label].append((time.perf_counter() - c0) * 1000)
             assert not at.exception, at.exception  # type: ignore[attr-defined]
-        results[label] = {"set_seconds": round(set_seconds, 1), "moved": moved, "click": summary(clicks),
-                          "first_claim": summary(first_claim(store, 10))}
-    base = results["fixed"]["click"]["median_ms"]  # type: ignore[index]
-    for r in results.values():
-        r["click_ratio_to_fixed"] = round(r["click"]["median_ms"] / base, 2)  # type: ignore[index]
+    firsts: dict[str, list[float]] = {label: [] for label in plan}
+    for _ in range(10):
+        for label, (store, _) in stores.items():
+            firsts[label] += first_claim(store, 1)
+    base_click = statistics.median(clicks["fixed"])
+    base_first = statistics.median(firsts["fixed"])
+    for label, (store, _) in stores.items():
+        results[label].update({
+            "click": summary(clicks[label]), "click_ratio_to_fixed": round(statistics.median(clicks[label]) / base_click, 2),
+            "first_claim": summary(firsts[label]), "first_claim_ratio_to_fixed": round(statistics.median(firsts[label]) / base_first, 2),
+        })
+        store.close()
     print(json.dumps({"examples": args.examples, "clicks": args.clicks, "results": results}, indent=2))
-    store.close()
 
 
 if __name__ == "__main__":
