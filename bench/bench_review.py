@@ -47,6 +47,7 @@ def _rows(start: int, n: int, now) -> list[dict]:  # type: ignore[no-untyped-def
             "id": f"bench{i:015d}", "messages": canonical_json(msgs), "tools": None, "rejected": None, "metadata": "{}",
             "source_name": src, "source_file": src, "source_line": i + 1, "source_format": "openai",
             "n_messages": 3, "tokens": 40 + i % 200, "warnings": "[]", "created_at": now,
+            "queue_rank": i + 1,  # the seq of a fresh table: import order, as the importer leaves it
         })
     return out
 

@@ -61,6 +61,7 @@ from curator.services.users import add_user
 from curator.store import Store
 from curator.store import decisions as decisions_repo
 from curator.store import users as users_repo
+from curator.store.claims import FIRST_RANK
 from curator.store.schema import claims, examples
 
 PG_URL = os.environ.get("CURATOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -118,6 +119,7 @@ def populate(store: Store, *, examples_n: int, reviewers: int, overlap: int) -> 
     with store.write() as conn:
         for batch in _rows(examples_n):
             conn.execute(examples.insert(), batch)
+        conn.execute(examples.update().values(queue_rank=examples.c.seq))  # the import's order, as an import ranks them
     lead = add_user(store, "lead", UserRole.LEAD)
     decisions_service.set_overlap(store, lead, overlap)
     names = [f"r{i:02d}" for i in range(reviewers)]
@@ -160,21 +162,21 @@ def review_loop(store: Store, user: User, *, seconds: float, mix: Mix, seed: int
     log = ReviewerLog(user.name)
     rng = random.Random(seed)
     shown: tuple[tuple[str, str, int], ...] = ()
-    cursor = 0
+    cursor = FIRST_RANK
     done: list[tuple[str, int, str | None]] = []  # own actions an undo may take back: (verb, seq, note)
     k = 0
     stop_at = time.perf_counter() + seconds
     while time.perf_counter() < stop_at:
         try:
             t0, c0 = time.perf_counter(), time.thread_time()
-            hand = queue.deal(store, user, after_seq=cursor, shown=shown)  # as the page calls it
+            hand = queue.deal(store, user, after_rank=cursor, shown=shown)  # as the page calls it
             log.latencies["deal"].append(time.perf_counter() - t0)
             log.latencies["deal (client CPU)"].append(time.thread_time() - c0)
             log.lost_claims += hand.lost
             held = [c for c in (hand.current, hand.next) if c is not None]
             shown = tuple((c.example.id, c.token, c.seq) for c in held)
             if held:
-                cursor = held[-1].seq
+                cursor = held[-1].rank
             roll = rng.random()
             if roll < mix.undo and done:
                 t0 = time.perf_counter()

@@ -101,10 +101,10 @@ def test_filters_narrow_the_queue(store: Store) -> None:
 def test_cursor_wraps_around_to_earlier_open_examples(store: Store) -> None:
     exs = add_examples(store, 3)
     ana = make_user(store, "ana")
-    got = queue.claim_next(store, ana, after_seq=2, gold_rate=0)
+    got = queue.claim_next(store, ana, after_rank=2, gold_rate=0)
     assert got is not None and (got.example.id, got.seq) == (exs[2].id, 3)
     approve(store, ana, exs[2].id)
-    got = queue.claim_next(store, ana, after_seq=3, gold_rate=0)
+    got = queue.claim_next(store, ana, after_rank=3, gold_rate=0)
     assert got is not None and got.example.id == exs[0].id
 
 

@@ -37,7 +37,7 @@ def test_eight_reviewers_decide_every_example_exactly_as_often_as_required(store
             start.wait()
             cursor = 0
             while True:
-                got = queue.claim_next(store, user, after_seq=cursor, gold_rate=0)
+                got = queue.claim_next(store, user, after_rank=cursor, gold_rate=0)
                 if got is None:
                     return
                 eid = got.example.id

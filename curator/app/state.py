@@ -6,13 +6,14 @@ from typing import Any
 
 import streamlit as st
 
-from curator.store.claims import QueueFilter
+from curator.store.claims import FIRST_RANK, QueueFilter
 
 TOKEN = "curator.session_token"  # the raw session token (server memory only)
 HANDOFF = "curator.cookie_ticket"  # a one-time ticket the browser swaps for the HttpOnly cookie
 SIGNED_OUT = "curator.signed_out"  # the cookie sent with this connection was revoked
 SHOWN = "curator.shown"  # (example id, token, seq) of the claims the review card was sent
-CURSOR = "curator.cursor"  # seq of the last example dealt: the queue's keyset cursor
+CURSOR = "curator.cursor"  # queue rank of the last example dealt: the queue's keyset cursor
+QUEUE_REVISION = "curator.queue_revision"  # the queue order the cursor is a place in
 ACKED = "curator.acked"  # (card id, seq) of the last intent carried out for this tab's card
 NOTICE = "curator.notice"  # what the review card says after the last intent
 FLASH = "curator.flash"  # a message for the next run (sign-in errors)
@@ -46,7 +47,7 @@ def token() -> str | None:
 
 
 def cursor() -> int:
-    return int(st.session_state.get(CURSOR, 0))
+    return int(st.session_state.get(CURSOR, FIRST_RANK))
 
 
 def acked(card_id: str) -> int:

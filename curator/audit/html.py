@@ -225,6 +225,21 @@ def _benchmarks(report: AuditReport) -> str:
     return html
 
 
+def _sample(report: AuditReport) -> str:
+    e = report.sample
+    if e is None:
+        return ""
+    html = (f"<h2>Sample estimate</h2><p>Batch {esc(e.batch)}: {esc(e.size)} examples drawn {esc(e.strategy)} by "
+            f"{esc(e.by)}; approval rate per stratum, {esc(e.method)}.</p>")
+    html += _table(["stratum", "population", "sampled", "settled", "approved", "rate", "95% interval"],
+                   [[esc(x.stratum), esc(x.population), esc(x.sampled), esc(x.settled), esc(x.approved), esc(_pct(x.rate)),
+                     esc(f"{_pct(x.low)} – {_pct(x.high)}" if x.low is not None else "–")] for x in e.strata],
+                   numeric=range(1, 6))
+    if not e.complete:
+        html += '<p class="warn">The sample is not fully reviewed yet: rates count the settled examples only.</p>'
+    return html
+
+
 def render_html(report: AuditReport) -> str:
     """The whole report as one offline HTML document."""
     when = report.generated_at.isoformat(timespec="seconds") if report.generated_at else ""
@@ -247,6 +262,7 @@ def render_html(report: AuditReport) -> str:
         "<h2>Gold</h2>", _gold(report),
         _predictions(report),
         _benchmarks(report),
+        _sample(report),
         "</main></body></html>",
     ]
     return "\n".join(parts) + "\n"

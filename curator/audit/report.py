@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from curator.audit.agreement import AgreementSection
+from curator.audit.estimate import SampleEstimate
 from curator.audit.reviewers import GoldSummary, ReviewerSection
 from curator.errors import InvalidInputError
 
@@ -202,6 +203,7 @@ class AuditReport(BaseModel):
     gold: GoldSummary | None = None
     predictions: PredictionAudit | None = None
     benchmarks: BenchmarkOverlap | None = None
+    sample: SampleEstimate | None = None  # approval rate per source from the latest `curator sample`
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON text."""

@@ -125,6 +125,15 @@ def render_text(report: AuditReport) -> str:
         if len(b.hits) > 50:
             out.append(f"  ... and {len(b.hits) - 50} more (all of them: --json)")
 
+    if report.sample is not None:
+        e = report.sample
+        out += ["", f"Sample estimate (batch {e.batch}, {clean(e.strategy)} by {clean(e.by)}, {e.size} examples; {clean(e.method)})"]
+        out += table(["stratum", "population", "sampled", "settled", "approved", "rate", "95% interval"],
+                     [[clean(x.stratum), str(x.population), str(x.sampled), str(x.settled), str(x.approved), _pct(x.rate),
+                       f"{_pct(x.low)} - {_pct(x.high)}" if x.low is not None else "-"] for x in e.strata])
+        if not e.complete:
+            out.append("  the sample is not fully reviewed yet: rates count the settled examples only")
+
     out += ["", f"Stale decisions: {len(report.stale)}", f"Blocker misses: {len(report.misses)}"]
     if c.warnings:
         out += ["", "Warnings"] + [f"  - {clean(w, limit=120)}" for w in c.warnings]

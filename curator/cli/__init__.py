@@ -11,5 +11,6 @@ from curator.cli import audit as _audit  # noqa: F401
 from curator.cli import serve as _serve  # noqa: F401
 from curator.cli import export as _export  # noqa: F401
 from curator.cli import search as _search  # noqa: F401
+from curator.cli import queue as _queue  # noqa: F401
 
 __all__ = ["main"]

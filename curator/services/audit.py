@@ -37,6 +37,7 @@ from curator.services.audit_predictions import OnError, audit_predictions
 from curator.services.decontamination import find_overlap, load_benchmarks
 from curator.services.dedup import load_corpus
 from curator.services.outcomes import live_decisions
+from curator.services.sampling import latest_estimate
 from curator.store import Store, audit_queries, guideline_store
 from curator.store import gold_examples as gold_repo
 
@@ -242,6 +243,7 @@ def run_audit(store: Store, *, predictions: Path | None = None, on_error: OnErro
         report.predictions.errors = errors
     report.reopen_command = reopen_command(report)
     report.benchmarks = overlap
+    report.sample = latest_estimate(store)
     return report
 
 

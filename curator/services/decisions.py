@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 
 from curator.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from curator.models import Decision, DecisionKind, Outcome, User, UserRole, Verdict
+from curator.services import queue_order
 from curator.services.outcomes import Settlement, settle
 from curator.services.users import require
 from curator.store import Store
@@ -45,6 +46,7 @@ def _resettle(conn: Connection, example_id: str, required: int) -> Settlement:
     history = decisions_repo.for_example(conn, example_id)
     s = settle(history, required=required)
     examples_repo.set_outcome(conn, example_id, s.outcome, len(s.live), s.decided_at)
+    queue_order.rerank_example(conn, example_id, s.live)  # disagreement-first orders by decisions
     return s
 
 

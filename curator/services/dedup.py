@@ -24,6 +24,8 @@ from curator.dedup import (
 from curator.dedup.engine import Engine, engine_named
 from curator.models import Correction, Outcome
 from curator.scratch import ItemsView, Scratch, SpilledItems, StoredMessages
+from curator.ordering import Strategy
+from curator.services import queue_order
 from curator.services.decisions import required_decisions
 from curator.services.outcomes import settle, settled_decision
 from curator.store import Store, cluster_store
@@ -270,6 +272,7 @@ def run_dedup(
     with store.write() as conn:
         cluster_store.replace_clusters(conn, _cluster_rows(result, representatives))
         report.run_id = cluster_store.add_run(conn, threshold, {**report.stats(), "seconds": round(result.stats.seconds, 3)})
+    queue_order.refresh(store, because=[Strategy.DIVERSE])  # the diverse order follows the clusters
     return report
 
 

@@ -11,6 +11,8 @@ from typing import Any
 from curator.guidelines import GuidelineSet, diff, guideline_set_from_snapshot, load_guidelines, run_checks, snapshot_json
 from curator.guidelines.versions import GuidelineDiff
 from curator.models import Example
+from curator.ordering import Strategy
+from curator.services import queue_order
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store import guideline_store
@@ -59,6 +61,7 @@ def load_into_store(store: Store, folder: str | Path, *, progress: Callable[[int
     with store.write() as conn:
         guideline_store.save_version(conn, gs.version, snapshot_json(gs))
     refresh_flags(store, gs, progress=progress)
+    queue_order.refresh(store, because=[Strategy.FLAGGED_FIRST])  # new flags, new severities
     return gs.version
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from curator.formats import Parsed, open_records
 from curator.formats.codes import OVER_TOKEN_LIMIT
 from curator.guidelines import GuidelineSet
-from curator.services import guideline_sync
+from curator.services import guideline_sync, queue_order
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store import guideline_store
@@ -119,6 +119,8 @@ def import_file(
     with store.write() as conn:
         imports_repo.finish(conn, import_id, records=summary.records, examples=summary.examples, duplicates=summary.duplicates, problems=summary.problems)
     summary.flags += guideline_sync.refresh_flags(store)
+    if summary.examples:
+        queue_order.refresh(store)  # new examples take their place under the strategy in force
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 

@@ -32,7 +32,7 @@ from curator.store import claims as claims_repo
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 from curator.store import users as users_repo
-from curator.store.claims import QueueFilter
+from curator.store.claims import FIRST_RANK, QueueFilter
 
 CLAIM_TTL = timedelta(minutes=30)
 GOLD_RATE = 1 / 20  # how often a gold example is slipped into a reviewer's queue
@@ -52,7 +52,7 @@ class ClaimLostError(ConflictError):
 
 @dataclass(frozen=True)
 class Claim:
-    """An example held by a reviewer: the example, its place in import order, the claim's token.
+    """An example held by a reviewer: the example, its number (seq), the claim's token.
 
     ``replaces`` is the reviewer's own earlier decision on it when they reopened it to change it.
     """
@@ -62,6 +62,7 @@ class Claim:
     gold: bool = False
     token: str = ""
     replaces: int | None = None
+    rank: int = 0  # its place in the queue (the keyset cursor); seq in import order
 
 
 @dataclass(frozen=True)
@@ -118,10 +119,10 @@ def _hold(conn: Connection, actor: User, example_id: str, *, now: datetime, ttl:
     return token
 
 
-def _as_claim(conn: Connection, actor: User, example_id: str, seq: int, token: str) -> Claim:
+def _as_claim(conn: Connection, actor: User, example_id: str, seq: int, token: str, rank: int | None = None) -> Claim:
     return Claim(
         examples_repo.get(conn, example_id), seq, claims_repo.is_gold(conn, example_id), token,
-        claims_repo.live_decision(conn, example_id, actor.id),
+        claims_repo.live_decision(conn, example_id, actor.id), seq if rank is None else rank,
     )
 
 
@@ -135,7 +136,7 @@ def deal(
     actor: User,
     *,
     flt: QueueFilter | None = None,
-    after_seq: int = 0,
+    after_rank: int = FIRST_RANK,
     hand: int = HAND,
     shown: tuple[tuple[str, str, int], ...] = (),
     ttl: timedelta = CLAIM_TTL,
@@ -147,11 +148,13 @@ def deal(
 
     ``shown`` are (example id, token, seq) of claims this tab showed: any of them no longer
     held is reported in ``lost`` (expired and taken by another reviewer, or released).
+    ``after_rank`` is the queue cursor: the rank of the last example this tab was dealt; the
+    queue's strategy (curator.services.queue_order) decided the ranks beforehand.
     """
     require(actor, UserRole.REVIEWER)
     flt = flt or QueueFilter()
     for _ in range(_BUSY_RETRIES):
-        got = _deal_once(store, actor, flt, after_seq=after_seq, hand=hand, shown=shown, ttl=ttl,
+        got = _deal_once(store, actor, flt, after_rank=after_rank, hand=hand, shown=shown, ttl=ttl,
                          gold_rate=gold_rate, rng=rng or random, now=now or utcnow())
         if got is not _BUSY:
             return got  # type: ignore[return-value]
@@ -161,7 +164,7 @@ def deal(
     return Hand(None)
 
 
-def _deal_once(store: Store, actor: User, flt: QueueFilter, *, after_seq: int, hand: int, shown: tuple[tuple[str, str, int], ...],
+def _deal_once(store: Store, actor: User, flt: QueueFilter, *, after_rank: int, hand: int, shown: tuple[tuple[str, str, int], ...],
                ttl: timedelta, gold_rate: float, rng: random.Random | random.Random, now: datetime) -> object:
     lock = "skip" if store.dialect == "postgresql" else None
     with store.write() as conn:
@@ -177,44 +180,45 @@ def _deal_once(store: Store, actor: User, flt: QueueFilter, *, after_seq: int, h
                 held.append(h)
         busy = False
         while len(held) < hand:
-            cursor = held[-1].seq if held else after_seq
-            found = _next_open(conn, actor, flt, after_seq=cursor, lock=lock, gold=gold_rate > 0 and rng.random() < gold_rate, now=now)
+            cursor = held[-1].rank if held else after_rank
+            found = _next_open(conn, actor, flt, after_rank=cursor, lock=lock, gold=gold_rate > 0 and rng.random() < gold_rate, now=now)
             if found is _BUSY:
                 busy = not held
                 break
             if found is None:
                 break
-            example_id, seq, is_gold = found  # type: ignore[misc]
+            example_id, seq, rank, is_gold = found  # type: ignore[misc]
             # Distinct times keep "oldest claim first" the order they were dealt in.
             at = now + timedelta(microseconds=len(held))
             token = _token()
             claims_repo.put(conn, example_id, actor.id, now=at, expires_at=now + ttl, token=token)
-            held.append(claims_repo.Held(example_id, seq, token, is_gold, None, True))
+            held.append(claims_repo.Held(example_id, seq, token, is_gold, None, True, rank))
         if busy:
             return _BUSY
         claims_repo.renew(conn, actor.id, expires_at=now + ttl)
         tokens = {h.token for h in held}
         lost = [_lost_message(conn, actor, eid, seq, now=now) for eid, token, seq in shown if token not in tokens]
         found_examples = examples_repo.get_many(conn, [h.example_id for h in held])
-        cards = [Claim(found_examples[h.example_id], h.seq, h.gold, str(h.token), h.live) for h in held]
+        cards = [Claim(found_examples[h.example_id], h.seq, h.gold, str(h.token), h.live, h.rank) for h in held]
     return Hand(cards[0] if cards else None, cards[1] if len(cards) > 1 else None, [m for m in lost if m])
 
 
-def _next_open(conn: Connection, actor: User, flt: QueueFilter, *, after_seq: int, lock: str | None, gold: bool, now: datetime) -> object:
-    """(example id, seq, gold) of the next example the reviewer may claim, None, or _BUSY."""
+def _next_open(conn: Connection, actor: User, flt: QueueFilter, *, after_rank: int, lock: str | None, gold: bool, now: datetime) -> object:
+    """(example id, seq, rank, gold) of the next example the reviewer may claim, None, or _BUSY."""
     if gold:
         gold_id = claims_repo.gold_candidate(conn, actor.id, now=now)
         if gold_id is not None:
-            return gold_id, int(examples_repo.get_row(conn, gold_id)["seq"]), True
+            row = examples_repo.get_row(conn, gold_id)
+            return gold_id, int(row["seq"]), int(row["queue_rank"] if row["queue_rank"] is not None else row["seq"]), True
     required = decisions_service.required_decisions(conn)
-    for start in [after_seq, 0] if after_seq > 0 else [0]:
+    for start in [after_rank, FIRST_RANK] if after_rank > FIRST_RANK else [FIRST_RANK]:
         cursor = start
         while True:
-            found = claims_repo.candidates(conn, actor.id, required=required, now=now, flt=flt, after_seq=cursor, limit=_BATCH, lock=lock)
-            for seq, example_id, is_gold in found:
+            found = claims_repo.candidates(conn, actor.id, required=required, now=now, flt=flt, after_rank=cursor, limit=_BATCH, lock=lock)
+            for rank, example_id, seq, is_gold in found:
                 # The candidate query read a snapshot; under the row lock, count again.
                 if not lock or claims_repo.open_slots(conn, example_id, required=required, now=now, exclude_user=actor.id) > 0:
-                    return example_id, seq, is_gold
+                    return example_id, seq, rank, is_gold
             if len(found) < _BATCH:
                 break
             cursor = found[-1][0]
@@ -238,14 +242,14 @@ def claim_next(
     actor: User,
     *,
     flt: QueueFilter | None = None,
-    after_seq: int = 0,
+    after_rank: int = FIRST_RANK,
     ttl: timedelta = CLAIM_TTL,
     gold_rate: float = GOLD_RATE,
     rng: random.Random | None = None,
     now: datetime | None = None,
 ) -> Claim | None:
-    """The example this reviewer holds, else the next open one after ``after_seq`` (wrapping)."""
-    return deal(store, actor, flt=flt, after_seq=after_seq, hand=1, ttl=ttl, gold_rate=gold_rate, rng=rng, now=now).current
+    """The example this reviewer holds, else the next open one after ``after_rank`` (wrapping)."""
+    return deal(store, actor, flt=flt, after_rank=after_rank, hand=1, ttl=ttl, gold_rate=gold_rate, rng=rng, now=now).current
 
 
 def claim_example(store: Store, actor: User, example_id: str, *, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> Claim:
@@ -257,11 +261,11 @@ def claim_example(store: Store, actor: User, example_id: str, *, ttl: timedelta 
 
 
 def _take(conn: Connection, actor: User, example_id: str, *, now: datetime, ttl: timedelta) -> Claim:
-    seq = int(examples_repo.get_row(conn, example_id)["seq"])
+    row = examples_repo.get_row(conn, example_id)
     claims_repo.release_live(conn, actor.id)
     claims_repo.release(conn, example_id, actor.id)  # a skip of it, if any
     token = _hold(conn, actor, example_id, now=now, ttl=ttl)
-    return _as_claim(conn, actor, example_id, seq, token)
+    return _as_claim(conn, actor, example_id, int(row["seq"]), token, row["queue_rank"])
 
 
 # --- answering a claim ----------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Queue claims: who holds which example, found with indexed keyset queries.
 
-The candidate query walks ``ix_examples_outcome_seq`` from a cursor and checks each row with
-lookups bounded by the example's id (claims primary key, ``ix_decisions_example``), so a claim
-costs the rows it skips, never a scan of the whole table.
+The candidate query walks ``ix_examples_outcome_rank`` from a cursor (the queue rank: import
+order, or the order the source's queue strategy precomputed) and checks each row with lookups
+bounded by the example's id (claims primary key, ``ix_decisions_example``), so a claim costs the
+rows it skips, never a scan of the whole table, whatever the strategy.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from sqlalchemy.engine import Connection
 from curator.models import DecisionKind, Outcome
 from curator.store.dialect import upsert
 from curator.store.schema import claims, decisions, examples, flags, gold, users
+
+
+FIRST_RANK = -(2**62)  # below every queue rank: a cursor that starts at the head of the queue
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,10 @@ def _candidates_stmt(flt: QueueFilter, limit: int, lock: str | None) -> sa.Selec
     )
     is_gold = sa.exists().where(gold.c.example_id == examples.c.id)
     stmt = (
-        sa.select(examples.c.seq, examples.c.id, is_gold)
-        .where(examples.c.seq > sa.bindparam("after"), *_filter_conds(flt), open_slots, ~mine, ~_decided_by(uid, examples.c.id))
-        .order_by(examples.c.seq)
+        sa.select(examples.c.queue_rank, examples.c.id, examples.c.seq, is_gold)
+        .where(examples.c.queue_rank > sa.bindparam("after", type_=sa.BigInteger), *_filter_conds(flt), open_slots, ~mine,
+               ~_decided_by(uid, examples.c.id))
+        .order_by(examples.c.queue_rank)
         .limit(limit)
     )
     if lock:
@@ -104,18 +109,18 @@ def candidates(
     required: int,
     now: datetime,
     flt: QueueFilter,
-    after_seq: int = 0,
+    after_rank: int = FIRST_RANK,
     limit: int = 1,
     lock: str | None = None,
-) -> list[tuple[int, str, bool]]:
-    """(seq, id, gold) of the next examples this user may claim, in import order after ``after_seq``.
+) -> list[tuple[int, str, int, bool]]:
+    """(rank, id, seq, gold) of the next examples this user may claim, in queue order after ``after_rank``.
 
     An example is open while its counted decisions plus other reviewers' live claims are fewer
     than ``required``; the user never gets an example they hold, skipped or already decided.
     ``lock`` (PostgreSQL): "skip" locks the rows FOR UPDATE SKIP LOCKED, "wait" FOR UPDATE.
     """
-    params = {"uid": user_id, "now": now, "required": required, "after": after_seq}
-    return [(int(s), str(i), bool(g)) for s, i, g in conn.execute(_candidates_stmt(flt, limit, lock), params)]
+    params = {"uid": user_id, "now": now, "required": required, "after": after_rank}
+    return [(int(r), str(i), int(s), bool(g)) for r, i, s, g in conn.execute(_candidates_stmt(flt, limit, lock), params)]
 
 
 def matches(conn: Connection, example_id: str, flt: QueueFilter) -> bool:
@@ -141,6 +146,7 @@ class Held:
     gold: bool
     live: int | None  # the user's counted decision on it (they reopened it to change it)
     matches: bool  # it passes the queue filter
+    rank: int  # its place in the queue (the keyset cursor)
 
 
 @functools.lru_cache(maxsize=64)
@@ -149,17 +155,19 @@ def _held_stmt(flt: QueueFilter) -> sa.Select[Any]:
     is_gold = sa.exists().where(gold.c.example_id == claims.c.example_id)
     return (
         sa.select(claims.c.example_id, examples.c.seq, claims.c.token, is_gold, _live_id(uid, claims.c.example_id),
-                  sa.and_(*_filter_conds(flt)))
+                  sa.and_(*_filter_conds(flt)), examples.c.queue_rank)
         .join(examples, examples.c.id == claims.c.example_id)
         .where(claims.c.user_id == uid, claims.c.skipped.is_(False), claims.c.expires_at > now)
         .order_by(claims.c.claimed_at, examples.c.seq)
     )
 
 
+
 def held_by(conn: Connection, user_id: int, *, now: datetime, flt: QueueFilter | None = None) -> list[Held]:
     """The user's live, unskipped claims, oldest claim first, in one query."""
     rows = conn.execute(_held_stmt(flt or QueueFilter()), {"uid": user_id, "now": now})
-    return [Held(str(e), int(s), t, bool(g), int(d) if d is not None else None, bool(m)) for e, s, t, g, d, m in rows]
+    return [Held(str(e), int(s), t, bool(g), int(d) if d is not None else None, bool(m), int(r) if r is not None else int(s))
+            for e, s, t, g, d, m, r in rows]
 
 
 def put(

@@ -96,6 +96,7 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         # still so and every row inserts; ON CONFLICT only keeps that promise explicit.
         _sqlite_bulk(conn, fresh, places)
         search.add(conn, _texts(fresh_examples))
+        _rank_new(conn, fresh)
         return is_new
     # Any other writer of examples (one not taking the lock) is still no crash: ON CONFLICT DO
     # NOTHING skips a row stored meanwhile, and RETURNING says which rows this call stored.
@@ -106,6 +107,7 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
         search.add(conn, _texts(ex for ex in fresh_examples if ex.id in stored))
     if places:
         conn.execute(insert_ignore(conn, example_sources), places)
+    _rank_new(conn, fresh)
     first: set[str] = set()
     for i, ex in enumerate(batch):
         is_new[i] = ex.id in stored and ex.id not in first
@@ -116,6 +118,12 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
 def _texts(stored: Iterable[Example]) -> list[tuple[str, str]]:
     """(id, searchable text) of examples this call stored, for the search index."""
     return [(ex.id, search.searchable_text(ex.messages, ex.rejected)) for ex in stored]
+def _rank_new(conn: Connection, fresh: list[dict[str, Any]]) -> None:
+    """New examples join the queue in import order (rank = seq); a strategy re-ranks them later."""
+    if fresh:
+        conn.execute(examples.update()
+                     .where(examples.c.outcome == Outcome.PENDING.value, examples.c.queue_rank.is_(None))
+                     .values(queue_rank=examples.c.seq))
 
 
 def _sqlite_bulk(conn: Connection, fresh: list[dict[str, Any]], places: list[dict[str, Any]]) -> None:

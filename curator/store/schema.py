@@ -35,12 +35,16 @@ examples = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     # The guideline version the example's flags were computed for; NULL: not yet (0009).
     sa.Column("flags_version", sa.String(128)),
+    # 0012: the example's place in the review queue under its source's strategy (seq in the
+    # default import order); the queue walks (outcome, queue_rank) as it walked (outcome, seq).
+    sa.Column("queue_rank", sa.BigInteger),
     sa.Index("ix_examples_outcome_seq", "outcome", "seq"),
     sa.Index("ix_examples_source_seq", "source_name", "seq"),
     sa.Index("ix_examples_ndecisions_seq", "n_decisions", "seq"),
     sa.Index("ix_examples_tokens_seq", "tokens", "seq"),  # 0005
     sa.Index("ix_examples_decided_seq", "decided_at", "seq"),  # 0005
     sa.Index("ix_examples_flags_version", "flags_version"),  # 0009
+    sa.Index("ix_examples_outcome_rank", "outcome", "queue_rank"),  # 0012
 )
 
 imports = sa.Table(
@@ -235,4 +239,29 @@ decision_file_lines = sa.Table(
     sa.Column("line", sa.Integer, primary_key=True),
     sa.Column("decision_id", sa.Integer, sa.ForeignKey("decisions.id")),
     sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# --- 0012 queue order -----------------------------------------------------------------------
+# A batch of examples drawn to estimate each stratum's (source's) approval rate; members are
+# served before the rest of the queue. ``population``: the stratum's size when drawn.
+sample_batches = sa.Table(
+    "sample_batches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("strategy", sa.String(16), nullable=False),
+    sa.Column("by", sa.String(16), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("seed", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+sample_members = sa.Table(
+    "sample_members",
+    metadata,
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("sample_batches.id"), primary_key=True),
+    sa.Column("example_id", sa.String(40), sa.ForeignKey("examples.id"), primary_key=True),
+    sa.Column("stratum", sa.String(255), nullable=False),
+    sa.Column("population", sa.Integer, nullable=False),
+    sa.Index("ix_sample_members_example", "example_id"),
 )

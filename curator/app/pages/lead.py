@@ -1,4 +1,4 @@
-"""Lead page: overlap, the conflict queue with side-by-side adjudication, gold examples, stale decisions."""
+"""Lead page: overlap, the queue strategy, the conflict queue with side-by-side adjudication, gold examples, stale decisions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from curator.app import deps
 from curator.app.chat import conversation, plain
 from curator.errors import CuratorError
 from curator.models import Correction, Decision, Message, Role, User, UserRole, Verdict
-from curator.services import adjudication, gold
+from curator.ordering import DESCRIPTIONS, Strategy
+from curator.services import adjudication, gold, queue_order
 from curator.services import decisions as decisions_service
 from curator.services.guideline_sync import known_rule_ids
 from curator.store import Store
@@ -48,6 +49,34 @@ def _overlap(store: Store, lead: User) -> None:
             st.error(plain(str(exc)))
             return
         _done(f"Overlap set to {wanted}")
+
+
+def _queue(store: Store, lead: User) -> None:
+    st.caption("The order reviewers are served in, for everyone or for one source. Examples a reviewer "
+               "holds stay theirs; the next ones follow the new order.")
+    s = queue_order.get(store)
+    rows = [{"for": "everyone", "strategy": queue_order.describe(s.everyone)}]
+    rows += [{"for": name, "strategy": queue_order.describe(c)} for name, c in sorted(s.sources.items())]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="lead_queue_table")
+    with st.form("lead_queue_form"):
+        names = [st_.value for st_ in Strategy]
+        strategy = st.selectbox("Strategy", names, key="lead_queue_strategy",
+                                format_func=lambda n: f"{n}: {DESCRIPTIONS[Strategy(n)]}")
+        scope = st.selectbox("For", ["everyone", *queue_order.source_names(store)], key="lead_queue_scope")
+        seed = int(st.number_input("Seed (random order)", min_value=0, value=0, step=1, key="lead_queue_seed"))
+        submitted = st.form_submit_button("Set strategy", key="lead_queue_set", type="primary")
+    if s.sources:
+        back = st.selectbox("Source to follow the strategy for everyone again", ["", *sorted(s.sources)], key="lead_queue_default_pick")
+        if st.button("Follow everyone's strategy", key="lead_queue_default", disabled=not back):
+            queue_order.set_strategy(store, lead, queue_order.DEFAULT, source=back)
+            _done(f"{back} follows the strategy for everyone")
+    if submitted:
+        try:
+            done = queue_order.set_strategy(store, lead, strategy, source=None if scope == "everyone" else scope, seed=seed)
+        except CuratorError as exc:
+            st.error(plain(str(exc)))
+            return
+        _done(f"{scope}: {strategy} ({done.changed:,} examples moved in the queue)")
 
 
 def _side_by_side(decisions: list[Decision]) -> None:
@@ -152,11 +181,13 @@ def render() -> None:
     lead = deps.require_role(MIN_ROLE)
     store = deps.get_store()
     st.title(TITLE)
-    conflicts, overlap, gold_tab, stale = st.tabs(["Conflicts", "Overlap", "Gold", "Stale decisions"])
+    conflicts, overlap, queue_tab, gold_tab, stale = st.tabs(["Conflicts", "Overlap", "Queue", "Gold", "Stale decisions"])
     with conflicts:
         _conflicts(store, lead)
     with overlap:
         _overlap(store, lead)
+    with queue_tab:
+        _queue(store, lead)
     with gold_tab:
         _gold(store, lead)
     with stale:

@@ -8,9 +8,9 @@ import streamlit as st
 
 from curator.app import chat, components, deps, figures, state
 from curator.models import UserRole
-from curator.services import queue
+from curator.services import queue, queue_order
 from curator.services import review as review_service
-from curator.store.claims import QueueFilter
+from curator.store.claims import FIRST_RANK, QueueFilter
 
 TITLE = "Review"
 ICON = ":material/rate_review:"
@@ -149,15 +149,20 @@ def render() -> None:
         # others keep their claim, so a key pressed while the filter applies still counts.
         state.put(state.LAST_FILTER, flt)
         state.put(state.SHOWN, ())
-    hand = queue.deal(store, user, flt=flt, after_seq=state.cursor(), shown=tuple(state.get(state.SHOWN) or ()))
+    if state.get(state.QUEUE_REVISION) != queue_order.get(store).revision:
+        state.put(state.CURSOR, FIRST_RANK)  # a lead changed the order: start again at its head
+    hand = queue.deal(store, user, flt=flt, after_rank=state.cursor(), shown=tuple(state.get(state.SHOWN) or ()))
     held = [c for c in (hand.current, hand.next) if c is not None]
+    order = queue_order.serving(store, hand.current.example.id if hand.current else None)
+    state.put(state.QUEUE_REVISION, order.revision)
     state.put(state.SHOWN, tuple((c.example.id, c.token, c.seq) for c in held))
     if held:
-        state.put(state.CURSOR, held[-1].seq)
+        state.put(state.CURSOR, held[-1].rank)
     flags = {c.example.id: deps.flags_for(c.example.id) for c in held}
     notice = state.get(state.NOTICE)
     ack = state.get(state.ACKED)
     _progress(store, user, flt)
+    st.caption(chat.plain(order.text))
     with st.sidebar:
         _guidelines(gs)  # beside the card at any width; the card takes the page
     components.review(
