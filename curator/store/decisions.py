@@ -165,6 +165,7 @@ def count_by_reviewer_since(conn: Connection, reviewer_id: int, since: datetime)
         decisions.c.reviewer_id == reviewer_id,
         decisions.c.created_at >= since,
         decisions.c.kind.in_([DecisionKind.DECISION.value, DecisionKind.ADJUDICATION.value]),
+        decisions.c.via_cluster.is_(None),  # the reviewer's own actions: a cluster decision counts once
     )
     return int(conn.scalar(stmt) or 0)
 
