@@ -191,6 +191,15 @@ def propagate(store: Store, lead: User, decision_id: int, members: Sequence[str]
     return ClusterResult(decision_id, outcome, decided, left)
 
 
+def standing_on(store: Store, lead: User, example_id: str) -> list[Decision]:
+    """The decisions counting on an example that a lead may propagate (read there, not propagated)."""
+    require(lead, UserRole.LEAD)
+    with store.read() as conn:
+        examples_repo.get_row(conn, example_id)
+        live, adjudication = live_decisions(decisions_repo.for_example(conn, example_id))
+    return [d for d in [*live, *([adjudication] if adjudication else [])] if d.via_cluster is None]
+
+
 def undo_propagation(store: Store, lead: User, decision_id: int) -> int:
     """Retract every decision still standing that was propagated from ``decision_id``; how many.
 
@@ -223,4 +232,4 @@ def propagations(store: Store, lead: User, *, limit: int = 50) -> list[Propagati
 
 
 __all__ = ["MAX_MEMBERS", "ClusterPreview", "ClusterResult", "Member", "Propagation", "conversation_text", "decide_cluster",
-           "preview", "propagate", "propagations", "undo_propagation"]
+           "preview", "propagate", "propagations", "standing_on", "undo_propagation"]
