@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from curator.audit.agreement import AgreementSection
+from curator.audit.judges import JudgeAgreement
 from curator.audit.reviewers import GoldSummary, ReviewerSection
 from curator.errors import InvalidInputError
 
@@ -29,6 +30,11 @@ class Summary(BaseModel):
     guideline_version: str | None = None
     verdicts: dict[str, int] = Field(default_factory=dict)  # decisions per verdict
     outcomes: dict[str, int] = Field(default_factory=dict)  # examples per outcome, pending included
+    # Reviewers' decisions in force by where they came from: "read" (the reviewer read the
+    # example), "suggested" (read, and accepted a model's suggestion), "propagated" (copied from
+    # a cluster representative's decision, not read). Only read and suggested decisions enter
+    # reviewer figures; only read ones enter inter-annotator agreement.
+    provenance: dict[str, int] = Field(default_factory=dict)
 
 
 class RuleAudit(BaseModel):
@@ -202,6 +208,7 @@ class AuditReport(BaseModel):
     gold: GoldSummary | None = None
     predictions: PredictionAudit | None = None
     benchmarks: BenchmarkOverlap | None = None
+    judges: list[JudgeAgreement] = Field(default_factory=list)  # model judges against the reviewers
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON text."""

@@ -10,5 +10,6 @@ from curator.cli import rules as _rules  # noqa: F401
 from curator.cli import audit as _audit  # noqa: F401
 from curator.cli import serve as _serve  # noqa: F401
 from curator.cli import export as _export  # noqa: F401
+from curator.cli import suggestions as _suggestions  # noqa: F401
 
 __all__ = ["main"]
