@@ -122,10 +122,11 @@ def _propagate_in(conn: Connection, actor: User, source: Decision, members: Sequ
     """Give each listed open member its own copy of ``source`` (with via_cluster)."""
     if not members:
         raise InvalidInputError("no cluster members confirmed", field="members")
-    preview = _preview(conn, actor, source.example_id, now=now)
-    if preview is None:
+    cluster = cluster_store.cluster_of(conn, source.example_id)
+    rep = next((m["example_id"] for m in cluster["members"] if m["is_representative"]), None) if cluster else None
+    if cluster is None or rep != source.example_id:
         raise ConflictError("this example is no longer the representative of a cluster (dedup ran again?); nothing propagated")
-    listed = {m.example_id for m in preview.members}
+    listed = {m["example_id"] for m in cluster["members"]} - {rep}
     decided: list[int] = []
     left: list[str] = []
     for example_id in sorted(dict.fromkeys(members)):  # one lock order for every writer
