@@ -175,9 +175,9 @@ def decide_cluster(
     return ClusterResult(decision_id, outcome, decided, left)
 
 
-def propagate(store: Store, lead: User, decision_id: int, members: Sequence[str], *, now: datetime | None = None) -> ClusterResult:
+def propagate(store: Store, actor: User, decision_id: int, members: Sequence[str], *, now: datetime | None = None) -> ClusterResult:
     """A lead applies a decision standing on a representative to the confirmed members of its cluster."""
-    require(lead, UserRole.LEAD)
+    require(actor, UserRole.LEAD)
     now = now or utcnow()
     with store.write() as conn:
         source = decisions_repo.get(conn, decision_id)
@@ -187,31 +187,31 @@ def propagate(store: Store, lead: User, decision_id: int, members: Sequence[str]
         live, adjudication = live_decisions(decisions_repo.for_example(conn, source.example_id))
         if decision_id not in {d.id for d in [*live, *([adjudication] if adjudication else [])]}:
             raise ConflictError(f"decision {decision_id} no longer counts (undone, changed or reopened)")
-        decided, left = _propagate_in(conn, lead, source, members, now=now)
+        decided, left = _propagate_in(conn, actor, source, members, now=now)
         outcome = Outcome(examples_repo.get_row(conn, source.example_id)["outcome"])
     return ClusterResult(decision_id, outcome, decided, left)
 
 
-def standing_on(store: Store, lead: User, example_id: str) -> list[Decision]:
+def standing_on(store: Store, actor: User, example_id: str) -> list[Decision]:
     """The decisions counting on an example that a lead may propagate (read there, not propagated)."""
-    require(lead, UserRole.LEAD)
+    require(actor, UserRole.LEAD)
     with store.read() as conn:
         examples_repo.get_row(conn, example_id)
         live, adjudication = live_decisions(decisions_repo.for_example(conn, example_id))
     return [d for d in [*live, *([adjudication] if adjudication else [])] if d.via_cluster is None]
 
 
-def undo_propagation(store: Store, lead: User, decision_id: int) -> int:
+def undo_propagation(store: Store, actor: User, decision_id: int) -> int:
     """Retract every decision still standing that was propagated from ``decision_id``; how many.
 
     The representative's own decision stays: it was read.
     """
-    require(lead, UserRole.LEAD)
+    require(actor, UserRole.LEAD)
     with store.write() as conn:
         copies = decisions_repo.propagated_from(conn, decision_id)
         for copy in copies:
             examples_repo.lock(conn, copy.example_id)
-            decisions_service.retract_in(conn, lead, copy.example_id, int(copy.id or 0))
+            decisions_service.retract_in(conn, actor, copy.example_id, int(copy.id or 0))
     return len(copies)
 
 
@@ -224,9 +224,9 @@ class Propagation:
     standing: int
 
 
-def propagations(store: Store, lead: User, *, limit: int = 50) -> list[Propagation]:
+def propagations(store: Store, actor: User, *, limit: int = 50) -> list[Propagation]:
     """The latest propagations with decisions still standing (for the lead page), newest first."""
-    require(lead, UserRole.LEAD)
+    require(actor, UserRole.LEAD)
     with store.read() as conn:
         return [Propagation(d, int(examples_repo.get_row(conn, d.example_id)["seq"]), n)
                 for d, n in decisions_repo.propagations(conn, limit=limit)]

@@ -122,6 +122,7 @@ def import_suggestions(store: Store, actor: User, path: str | Path, *, known_rul
 
 def shown_to(store: Store, viewer: User, example_id: str) -> list[Suggestion]:
     """The suggestions the viewer may see on an example (none where blind review forbids them)."""
+    require(viewer, UserRole.REVIEWER)
     with store.read() as conn:
         if not blind.suggestions_visible(viewer, required=required_decisions(conn), gold=claims_repo.is_gold(conn, example_id)):
             return []
