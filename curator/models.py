@@ -298,6 +298,8 @@ class Decision(BaseModel):
     guideline_version: str | None = None
     target_id: int | None = None  # for a retraction: the decision it cancels
     created_at: datetime = Field(default_factory=utcnow)
+    via_cluster: int | None = None  # propagated: the representative's decision it copies (not read)
+    suggestion_id: int | None = None  # the model suggestion the reviewer accepted with it
 
     @model_validator(mode="after")
     def _shape(self) -> Decision:
@@ -307,6 +309,18 @@ class Decision(BaseModel):
         if self.kind == DecisionKind.RETRACTION and self.target_id is None:
             raise ValueError("a retraction names the decision it cancels (target_id)")
         return self
+
+
+class Suggestion(BaseModel):
+    """A model's judgement of an example (pre-annotation): shown beside the reviewer, never a decision."""
+
+    model_config = _STRICT
+    id: int | None = None
+    example_id: str
+    model: str = Field(min_length=1, max_length=128)
+    verdict: Verdict
+    rules: list[str] = Field(default_factory=list)
+    rationale: str = ""
 
 
 class User(BaseModel):

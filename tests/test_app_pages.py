@@ -247,6 +247,38 @@ def test_lead_adjudicates_a_conflict_seeing_every_decision(app_store: Store) -> 
     assert "No conflicts" in at.success[0].value
 
 
+def test_lead_applies_a_representatives_decision_to_its_cluster_and_undoes_it(app_store: Store) -> None:
+    from curator.services import cluster_decisions
+    from curator.store import cluster_store
+
+    exs = add_examples(app_store, 4)
+    with app_store.write() as conn:
+        cluster_store.replace_clusters(conn, [{"example_id": e.id, "cluster_id": "c", "kind": "near", "similarity": 0.9,
+                                                "is_representative": i == 0} for i, e in enumerate(exs)])
+    decision_id, _ = decisions_service.record(app_store, _user(app_store, "ana"), Decision(example_id=exs[0].id, reviewer="ana", verdict=Verdict.REJECT, rules=["R2"]))
+    decisions_service.record(app_store, _user(app_store, "bo"), Decision(example_id=exs[3].id, reviewer="bo", verdict=Verdict.APPROVE))
+    at = _app(app_store, "lead", "lea")
+    at.text_input(key="lead_cluster_rep").set_value(exs[0].id).run()
+    _ok(at)
+    assert at.radio(key="lead_cluster_decision").value == decision_id
+    assert any("already decided by bo" in w.value and "approve" in w.value for w in at.warning)  # a lead is told who
+    members = [d for d in map(json.loads, (e.proto.json for e in at.get("bidi_component"))) if d.get("mode") == "members"]
+    assert {m["example_id"] for m in members[0]["members"] if m["status"] == "open"} == {exs[1].id, exs[2].id}
+    at.button(key="lead_cluster_apply").click().run()
+    _ok(at)
+    for e in exs[1:3]:
+        (copy,) = decisions_service.history(app_store, e.id)
+        assert (copy.reviewer, copy.verdict, copy.via_cluster) == ("lea", Verdict.REJECT, decision_id)
+    assert decisions_service.history(app_store, exs[3].id)[-1].reviewer == "bo"
+    (shown,) = cluster_decisions.propagations(app_store, _user(app_store, "lea"))
+    assert shown.standing == 2
+    at.button(key="lead_propagation_undo").click().run()
+    _ok(at)
+    assert cluster_decisions.propagations(app_store, _user(app_store, "lea")) == []
+    with app_store.read() as conn:
+        assert [examples_repo.get_row(conn, e.id)["outcome"] for e in exs] == ["reject", "pending", "pending", "approve"]
+
+
 def test_lead_changes_overlap_marks_gold_and_reopens_stale_examples(app_store: Store) -> None:
     exs = add_examples(app_store, 2)
     decisions_service.record(app_store, _user(app_store, "ana"), Decision(example_id=exs[0].id, reviewer="ana", verdict=Verdict.APPROVE))

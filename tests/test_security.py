@@ -109,6 +109,13 @@ CALLS: dict[str, tuple[UserRole, Callable[[Store, User, Path], Any]]] = {
     "audit.reopen_stale": (UserRole.LEAD, lambda s, u, t: curator.services.audit.reopen_stale(s, u, [_ex(s)])),
     "browse.browse": (UserRole.REVIEWER, lambda s, u, t: curator.services.browse.browse(s, u)),
     "browse.example_detail": (UserRole.REVIEWER, lambda s, u, t: curator.services.browse.example_detail(s, u, _ex(s))),
+    "cluster_decisions.decide_cluster": (UserRole.REVIEWER, lambda s, u, t: curator.services.cluster_decisions.decide_cluster(
+        s, u, Decision(example_id=_ex(s), reviewer=u.name, verdict=Verdict.APPROVE), token="t", members=[_ex(s)])),
+    "cluster_decisions.preview": (UserRole.REVIEWER, lambda s, u, t: curator.services.cluster_decisions.preview(s, u, _ex(s))),
+    "cluster_decisions.propagate": (UserRole.LEAD, lambda s, u, t: curator.services.cluster_decisions.propagate(s, u, 1, [_ex(s)])),
+    "cluster_decisions.propagations": (UserRole.LEAD, lambda s, u, t: curator.services.cluster_decisions.propagations(s, u)),
+    "cluster_decisions.standing_on": (UserRole.LEAD, lambda s, u, t: curator.services.cluster_decisions.standing_on(s, u, _ex(s))),
+    "cluster_decisions.undo_propagation": (UserRole.LEAD, lambda s, u, t: curator.services.cluster_decisions.undo_propagation(s, u, 1)),
     "dashboard.agreement": (UserRole.REVIEWER, lambda s, u, t: curator.services.dashboard.agreement(s, u)),
     "dashboard.dashboard": (UserRole.REVIEWER, lambda s, u, t: curator.services.dashboard.dashboard(s, u)),
     "dashboard.outcome_counts": (UserRole.REVIEWER, lambda s, u, t: curator.services.dashboard.outcome_counts(s, u)),
@@ -134,7 +141,12 @@ CALLS: dict[str, tuple[UserRole, Callable[[Store, User, Path], Any]]] = {
     "queue.today_count": (UserRole.REVIEWER, lambda s, u, t: curator.services.queue.today_count(s, u)),
     "queue.undo": (UserRole.REVIEWER, lambda s, u, t: curator.services.queue.undo(s, u)),
     "queue.undo_decision": (UserRole.REVIEWER, lambda s, u, t: curator.services.queue.undo_decision(s, u, 1)),
+    "queue_order.set_strategy": (UserRole.LEAD, lambda s, u, t: curator.services.queue_order.set_strategy(s, u, "random")),
+    "sampling.draw_sample": (UserRole.LEAD, lambda s, u, t: curator.services.sampling.draw_sample(s, u, 1)),
     "review.apply": (UserRole.REVIEWER, lambda s, u, t: curator.services.review.apply(s, u, {"action": "approve", "example_id": _ex(s), "token": "t", "seq": 1})),
+    "suggestions.get_shown": (UserRole.REVIEWER, lambda s, u, t: curator.services.suggestions.get_shown(s, u, _ex(s), 1)),
+    "suggestions.import_suggestions": (UserRole.LEAD, lambda s, u, t: curator.services.suggestions.import_suggestions(s, u, _decisions_file(s, t))),
+    "suggestions.shown_to": (UserRole.REVIEWER, lambda s, u, t: curator.services.suggestions.shown_to(s, u, _ex(s))),
     "users.update_user": (UserRole.ADMIN, lambda s, u, t: curator.services.users.update_user(s, u, "ana", role=UserRole.ADMIN)),
 }
 

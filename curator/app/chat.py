@@ -69,3 +69,14 @@ def conversation(example: Example, *, key: str) -> None:
     from curator.app import components
 
     components.view(conversation_data(example), key=key)
+
+
+def cluster_data(preview: Any) -> dict[str, Any]:
+    """A cluster preview (curator.services.cluster_decisions) as the renderer draws it."""
+    return {
+        "text": preview.text,
+        "size": len(preview.members) + preview.more + 1,
+        "more": preview.more,
+        "members": [{"example_id": m.example_id, "seq": m.seq, "kind": m.kind, "similarity": m.similarity,
+                     "status": m.status, "why": m.why, "text": m.text} for m in preview.members],
+    }

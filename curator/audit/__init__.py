@@ -18,6 +18,7 @@ from curator.audit.agreement import (
     verdict_ratings,
 )
 from curator.audit.html import render_html
+from curator.audit.judges import JudgeAgreement, Judged, Reviewed, RulePrecision, judge_agreement
 from curator.audit.report import (
     AuditReport,
     BenchmarkFile,
@@ -51,10 +52,14 @@ __all__ = [
     "Confusion",
     "Coverage",
     "GoldSummary",
+    "JudgeAgreement",
+    "Judged",
     "PairAgreement",
     "PredictionAudit",
     "ReviewerSection",
     "ReviewerStats",
+    "Reviewed",
+    "RulePrecision",
     "RuleAudit",
     "RulePassRate",
     "Score",
@@ -68,6 +73,7 @@ __all__ = [
     "decision_agreement",
     "fleiss_kappa",
     "gold_summary",
+    "judge_agreement",
     "krippendorff_alpha",
     "pairwise_cohen",
     "percent_agreement",

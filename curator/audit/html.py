@@ -74,6 +74,11 @@ def _summary(report: AuditReport) -> str:
     if s.outcomes:
         charts.append(bar_chart(list(s.outcomes.items()), title="Examples by outcome",
                                 colors=[VERDICT_COLORS.get(k, "#4c72b0") for k in s.outcomes]))
+    if s.provenance.get("propagated") or s.provenance.get("suggested"):
+        html += (f"<p class=meta>Decisions in force: {esc(s.provenance.get('read', 0))} read, "
+                 f"{esc(s.provenance.get('suggested', 0))} accepting a model's suggestion, "
+                 f"{esc(s.provenance.get('propagated', 0))} propagated from a cluster's representative "
+                 "(not read; left out of reviewer figures and agreement).</p>")
     if charts:
         html += "<h3>Verdicts and outcomes</h3><div class=charts>" + "".join(charts) + "</div>"
     return html
@@ -210,6 +215,22 @@ def _predictions(report: AuditReport) -> str:
     return html
 
 
+def _judges(report: AuditReport) -> str:
+    if not report.judges:
+        return ""
+    html = ("<h2>Model judges</h2><p class=meta>Each model's suggestions against the reviewers' decisions made by "
+            "reading (decisions that accepted a suggestion, or were propagated, are left out).</p>")
+    html += _table(["model", "judged", "compared", "accepted", "percent agreement", "Cohen's kappa"],
+                   [[esc(j.model), esc(j.suggestions), esc(j.compared), esc(j.accepted), esc(_pct(j.percent)),
+                     esc(_num(j.kappa)) + (f" <span class=meta>{esc(j.reason)}</span>" if j.reason else "")] for j in report.judges],
+                   numeric=(1, 2, 3, 4))
+    rows = [[esc(j.model), f"<code>{esc(r.rule)}</code>", esc(r.true_positives), esc(r.false_positives), esc(r.false_negatives),
+             esc(_pct(r.precision)), esc(_pct(r.recall))] for j in report.judges for r in j.rules]
+    if rows:
+        html += _table(["model", "rule", "both cited", "judge only", "reviewer only", "precision", "recall"], rows, numeric=(2, 3, 4, 5, 6))
+    return html
+
+
 def _benchmarks(report: AuditReport) -> str:
     b = report.benchmarks
     if b is None:
@@ -261,6 +282,7 @@ def render_html(report: AuditReport) -> str:
         "<h2>Stale decisions</h2>", _stale(report),
         "<h2>Gold</h2>", _gold(report),
         _predictions(report),
+        _judges(report),
         _benchmarks(report),
         _sample(report),
         "</main></body></html>",

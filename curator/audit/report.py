@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from curator.audit.agreement import AgreementSection
 from curator.audit.estimate import SampleEstimate
+from curator.audit.judges import JudgeAgreement
 from curator.audit.reviewers import GoldSummary, ReviewerSection
 from curator.errors import InvalidInputError
 
@@ -30,6 +31,11 @@ class Summary(BaseModel):
     guideline_version: str | None = None
     verdicts: dict[str, int] = Field(default_factory=dict)  # decisions per verdict
     outcomes: dict[str, int] = Field(default_factory=dict)  # examples per outcome, pending included
+    # Reviewers' decisions in force by where they came from: "read" (the reviewer read the
+    # example), "suggested" (read, and accepted a model's suggestion), "propagated" (copied from
+    # a cluster representative's decision, not read). Only read and suggested decisions enter
+    # reviewer figures; only read ones enter inter-annotator agreement.
+    provenance: dict[str, int] = Field(default_factory=dict)
 
 
 class RuleAudit(BaseModel):
@@ -204,6 +210,7 @@ class AuditReport(BaseModel):
     predictions: PredictionAudit | None = None
     benchmarks: BenchmarkOverlap | None = None
     sample: SampleEstimate | None = None  # approval rate per source from the latest `curator sample`
+    judges: list[JudgeAgreement] = Field(default_factory=list)  # model judges against the reviewers
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON text."""

@@ -60,6 +60,8 @@ def render_text(report: AuditReport) -> str:
         head += f"  (guideline {clean(s.guideline_version)})"
     out = [head, f"examples {s.examples}  decisions {s.decisions}  reviewers {s.reviewers}",
            f"verdicts  {_counts(s.verdicts)}", f"outcomes  {_counts(s.outcomes)}"]
+    if s.provenance.get("propagated") or s.provenance.get("suggested"):
+        out.append(f"decided by  {_counts(s.provenance)}  (agreement counts read decisions only)")
 
     if report.rules:
         out += ["", "Rules"]
@@ -88,6 +90,15 @@ def render_text(report: AuditReport) -> str:
         )
         for r in report.reviewers.reviewers:
             out += [f"  ! {clean(r.reviewer)}: {clean(f.message, limit=100)}" for f in r.flags]
+
+    if report.judges:
+        out += ["", "Model judges (against the reviewers' read decisions)"]
+        out += table(["model", "judged", "compared", "accepted", "percent", "Cohen kappa"],
+                     [[clean(j.model), str(j.suggestions), str(j.compared), str(j.accepted), _pct(j.percent), _num(j.kappa)]
+                      for j in report.judges])
+        for j in report.judges:
+            out += [f"  {clean(j.model)} rule {clean(r.rule)}: precision {_pct(r.precision)}  recall {_pct(r.recall)}"
+                    for r in j.rules]
 
     c = report.coverage
     if c.sources:

@@ -12,5 +12,6 @@ from curator.cli import serve as _serve  # noqa: F401
 from curator.cli import export as _export  # noqa: F401
 from curator.cli import search as _search  # noqa: F401
 from curator.cli import queue as _queue  # noqa: F401
+from curator.cli import suggestions as _suggestions  # noqa: F401
 
 __all__ = ["main"]

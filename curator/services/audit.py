@@ -24,8 +24,11 @@ from curator.audit import (
     StaleDecision,
     Summary,
     coverage_from,
+    Judged,
+    Reviewed,
     decision_agreement,
     gold_summary,
+    judge_agreement,
     reviewer_stats,
 )
 from curator.errors import InvalidInputError, NotFoundError
@@ -40,6 +43,7 @@ from curator.services.outcomes import live_decisions
 from curator.services.sampling import latest_estimate
 from curator.store import Store, audit_queries, guideline_store
 from curator.store import gold_examples as gold_repo
+from curator.store import suggestions as suggestions_repo
 
 REOPEN_NOTE = "stale: the guideline changed since this decision"
 MAX_COMMAND_IDS = 50  # beyond this a command line gets unwieldy; point at --reopen-stale
@@ -54,6 +58,14 @@ class LiveDecision(NamedTuple):
     verdict: str
     rules: tuple[str, ...]
     created_at: Any
+    provenance: str = "read"  # "read", "suggested" (accepted a suggestion) or "propagated"
+    suggestion_id: int | None = None
+
+
+def _provenance(d: Decision) -> str:
+    if d.via_cluster is not None:
+        return "propagated"
+    return "suggested" if d.suggestion_id is not None else "read"
 
 
 def _fingerprints(snapshot: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
@@ -82,7 +94,9 @@ class _Pass:
     current: str | None
     changed: dict[str, set[str] | None]  # per decision version; None: snapshot unknown here
     flagged: dict[str, set[str]]  # example -> changed rules whose check flags it (current flags)
-    live: list[LiveDecision] = field(default_factory=list)
+    live: list[LiveDecision] = field(default_factory=list)  # read and suggested: the reviewers' work
+    all_live: list[LiveDecision] = field(default_factory=list)  # propagated too
+    provenance: Counter[str] = field(default_factory=Counter)
     overlapping: list[LiveDecision] = field(default_factory=list)
     cited: Counter[str] = field(default_factory=Counter)
     verdicts: Counter[str] = field(default_factory=Counter)
@@ -94,12 +108,18 @@ class _Pass:
         counted = live + ([adjudication] if adjudication is not None else [])
         kept = [
             LiveDecision(d.example_id, d.reviewer, d.kind.value, d.verdict.value if d.verdict else "",
-                         tuple(d.rules), d.created_at)
+                         tuple(d.rules), d.created_at, _provenance(d), d.suggestion_id)
             for d in live
         ]
-        self.live.extend(kept)
-        if len(kept) > 1:
-            self.overlapping.extend(kept)
+        self.provenance.update(k.provenance for k in kept)
+        self.all_live.extend(kept)
+        # A propagated decision was not read: it is no reviewer's work (pace, agreement).
+        self.live.extend(k for k in kept if k.provenance != "propagated")
+        # Agreement measures reviewers reading independently: an accepted suggestion agrees
+        # with whoever else accepted it by construction.
+        independent = [k for k in kept if k.provenance == "read"]
+        if len(independent) > 1:
+            self.overlapping.extend(independent)
         for d in counted:
             self.in_force += 1
             self.verdicts[d.verdict.value if d.verdict else ""] += 1
@@ -229,7 +249,9 @@ def run_audit(store: Store, *, predictions: Path | None = None, on_error: OnErro
         agreement=decision_agreement(state.overlapping) if state.overlapping else None,
         reviewers=reviewer_stats(state.live, outcomes=outcomes, gold=gold) if state.live else None,
         gold=gold_summary(outcomes, gold) if gold else None,
+        judges=_judges(store, state.all_live),
     )
+    report.summary.provenance = {k: state.provenance.get(k, 0) for k in ("read", "suggested", "propagated")}
     if predictions is not None:
         if gs is None:
             raise NotFoundError("no guideline loaded, so no checks to run on predictions: run `curator guidelines load`")
@@ -245,6 +267,21 @@ def run_audit(store: Store, *, predictions: Path | None = None, on_error: OnErro
     report.benchmarks = overlap
     report.sample = latest_estimate(store)
     return report
+
+
+def _judges(store: Store, live: list[LiveDecision]) -> list[Any]:
+    """Each model judge's agreement with the reviewers' decisions in force."""
+    latest: dict[tuple[str, str], Judged] = {}
+    model_of: dict[int, str] = {}
+    with store.read() as conn:
+        for s in suggestions_repo.iter_latest(conn):
+            latest[(s.example_id, s.model)] = Judged(s.example_id, s.model, s.verdict.value, tuple(s.rules))
+            model_of[int(s.id or 0)] = s.model
+    if not latest:
+        return []
+    reviewed = [Reviewed(d.example_id, d.reviewer, d.verdict, d.rules, d.provenance == "propagated",
+                         model_of.get(d.suggestion_id) if d.suggestion_id is not None else None) for d in live]
+    return judge_agreement(latest.values(), reviewed)
 
 
 def _raise(exc: Exception) -> None:

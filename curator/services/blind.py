@@ -54,3 +54,17 @@ def history_shown(history: Sequence[Decision], outcome: Outcome, viewer: User) -
     if sees_everything(viewer) or outcome.settled:
         return list(history)
     return [d for d in history if d.reviewer == viewer.name]
+
+
+def suggestions_visible(viewer: User, *, required: int, gold: bool) -> bool:
+    """Whether the viewer may see model suggestions on an example.
+
+    A suggestion is a judgement too: where blind review keeps reviewers' judgements apart (an
+    example that needs more than one decision, so their agreement is measured) a suggestion
+    would anchor every reviewer to the same answer, and on a gold example it would give the
+    answer away. Reviewers see suggestions only where one decision settles the example and it
+    is not gold; leads and admins always see them.
+    """
+    if sees_everything(viewer):
+        return True
+    return required <= 1 and not gold

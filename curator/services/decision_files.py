@@ -28,8 +28,9 @@ BATCH_LINES = 200  # lines per transaction at most...
 BATCH_SECONDS = 0.5  # ...and seconds: SQLite's write lock is never held longer than about this
 SQLITE_PAUSE = 0.1  # between batches: a waiting writer retries at least every 100 ms, so it gets in
 
-# "id" and "target_id" come with an exported log; they name rows of the other database.
-_KEYS = {"id", "target_id", "example_id", "source", "line", "reviewer", "verdict", "rules", "note", "correction", "guideline_version", "created_at", "kind"}
+# "id", "target_id", "via_cluster" and "suggestion_id" come with an exported log; they name rows
+# of the other database, so they are read past.
+_KEYS = {"id", "target_id", "via_cluster", "suggestion_id", "example_id", "source", "line", "reviewer", "verdict", "rules", "note", "correction", "guideline_version", "created_at", "kind"}
 
 
 @dataclass
@@ -66,24 +67,34 @@ def _field_error(exc: ValidationError) -> tuple[str | None, str]:
     return loc, first["msg"]
 
 
+def example_named(conn: Connection, obj: dict[str, Any]) -> str:
+    """The id of the example a JSONL line names: by ``example_id``, or by ``source`` and ``line`` as imported."""
+    if "example_id" in obj:
+        example_id = str(obj["example_id"])
+        examples_repo.get_row(conn, example_id)
+        return example_id
+    if "source" in obj and "line" in obj:
+        line = obj["line"]
+        if isinstance(line, str) and line.strip().isdigit():
+            line = int(line)
+        if not isinstance(line, int) or isinstance(line, bool):
+            raise InvalidInputError("line must be a whole number", field="line")
+        ids = examples_repo.find_by_place(conn, str(obj["source"]), line)
+        if not ids:
+            raise NotFoundError(f"no example imported from {obj['source']!r} line {line}")
+        if len(ids) > 1:
+            raise InvalidInputError(f"{obj['source']!r} line {line} names {len(ids)} examples; use example_id", field="line")
+        return ids[0]
+    raise InvalidInputError("name the example: 'example_id', or 'source' and 'line'", field="example_id")
+
+
 def _parse(conn: Any, obj: Any, known_rules: Collection[str] | None) -> tuple[Decision, User]:
     if not isinstance(obj, dict):
         raise InvalidInputError("a decision line must be a JSON object")
     extra = sorted(set(obj) - _KEYS)
     if extra:
         raise InvalidInputError(f"unknown key {extra[0]!r}", field=extra[0])
-    if "example_id" in obj:
-        example_id = obj["example_id"]
-        examples_repo.get_row(conn, str(example_id))
-    elif "source" in obj and "line" in obj:
-        ids = examples_repo.find_by_place(conn, str(obj["source"]), int(obj["line"]))
-        if not ids:
-            raise NotFoundError(f"no example imported from {obj['source']!r} line {obj['line']}")
-        if len(ids) > 1:
-            raise InvalidInputError(f"{obj['source']!r} line {obj['line']} names {len(ids)} examples; use example_id", field="line")
-        example_id = ids[0]
-    else:
-        raise InvalidInputError("name the example: 'example_id', or 'source' and 'line'", field="example_id")
+    example_id = example_named(conn, obj)
     if "reviewer" not in obj:
         raise InvalidInputError("missing reviewer", field="reviewer")
     reviewer = resolve_reviewer(conn, str(obj["reviewer"]))
@@ -205,4 +216,4 @@ def export_decisions(store: Store, path: str | Path) -> int:
     return n
 
 
-__all__ = ["DecisionImport", "LineError", "Verdict", "export_decisions", "import_decisions"]
+__all__ = ["DecisionImport", "LineError", "Verdict", "example_named", "export_decisions", "import_decisions"]

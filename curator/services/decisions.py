@@ -65,10 +65,20 @@ def check_reason(decision: Decision) -> None:
 
 
 def retract_in(conn: Connection, actor: User, example_id: str, decision_id: int) -> None:
-    """Append the retraction of one decision within an open transaction and settle again."""
+    """Append the retraction of one decision within an open transaction and settle again.
+
+    The decisions propagated from it to its cluster's members are retracted with it: they
+    stand on the representative's decision and nothing else.
+    """
+    required = required_decisions(conn)
     retraction = Decision(example_id=example_id, reviewer=actor.name, kind=DecisionKind.RETRACTION, target_id=decision_id)
     decisions_repo.append(conn, retraction, reviewer_id=actor.id)
-    _resettle(conn, example_id, required_decisions(conn))
+    _resettle(conn, example_id, required)
+    for copy in decisions_repo.propagated_from(conn, decision_id):
+        examples_repo.lock(conn, copy.example_id)
+        decisions_repo.append(conn, Decision(example_id=copy.example_id, reviewer=actor.name, kind=DecisionKind.RETRACTION,
+                                             target_id=copy.id), reviewer_id=actor.id)
+        _resettle(conn, copy.example_id, required)
 
 
 def append_in(conn: Connection, decision: Decision, reviewer: User, *, known_rules: Collection[str] | None = None,

@@ -41,7 +41,7 @@ _BATCH = 8  # candidates read per query; more than one so a lost race costs no e
 
 __all__ = [
     "CLAIM_TTL", "GOLD_RATE", "Claim", "ClaimLostError", "Hand", "Progress", "QueueFilter", "Recent", "Undone",
-    "claim_example", "claim_next", "deal", "decide", "jump", "progress", "recent", "release", "release_all",
+    "claim_example", "claim_next", "deal", "decide", "decide_in", "jump", "progress", "recent", "release", "release_all",
     "reopen", "skip", "today_count", "undo", "undo_decision",
 ]
 
@@ -307,15 +307,19 @@ def decide(
     if decision.reviewer != actor.name:
         raise PermissionDeniedError(f"{actor.name} cannot record a decision as {decision.reviewer}")
     decisions_service.check_reason(decision)
-    now = now or utcnow()
     with store.write() as conn:
-        examples_repo.lock(conn, decision.example_id)
-        _check_claim(conn, actor, decision.example_id, token, now=now)
-        earlier = claims_repo.live_decision(conn, decision.example_id, actor.id)
-        if earlier is not None:
-            decisions_service.retract_in(conn, actor, decision.example_id, earlier)
-        decision_id, settlement = decisions_service.append_in(conn, decision, actor, known_rules=known_rules, locked=True)
-        claims_repo.release(conn, decision.example_id, actor.id)
+        return decide_in(conn, actor, decision, token=token, known_rules=known_rules, now=now or utcnow())
+
+
+def decide_in(conn: Connection, actor: User, decision: Decision, *, token: str, known_rules: set[str] | None, now: datetime) -> tuple[int, Outcome]:
+    """decide() within an open transaction (the caller checked role and reason)."""
+    examples_repo.lock(conn, decision.example_id)
+    _check_claim(conn, actor, decision.example_id, token, now=now)
+    earlier = claims_repo.live_decision(conn, decision.example_id, actor.id)
+    if earlier is not None:
+        decisions_service.retract_in(conn, actor, decision.example_id, earlier)
+    decision_id, settlement = decisions_service.append_in(conn, decision, actor, known_rules=known_rules, locked=True)
+    claims_repo.release(conn, decision.example_id, actor.id)
     return decision_id, settlement.outcome
 
 

@@ -2,7 +2,7 @@
 
 An intent is untrusted JSON from the page: ``{"seq": 7, "action": "approve", "example_id": ...,
 "token": ..., "note": ..., "rules": [...], "reply": ..., "messages": [{"index": 2, "content":
-...}], "decision_id": ..., "ref": ...}``. Each field is checked here; the queue then checks the
+...}], "decision_id": ..., "ref": ..., "verdict": ..., "members": [...], "suggestion_id": ...}``. Each field is checked here; the queue then checks the
 claim the intent answers, so a stale or replayed intent records nothing.
 """
 
@@ -14,12 +14,13 @@ from typing import Any
 
 from curator.errors import CuratorError, InvalidInputError
 from curator.models import Correction, Decision, Message, Role, User, UserRole, Verdict
-from curator.services import queue
+from curator.services import cluster_decisions, queue
+from curator.services import suggestions as suggestions_service
 from curator.services.users import require
 from curator.store import Store
 from curator.store import examples as examples_repo
 
-ACTIONS = ("approve", "negative", "reject", "edit", "skip", "undo", "undo_decision", "reopen", "jump")
+ACTIONS = ("approve", "negative", "reject", "edit", "skip", "undo", "undo_decision", "reopen", "jump", "cluster", "accept")
 MAX_TEXT = 1_000_000  # characters in one field: a corrected message may be long, not unbounded
 _DONE = {"approve": "Approved", "negative": "Marked negative", "reject": "Rejected", "edit": "Saved edit of"}
 
@@ -93,15 +94,17 @@ def _apply(store: Store, actor: User, intent: dict[str, Any], *, known_rules: Co
         queue.skip(store, actor, example_id, token=token)
         return Notice("ok", f"Skipped example {seq}")
     note = _text(intent, "note").strip()
+    known = set(known_rules) if known_rules is not None else None
+    if action == "cluster":
+        return _cluster(store, actor, intent, example_id, token, seq, note, known, guideline_version)
+    if action == "accept":
+        return _accept(store, actor, intent, example_id, token, seq, note, known, guideline_version)
     rules: list[str] = []
     correction: Correction | None = None
     verdict = Verdict.APPROVE
     if action == "reject":
         verdict = Verdict.REJECT
-        raw = intent.get("rules") or []
-        if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
-            raise InvalidInputError("rules must be a list of rule ids", field="rules")
-        rules = list(dict.fromkeys(raw))
+        rules = _rules(intent)
     elif action == "negative":
         verdict = Verdict.NEGATIVE
         reply = _text(intent, "reply")
@@ -112,7 +115,7 @@ def _apply(store: Store, actor: User, intent: dict[str, Any], *, known_rules: Co
         correction = Correction(messages=_edited(example, intent.get("messages")))  # type: ignore[arg-type]
     decision = Decision(example_id=example_id, reviewer=actor.name, verdict=verdict, rules=rules, note=note,
                         correction=correction, guideline_version=guideline_version)
-    queue.decide(store, actor, decision, token=token, known_rules=set(known_rules) if known_rules is not None else None)
+    queue.decide(store, actor, decision, token=token, known_rules=known)
     extra = " with a desired reply" if action == "negative" and correction else ""
     return Notice("ok", f"{_DONE[action]} example {seq}{extra}")
 
@@ -120,6 +123,45 @@ def _apply(store: Store, actor: User, intent: dict[str, Any], *, known_rules: Co
 def _undid(what: str, undone: queue.Undone) -> str:
     why = undone.why_not_held
     return f"Undid your {what} of example {undone.seq}" + (f"; {why}" if why else "")
+def _rules(intent: dict[str, Any]) -> list[str]:
+    raw = intent.get("rules") or []
+    if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
+        raise InvalidInputError("rules must be a list of rule ids", field="rules")
+    return list(dict.fromkeys(raw))
+
+
+def _cluster(store: Store, actor: User, intent: dict[str, Any], example_id: str, token: str, seq: int, note: str,
+             known: set[str] | None, guideline_version: str | None) -> Notice:
+    """A decision on a cluster's representative and the members the reviewer confirmed."""
+    try:
+        verdict = Verdict(intent.get("verdict"))
+    except ValueError as exc:
+        raise InvalidInputError("verdict must be approve, negative or reject", field="verdict") from exc
+    members = intent.get("members")
+    if not isinstance(members, list) or not members or not all(isinstance(m, str) and len(m) <= 64 for m in members) \
+            or len(members) > cluster_decisions.MAX_MEMBERS:
+        raise InvalidInputError("members must list the cluster members confirmed", field="members")
+    rules = _rules(intent) if verdict == Verdict.REJECT else []
+    decision = Decision(example_id=example_id, reviewer=actor.name, verdict=verdict, rules=rules, note=note, guideline_version=guideline_version)
+    result = cluster_decisions.decide_cluster(store, actor, decision, token=token, members=members, known_rules=known)
+    text = f"{_DONE[verdict.value]} example {seq} and {len(result.decided)} of its cluster"
+    if result.decided:
+        text += " (" + ", ".join(f"example {s}" for s in result.decided) + ")"
+    if result.left:
+        text += "; left alone: " + "; ".join(result.left)
+    return Notice("ok", text)
+
+
+def _accept(store: Store, actor: User, intent: dict[str, Any], example_id: str, token: str, seq: int, note: str,
+            known: set[str] | None, guideline_version: str | None) -> Notice:
+    """The model's suggestion, recorded as the reviewer's own decision that references it."""
+    suggestion = suggestions_service.get_shown(store, actor, example_id, _int(intent, "suggestion_id"))
+    if suggestion.verdict == Verdict.REJECT and not suggestion.rules and not note:
+        note = f"{suggestion.model}: {suggestion.rationale}".strip()[:2000]  # a reject says why
+    decision = Decision(example_id=example_id, reviewer=actor.name, verdict=suggestion.verdict, rules=list(suggestion.rules),
+                        note=note, guideline_version=guideline_version, suggestion_id=suggestion.id)
+    queue.decide(store, actor, decision, token=token, known_rules=known)
+    return Notice("ok", f"{_DONE[suggestion.verdict.value]} example {seq} as {suggestion.model} suggested")
 
 
 def _edited(example: Any, raw: Any) -> list[Message]:

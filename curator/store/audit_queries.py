@@ -113,6 +113,7 @@ def iter_histories(conn: Connection) -> Iterator[tuple[str, list[Decision]]]:
         sa.select(
             decisions.c.id, decisions.c.example_id, users.c.name, decisions.c.kind, decisions.c.verdict,
             decisions.c.rules, decisions.c.guideline_version, decisions.c.target_id, decisions.c.created_at,
+            decisions.c.via_cluster, decisions.c.suggestion_id,
         )
         .join(users, users.c.id == decisions.c.reviewer_id)
         .order_by(decisions.c.example_id, decisions.c.id)
@@ -123,12 +124,12 @@ def iter_histories(conn: Connection) -> Iterator[tuple[str, list[Decision]]]:
     rows = conn.execute(stmt.execution_options(yield_per=STREAM_BATCH))
     for example_id, group in groupby(rows, key=lambda r: r[1]):
         history = []
-        for did, eid, reviewer, kind, verdict, rules, version, target, created in group:
+        for did, eid, reviewer, kind, verdict, rules, version, target, created, via, suggestion in group:
             history.append(Decision.model_construct(
                 id=did, example_id=eid, reviewer=names.setdefault(reviewer, reviewer), kind=kinds[kind],
                 verdict=verdicts[verdict] if verdict else None,
                 rules=_NO_RULES if rules in (None, "[]") else loads(rules, []),
                 note="", correction=None, guideline_version=version, target_id=target,
-                created_at=_aware(created),
+                created_at=_aware(created), via_cluster=via, suggestion_id=suggestion,
             ))
         yield str(example_id), history

@@ -28,6 +28,8 @@ def append(conn: Connection, decision: Decision, *, reviewer_id: int) -> int:
             guideline_version=decision.guideline_version,
             target_id=decision.target_id,
             created_at=decision.created_at,
+            via_cluster=decision.via_cluster,
+            suggestion_id=decision.suggestion_id,
         )
     )
     return int(result.inserted_primary_key[0])
@@ -45,6 +47,8 @@ _COLUMNS = [
     decisions.c.guideline_version,
     decisions.c.target_id,
     decisions.c.created_at,
+    decisions.c.via_cluster,
+    decisions.c.suggestion_id,
 ]
 
 
@@ -62,6 +66,8 @@ def _decision(row: sa.RowMapping) -> Decision:
         guideline_version=row["guideline_version"],
         target_id=row["target_id"],
         created_at=_aware(row["created_at"]),
+        via_cluster=row["via_cluster"],
+        suggestion_id=row["suggestion_id"],
     )
 
 
@@ -99,7 +105,11 @@ def get(conn: Connection, decision_id: int) -> Decision | None:
 
 
 def last_by_reviewer(conn: Connection, reviewer_id: int) -> Decision | None:
-    """The reviewer's most recent decision (of kind decision/adjudication) not yet retracted."""
+    """The reviewer's most recent decision (of kind decision/adjudication) not yet retracted.
+
+    Decisions propagated to a cluster's members are not actions of their own: the
+    representative's decision, which carries them, is the one an undo takes back.
+    """
     retracted = sa.select(decisions.c.target_id).where(decisions.c.kind == DecisionKind.RETRACTION.value, decisions.c.target_id.isnot(None))
     stmt = (
         _select()
@@ -107,6 +117,7 @@ def last_by_reviewer(conn: Connection, reviewer_id: int) -> Decision | None:
             decisions.c.reviewer_id == reviewer_id,
             decisions.c.kind.in_([DecisionKind.DECISION.value, DecisionKind.ADJUDICATION.value]),
             decisions.c.id.not_in(retracted),
+            decisions.c.via_cluster.is_(None),
         )
         .order_by(decisions.c.id.desc())
         .limit(1)
@@ -154,6 +165,7 @@ def count_by_reviewer_since(conn: Connection, reviewer_id: int, since: datetime)
         decisions.c.reviewer_id == reviewer_id,
         decisions.c.created_at >= since,
         decisions.c.kind.in_([DecisionKind.DECISION.value, DecisionKind.ADJUDICATION.value]),
+        decisions.c.via_cluster.is_(None),  # the reviewer's own actions: a cluster decision counts once
     )
     return int(conn.scalar(stmt) or 0)
 
@@ -171,8 +183,36 @@ def recent_by_reviewer(conn: Connection, reviewer_id: int, *, limit: int = 20) -
         sa.select(*_COLUMNS, examples.c.seq, sa.not_(sa.or_(retracted, reopened)).label("live"))
         .join(users, users.c.id == decisions.c.reviewer_id)
         .join(examples, examples.c.id == decisions.c.example_id)
-        .where(decisions.c.reviewer_id == reviewer_id, decisions.c.kind == DecisionKind.DECISION.value)
+        .where(decisions.c.reviewer_id == reviewer_id, decisions.c.kind == DecisionKind.DECISION.value,
+               decisions.c.via_cluster.is_(None))
         .order_by(decisions.c.created_at.desc(), decisions.c.id.desc())
         .limit(limit)
     )
     return [(_decision(row), int(row["seq"]), bool(row["live"])) for row in conn.execute(stmt).mappings()]
+
+
+def propagated_from(conn: Connection, decision_id: int) -> list[Decision]:
+    """The decisions propagated from ``decision_id`` to its cluster's members that still stand."""
+    retracted = sa.select(decisions.c.target_id).where(decisions.c.kind == DecisionKind.RETRACTION.value, decisions.c.target_id.isnot(None))
+    stmt = _select().where(decisions.c.via_cluster == decision_id, decisions.c.id.not_in(retracted)).order_by(decisions.c.id)
+    return [_decision(r) for r in conn.execute(stmt).mappings()]
+
+
+def propagations(conn: Connection, *, limit: int = 50) -> list[tuple[Decision, int]]:
+    """The latest representative decisions with propagated decisions still standing: (decision, how many)."""
+    p = decisions.alias("p")
+    retracted = sa.select(decisions.c.target_id).where(decisions.c.kind == DecisionKind.RETRACTION.value, decisions.c.target_id.isnot(None))
+    standing = (
+        sa.select(p.c.via_cluster.label("source_id"), sa.func.count().label("n"))
+        .where(p.c.via_cluster.isnot(None), p.c.id.not_in(retracted))
+        .group_by(p.c.via_cluster)
+        .subquery()
+    )
+    stmt = (
+        sa.select(*_COLUMNS, standing.c.n)
+        .join(users, users.c.id == decisions.c.reviewer_id)
+        .join(standing, standing.c.source_id == decisions.c.id)
+        .order_by(decisions.c.id.desc())
+        .limit(limit)
+    )
+    return [(_decision(r), int(r["n"])) for r in conn.execute(stmt).mappings()]

@@ -118,7 +118,12 @@ decisions = sa.Table(
     sa.Column("guideline_version", sa.String(128)),
     sa.Column("target_id", sa.Integer, sa.ForeignKey("decisions.id")),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # 0011: the representative's decision this one was propagated from (NULL: read), and the
+    # model suggestion the reviewer accepted.
+    sa.Column("via_cluster", sa.Integer, sa.ForeignKey("decisions.id")),
+    sa.Column("suggestion_id", sa.Integer, sa.ForeignKey("suggestions.id")),
     sa.Index("ix_decisions_example", "example_id", "id"),
+    sa.Index("ix_decisions_via_cluster", "via_cluster"),
     sa.Index("ix_decisions_reviewer_time", "reviewer_id", "created_at"),
     sa.Index("ix_decisions_created", "created_at"),
 )
@@ -264,4 +269,24 @@ sample_members = sa.Table(
     sa.Column("stratum", sa.String(255), nullable=False),
     sa.Column("population", sa.Integer, nullable=False),
     sa.Index("ix_sample_members_example", "example_id"),
+)
+
+# --- 0011 suggestions -----------------------------------------------------------------------
+# A model's judgement of an example, imported from JSONL (one row per file line). Shown beside
+# the reviewer; never a decision or an outcome on its own.
+suggestions = sa.Table(
+    "suggestions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("example_id", sa.String(40), sa.ForeignKey("examples.id"), nullable=False),
+    sa.Column("model", sa.String(128), nullable=False),
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("rules", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("rationale", sa.Text, nullable=False, server_default=""),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("file_sha256", sa.String(64), nullable=False),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("file_sha256", "line", name="uq_suggestions_file_line"),
+    sa.Index("ix_suggestions_example", "example_id", "id"),
 )

@@ -26,6 +26,11 @@ def view(data: dict[str, Any], *, key: str) -> None:
     _mount(key=key, data={"mode": "view", "conversation": data})
 
 
+def members(text: str, members: list[dict[str, Any]], *, key: str) -> None:
+    """Cluster members, each as its word diff against the representative's conversation ``text``."""
+    _mount(key=key, data={"mode": "members", "text": text, "members": members})
+
+
 def review(data: dict[str, Any], *, key: str, on_outbox: Callable[[], None]) -> Any:
     """The review card; ``on_outbox`` runs (before the rerun) when the card sends intents."""
     # A heartbeat ("beat") only reruns the page, whose deal renews the reviewer's claims.

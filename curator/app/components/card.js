@@ -17,6 +17,8 @@ const KEYS = [
   ["X", "reject: exclude the example (choose violated rules, or write a note)"],
   ["E", "edit the messages, then approve the edited conversation"],
   ["S", "skip: leave it to others for now"],
+  ["C", "cluster: decide this example and its near duplicates at once (their differences shown first; then A, N or X)"],
+  ["J", "accept the model's suggestion shown on the card (recorded as your decision)"],
   ["U", "undo your last action (a decision or a skip)"],
   ["H", "your recent decisions: reopen or undo any of them"],
   ["G", "go to an example by id or source:line"],
@@ -42,7 +44,18 @@ function deepActive() {
   return a;
 }
 
-const ADVANCES = new Set(["approve", "negative", "reject", "edit", "skip"]);
+const ADVANCES = new Set(["approve", "negative", "reject", "edit", "skip", "accept"]);
+const DIFF_CONTEXT = 60; // characters of unchanged text kept on each side of a change in a member's diff
+
+// A member's word diff against the representative, with long unchanged runs folded.
+function compactDiff(parts) {
+  return parts.map(([op, text], i) => {
+    if (op !== "=" || text.length <= 3 * DIFF_CONTEXT) return [op, text];
+    const head = i === 0 ? "" : text.slice(0, DIFF_CONTEXT);
+    const tail = i === parts.length - 1 ? "" : text.slice(-DIFF_CONTEXT);
+    return [op, `${head} … ${tail}`];
+  });
+}
 
 class Card {
   constructor(parent, setStateValue) {
@@ -59,7 +72,7 @@ class Card {
     this.data = null;
     this.shown = null; // the card on screen (null: waiting for the server)
     this.next = null; // the card after it, if the server sent one
-    this.panel = null; // null, "negative", "reject", "edit", "help", "recent", "jump"
+    this.panel = null; // null, "negative", "reject", "edit", "help", "recent", "jump", "cluster"
     this.inputs = null;
     this.noticeSeen = null;
     this.onKey = (e) => { this.workedAt = Date.now(); this.key(e); };
@@ -105,6 +118,7 @@ class Card {
     this.shown = card || null;
     if (same) return;
     this.convNode = null;
+    this.hint = null;
     this.panel = this.panel === "recent" || this.panel === "help" ? this.panel : null;
     this.inputs = card ? {
       note: card.replaces ? card.replaces.note || "" : "",
@@ -114,6 +128,7 @@ class Card {
       filter: "",
       cursor: 0,
       error: "",
+      cluster: false, // the open panel decides the cluster (the cluster panel, or its reject)
     } : null;
     const active = deepActive();
     if (active && this.root.contains(active)) active.blur();
@@ -159,6 +174,12 @@ class Card {
     }
     const extra = { note };
     if (action === "reject") extra.rules = [...inp.rules];
+    if (this.clusterFlow() && ["approve", "negative", "reject"].includes(action)) {
+      extra.verdict = action;
+      extra.members = card.cluster.members.filter((m) => m.status === "open").map((m) => m.example_id);
+      this.send("cluster", extra);
+      return;
+    }
     if (action === "negative") extra.reply = inp.reply === card.original_reply ? "" : inp.reply;
     if (action === "edit") {
       const changed = Object.entries(inp.edits).filter(([i, t]) => t !== card.editable[i]);
@@ -166,6 +187,32 @@ class Card {
       extra.messages = changed.map(([i, t]) => ({ index: Number(i), content: t }));
     }
     this.send(action, extra);
+  }
+
+  clusterFlow() {
+    return !!(this.inputs && this.inputs.cluster && (this.panel === "cluster" || this.panel === "reject"));
+  }
+
+  openCluster() {
+    const card = this.shown;
+    if (!card) return;
+    if (!card.cluster) { this.inputs.error = ""; this.flash("This example represents no near-duplicate cluster (or dedup has not run)."); return; }
+    if (!card.cluster.members.some((m) => m.status === "open")) { this.flash("Every member of this cluster is decided or held by someone: decide this example alone."); return; }
+    this.open("cluster");
+    this.inputs.cluster = true;
+  }
+
+  accept() {
+    const card = this.shown;
+    if (!card) return;
+    const s = (card.suggestions || [])[0];
+    if (!s) { this.flash("No model suggestion on this example."); return; }
+    this.send("accept", { suggestion_id: s.id, note: this.inputs.note.trim() });
+  }
+
+  flash(text) {
+    this.hint = text;
+    this.draw();
   }
 
   // -- keys --
@@ -186,21 +233,25 @@ class Card {
       return;
     }
     if (k === "Escape") {
-      if (this.panel) { this.stop(e); this.panel = null; this.draw(); }
+      if (this.panel) { this.stop(e); this.panel = null; if (this.inputs) this.inputs.cluster = false; this.draw(); }
       return;
     }
     if (k === "?") { this.stop(e); this.panel = this.panel === "help" ? null : "help"; this.draw(); return; }
     const lower = k.length === 1 ? k.toLowerCase() : k;
     const card = this.shown;
+    this.hint = null;
+    const inCluster = this.panel === "cluster";
     const act = {
       a: () => this.decide("approve"),
-      n: () => this.open("negative"),
+      n: () => (inCluster ? this.decide("negative") : this.open("negative")),
       x: () => this.open("reject"),
       e: () => this.open("edit"),
       s: () => this.send("skip"),
       u: () => this.send("undo", { example_id: null, token: null }),
       h: () => { this.panel = this.panel === "recent" ? null : "recent"; this.draw(); this.focusPanel(); },
       g: () => this.open("jump", true),
+      c: () => this.openCluster(),
+      j: () => this.accept(),
     }[lower];
     if (!act) return;
     this.stop(e);
@@ -216,6 +267,8 @@ class Card {
 
   open(panel, always) {
     if (!this.shown && !always) return;
+    if (this.inputs) this.inputs.cluster = this.inputs.cluster && panel === "reject" && this.panel === "cluster";
+    if (panel === "edit" && this.clusterFlow()) return; // an edit fits one example, not a cluster
     this.panel = panel;
     if (this.inputs) this.inputs.error = "";
     this.draw();
@@ -324,6 +377,11 @@ class Card {
       root.appendChild(n);
     }
     for (const text of data.lost || []) root.appendChild(el("div", "notice warn", text));
+    if (this.hint) {
+      const h = el("div", "notice info", this.hint);
+      h.dataset.testid = "hint";
+      root.appendChild(h);
+    }
     if (!card) {
       root.appendChild(el("div", "empty", this.outbox.length ? "Saving… the next example follows." : data.empty || "Your queue is empty."));
     } else {
@@ -356,6 +414,13 @@ class Card {
       row.appendChild(el("span", null, ` ${f.rule_id} (${f.check}): ${f.message}`));
       root.appendChild(row);
     }
+    this.drawSuggestions(card, root);
+    if (card.cluster) {
+      const open = card.cluster.members.filter((m) => m.status === "open").length;
+      const line = el("div", "notice info", `Representative of a near-duplicate cluster of ${card.cluster.size} examples (${open} open to your decision) — C decides them together, after showing their differences.`);
+      line.dataset.testid = "cluster-line";
+      root.appendChild(line);
+    }
     if (!this.convNode) {
       // Built once per example: redraws (a panel opening) keep what "show all" unfolded.
       this.convNode = el("div", "conv");
@@ -363,6 +428,7 @@ class Card {
     }
     root.appendChild(this.convNode);
     if (this.panel === "negative") this.drawNegative(card, root);
+    if (this.panel === "cluster") this.drawCluster(card, root);
     if (this.panel === "reject") this.drawReject(root);
     if (this.panel === "edit") this.drawEdit(card, root);
     const note = el("input", "note-input");
@@ -379,6 +445,7 @@ class Card {
     bar.appendChild(button("Reject (X)", "", () => this.open("reject")));
     bar.appendChild(button("Edit (E)", "", () => this.open("edit")));
     bar.appendChild(button("Skip (S)", "quiet", () => this.send("skip")));
+    if (card.cluster) bar.appendChild(button("Cluster (C)", "quiet", () => this.openCluster()));
     bar.appendChild(button("Undo (U)", "quiet", () => this.send("undo", { example_id: null, token: null })));
     bar.appendChild(button("Recent (H)", "quiet", () => { this.panel = "recent"; this.draw(); this.focusPanel(); }));
     bar.appendChild(button("Keys (?)", "quiet", () => { this.panel = "help"; this.draw(); }));
@@ -416,8 +483,47 @@ class Card {
     box.appendChild(button("Save negative (Ctrl+Enter)", "primary", () => this.decide("negative")));
   }
 
+  drawSuggestions(card, root) {
+    (card.suggestions || []).forEach((s, i) => {
+      const box = el("div", "suggestion");
+      box.dataset.testid = "suggestion";
+      const head = el("div", "suggestion-head");
+      head.appendChild(el("span", "badge", "model suggestion"));
+      head.appendChild(el("span", `badge verdict-${s.verdict}`, s.verdict));
+      head.appendChild(el("span", null, ` ${s.model}${s.rules.length ? " · " + s.rules.join(", ") : ""}`));
+      box.appendChild(head);
+      if (s.rationale) box.appendChild(el("div", "suggestion-why", s.rationale));
+      if (i === 0) box.appendChild(button("Accept suggestion (J)", "small", () => this.accept()));
+      root.appendChild(box);
+    });
+  }
+
+  drawCluster(card, root) {
+    const c = card.cluster;
+    const open = c.members.filter((m) => m.status === "open");
+    const box = this.panelBox(`Decide the cluster · your decision on this example goes to ${open.length} more: A approves, N marks negative, X rejects (choose rules) — Esc closes`, root);
+    box.dataset.testid = "cluster";
+    const left = c.members.filter((m) => m.status !== "open");
+    if (left.length) {
+      const warn = el("div", "notice warn");
+      warn.dataset.testid = "cluster-left";
+      warn.appendChild(el("div", null, `Left as they are (${left.length}), not overwritten:`));
+      for (const m of left) warn.appendChild(el("div", null, m.why));
+      box.appendChild(warn);
+    }
+    if (c.more) box.appendChild(el("div", "note", `${c.more} more members are not listed and will not be decided now.`));
+    drawMembers(c.text, open, box);
+    this.errorLine(box);
+    const bar = el("div", "bar");
+    bar.appendChild(button(`Approve all ${open.length + 1} (A)`, "primary", () => this.decide("approve")));
+    bar.appendChild(button("Negative all (N)", "", () => this.decide("negative")));
+    bar.appendChild(button("Reject all (X)", "", () => this.open("reject")));
+    box.appendChild(bar);
+  }
+
   drawReject(root) {
-    const box = this.panelBox("Reject · violated rules — type to filter, ↑↓ to move, Enter adds the highlighted rule, Enter on an empty filter or Ctrl+Enter saves, Esc closes", root);
+    const title = this.clusterFlow() ? "Reject the cluster" : "Reject";
+    const box = this.panelBox(title + " · violated rules — type to filter, ↑↓ to move, Enter adds the highlighted rule, Enter on an empty filter or Ctrl+Enter saves, Esc closes", root);
     const chosen = el("div", "chips");
     chosen.dataset.testid = "chosen-rules";
     for (const id of this.inputs.rules) {
@@ -546,16 +652,32 @@ class Card {
   }
 }
 
+// Each member's word diff against the representative's conversation (the card's cluster
+// panel, and the lead page's cluster confirmation).
+function drawMembers(text, members, host) {
+  for (const m of members) {
+    const row = el("div", "member");
+    row.dataset.example = m.example_id;
+    const sim = m.similarity === null || m.similarity === undefined ? "" : ` · similarity ${Number(m.similarity).toFixed(2)}`;
+    row.appendChild(el("div", "who", `example ${m.seq} · ${m.kind} duplicate${sim}${m.status === "open" ? "" : " · " + m.why}`));
+    const diff = el("div", "diff");
+    diff.dataset.testid = "member-diff";
+    if (m.text === text) diff.textContent = "same conversation"; else drawDiff(compactDiff(wordDiff(text, m.text)), diff);
+    row.appendChild(diff);
+    host.appendChild(row);
+  }
+}
+
 const cards = new WeakMap();
 let activeCard = null; // keys go to the card that last heard from the server, never to two
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
   if (!data) return undefined;
-  if (data.mode === "view") {
+  if (data.mode === "view" || data.mode === "members") {
     parentElement.querySelectorAll(".view").forEach((n) => n.remove());
     const box = el("div", "view");
-    drawConversation(data.conversation, box);
+    if (data.mode === "view") drawConversation(data.conversation, box); else drawMembers(data.text, data.members, box);
     parentElement.appendChild(box);
     return undefined;
   }

@@ -1,4 +1,4 @@
-"""Lead page: overlap, the queue strategy, the conflict queue with side-by-side adjudication, gold examples, stale decisions."""
+"""Lead page: overlap, the queue strategy, the conflict queue with side-by-side adjudication, cluster decisions, gold examples, stale decisions."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from collections.abc import Collection
 import pandas as pd
 import streamlit as st
 
-from curator.app import deps
-from curator.app.chat import conversation, plain
+from curator.app import components, deps
+from curator.app.chat import cluster_data, conversation, plain
 from curator.errors import CuratorError
 from curator.models import Correction, Decision, Message, Role, User, UserRole, Verdict
 from curator.ordering import DESCRIPTIONS, Strategy
-from curator.services import adjudication, gold, queue_order
+from curator.services import adjudication, cluster_decisions, gold, queue_order
 from curator.services import decisions as decisions_service
 from curator.services.guideline_sync import known_rule_ids
 from curator.store import Store
@@ -131,6 +131,66 @@ def _conflicts(store: Store, lead: User) -> None:
         _done(f"{item.example.id} settled: {outcome.value}")
 
 
+def _propagations(store: Store, lead: User) -> None:
+    shown = cluster_decisions.propagations(store, lead)
+    if not shown:
+        st.caption("No decision propagated to a cluster stands.")
+        return
+    st.caption("Decisions applied to every open member of a near-duplicate cluster. Undo takes back what was "
+               "propagated from one of them, as one action; the representative keeps its own decision.")
+    labels = {p.decision.id: f"decision {p.decision.id} · example {p.seq} · {p.decision.verdict.value if p.decision.verdict else '?'} "
+                             f"by {p.decision.reviewer} · {p.standing} members" for p in shown}
+    picked = st.selectbox("Propagation", list(labels), format_func=lambda i: labels[i], key="lead_propagation_pick")
+    if st.button("Undo propagation", key="lead_propagation_undo"):
+        try:
+            n = cluster_decisions.undo_propagation(store, lead, int(picked))
+        except CuratorError as exc:
+            st.error(plain(str(exc)))
+            return
+        _done(f"Undid decision {picked}'s propagation: {n} member decisions retracted")
+
+
+def _decide_cluster(store: Store, lead: User) -> None:
+    st.caption("Apply a decision standing on a cluster's representative to the members nobody decided yet.")
+    ref = st.text_input("Representative (example id)", key="lead_cluster_rep").strip()
+    if not ref:
+        return
+    try:
+        found = cluster_decisions.preview(store, lead, ref)
+        standing = cluster_decisions.standing_on(store, lead, ref)
+    except CuratorError as exc:
+        st.error(plain(str(exc)))
+        return
+    if found is None:
+        st.info(plain(f"{ref} represents no near-duplicate cluster (run `curator dedup`)."))
+        return
+    if not standing:
+        st.info("Nobody decided the representative yet: decide it first (review or adjudication).")
+        return
+    picked = st.radio("Decision to apply", [d.id for d in standing], key="lead_cluster_decision",
+                      format_func=lambda i: next(f"{d.verdict.value if d.verdict else '?'} by {d.reviewer} ({', '.join(d.rules) or 'no rules'})"
+                                                 for d in standing if d.id == i))
+    open_ids = [m.example_id for m in found.open]
+    left = [m.why for m in found.members if m.status != "open"]
+    if left:
+        st.warning(plain("Left as they are, not overwritten: " + "; ".join(left)))
+    components.members(found.text, cluster_data(found)["members"], key="lead_cluster_members")
+    if st.button(f"Apply to {len(open_ids)} open members", key="lead_cluster_apply", disabled=not open_ids, type="primary"):
+        try:
+            result = cluster_decisions.propagate(store, lead, int(picked or 0), open_ids)
+        except CuratorError as exc:
+            st.error(plain(str(exc)))
+            return
+        _done(f"Decision {picked} applied to {len(result.decided)} members" + (f"; {len(result.left)} left alone" if result.left else ""))
+
+
+def _clusters(store: Store, lead: User) -> None:
+    st.subheader("Propagations", anchor=False)
+    _propagations(store, lead)
+    st.subheader("Decide a cluster", anchor=False)
+    _decide_cluster(store, lead)
+
+
 def _gold(store: Store, lead: User) -> None:
     with st.form("lead_gold_form", clear_on_submit=True):
         example_id = st.text_input("Example id", key="lead_gold_id")
@@ -181,9 +241,11 @@ def render() -> None:
     lead = deps.require_role(MIN_ROLE)
     store = deps.get_store()
     st.title(TITLE)
-    conflicts, overlap, queue_tab, gold_tab, stale = st.tabs(["Conflicts", "Overlap", "Queue", "Gold", "Stale decisions"])
+    conflicts, clusters, overlap, queue_tab, gold_tab, stale = st.tabs(["Conflicts", "Clusters", "Overlap", "Queue", "Gold", "Stale decisions"])
     with conflicts:
         _conflicts(store, lead)
+    with clusters:
+        _clusters(store, lead)
     with overlap:
         _overlap(store, lead)
     with queue_tab:

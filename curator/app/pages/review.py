@@ -8,8 +8,9 @@ import streamlit as st
 
 from curator.app import chat, components, deps, figures, state
 from curator.models import UserRole
-from curator.services import queue, queue_order
+from curator.services import cluster_decisions, queue, queue_order
 from curator.services import review as review_service
+from curator.services import suggestions as suggestions_service
 from curator.store.claims import FIRST_RANK, QueueFilter
 
 TITLE = "Review"
@@ -52,7 +53,7 @@ def _on_outbox() -> None:
                                       guideline_version=gs.version if gs is not None else None)
         state.put(state.NOTICE, notice)
         state.put(state.ACKED, (card_id, item["seq"]))
-        if item.get("action") in ("undo", "undo_decision", "reopen", "jump"):
+        if item.get("action") in ("undo", "undo_decision", "reopen", "jump", "cluster"):
             state.put(state.SHOWN, ())  # the reviewer moved on purpose: nothing shown was lost
 
 
@@ -89,7 +90,16 @@ def _card(claim: queue.Claim | None, gs: Any, flags_by_id: dict[str, list[dict[s
         "last_editable": max((int(i) for i in editable), default=-1),
         "replaces": replaces,
         "conversation": chat.conversation_data(ex),
+        "suggestions": [{"id": s.id, "model": s.model, "verdict": s.verdict.value, "rules": s.rules, "rationale": s.rationale}
+                        for s in suggestions_service.shown_to(store, user, ex.id)],
+        "cluster": _cluster(store, user, ex.id),
     }
+
+
+def _cluster(store: Any, user: Any, example_id: str) -> dict[str, Any] | None:
+    """The near-duplicate cluster this example represents, for the card's confirmation panel."""
+    found = cluster_decisions.preview(store, user, example_id)
+    return chat.cluster_data(found) if found is not None else None
 
 
 def _recent(store: Any, user: Any) -> list[dict[str, Any]]:
