@@ -65,7 +65,8 @@ def like_pattern(text: str) -> str:
 class _Matches(ColumnElement[bool]):
     """``examples.seq`` is the key of an example whose text contains ``text``."""
 
-    type = sa.Boolean()
+    # NullType, not Boolean: SQLite would get "... = 1", hiding the IN from its planner.
+    type = sa.types.NullType()
     inherit_cache = False  # the statement depends on the query's length, not only its value
 
     def __init__(self, text: str) -> None:
