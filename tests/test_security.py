@@ -134,7 +134,9 @@ CALLS: dict[str, tuple[UserRole, Callable[[Store, User, Path], Any]]] = {
     "queue.today_count": (UserRole.REVIEWER, lambda s, u, t: curator.services.queue.today_count(s, u)),
     "queue.undo": (UserRole.REVIEWER, lambda s, u, t: curator.services.queue.undo(s, u)),
     "queue.undo_decision": (UserRole.REVIEWER, lambda s, u, t: curator.services.queue.undo_decision(s, u, 1)),
+    "queue_order.set_strategy": (UserRole.LEAD, lambda s, u, t: curator.services.queue_order.set_strategy(s, u, "random")),
     "review.apply": (UserRole.REVIEWER, lambda s, u, t: curator.services.review.apply(s, u, {"action": "approve", "example_id": _ex(s), "token": "t", "seq": 1})),
+    "sampling.draw_sample": (UserRole.LEAD, lambda s, u, t: curator.services.sampling.draw_sample(s, u, 1)),
     "users.update_user": (UserRole.ADMIN, lambda s, u, t: curator.services.users.update_user(s, u, "ana", role=UserRole.ADMIN)),
 }
 
