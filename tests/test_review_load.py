@@ -21,7 +21,7 @@ CLEAN = {k: 0 for k in ("lost", "duplicated", "double_claimed", "wrong_undo", "o
 
 @pytest.mark.parametrize("overlap", [1, 2])
 def test_reviewers_at_once_lose_duplicate_and_double_claim_nothing(db_url: str, overlap: int) -> None:
-    mix = bench_reviewers.Mix(skip=0.2, undo=0.2, reject=0.1, negative=0.1)
+    mix = bench_reviewers.Mix(skip=0.2, undo=0.2, reject=0.1, negative=0.1, min_decisions=3)
     out = bench_reviewers.run_load(db_url, reviewers=5, seconds=3, examples_n=25, overlap=overlap, workers="threads", mix=mix)
     assert out["anomalies"] == CLEAN, out["examples_of_anomalies"]
     assert out["decisions"] >= 10, out  # they did work: decided, skipped and undid
