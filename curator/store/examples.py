@@ -20,28 +20,49 @@ from curator.store.schema import decisions, example_sources, examples, flags, us
 _INSERT_LOCK = 7262902  # PostgreSQL advisory lock key of insert_many (migrations use 7262901)
 
 
-def _row_values(ex: Example, now: datetime, flags_version: str | None) -> dict[str, Any]:
-    src = ex.source or Source(name="unknown")
-    row = {
-        "id": ex.id,
-        "messages": ex.messages_json(),
-        "tools": dumps(ex.tools) if ex.tools else None,
-        "rejected": dumps(ex.rejected.dump()) if ex.rejected else None,
-        # Most examples have neither: skip the encoder on the import's hot path.
-        "metadata": dumps(ex.metadata) if ex.metadata else "{}",
-        "source_name": src.name,
-        "source_file": src.file,
-        "source_line": src.line,
-        "source_format": src.format,
-        "n_messages": len(ex.messages),
-        "tokens": ex.tokens,
-        "tokens_encoding": ex.tokens_encoding,
-        "warnings": dumps(ex.warnings) if ex.warnings else "[]",
-        "created_at": now,
-    }
-    if flags_version is not None:  # left out otherwise: the column is NULL, "not flagged yet"
-        row["flags_version"] = flags_version
-    return row
+@dataclass
+class ExampleRows:
+    """Examples made into the values their rows take (no SQL yet): what an import's workers hand
+    to the one process that writes. ``ids``, ``rows`` and ``places`` follow the examples' order."""
+
+    ids: list[str]
+    rows: list[dict[str, Any]]  # the examples table's values, but created_at and flags_version
+    places: list[dict[str, Any]]  # example_sources' values, but import_id
+
+
+def example_rows(batch: Sequence[Example]) -> ExampleRows:
+    """The values ``insert_rows`` stores for these examples."""
+    rows = []
+    for ex in batch:
+        src = ex.source or Source(name="unknown")
+        rows.append({
+            "id": ex.id,
+            "messages": ex.messages_json(),
+            "tools": dumps(ex.tools) if ex.tools else None,
+            "rejected": dumps(ex.rejected.dump()) if ex.rejected else None,
+            # Most examples have neither: skip the encoder on the import's hot path.
+            "metadata": dumps(ex.metadata) if ex.metadata else "{}",
+            "source_name": src.name,
+            "source_file": src.file,
+            "source_line": src.line,
+            "source_format": src.format,
+            "n_messages": len(ex.messages),
+            "tokens": ex.tokens,
+            "tokens_encoding": ex.tokens_encoding,
+            "warnings": dumps(ex.warnings) if ex.warnings else "[]",
+        })
+    places = [
+        {
+            "example_id": ex.id,
+            "source_name": ex.source.name,
+            "source_file": ex.source.file,
+            "line": ex.source.line or 0,
+            "format": ex.source.format,
+        }
+        for ex in batch
+        if ex.source is not None
+    ]
+    return ExampleRows([ex.id for ex in batch], rows, places)
 
 
 def existing_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
@@ -62,32 +83,30 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
     that names a line of any imported file finds its example. ``flags_version`` is the guideline
     version whose flags the caller stores with the new examples, in the same transaction.
     """
+    return insert_rows(conn, example_rows(batch), import_id=import_id, flags_version=flags_version)
+
+
+def insert_rows(conn: Connection, prepared: ExampleRows, *, import_id: int | None = None,
+                flags_version: str | None = None) -> list[bool]:
+    """``insert_many`` for examples already made into rows (by ``example_rows``)."""
     now = utcnow()
     if conn.dialect.name == "postgresql":
         # One batch of examples at a time, as SQLite's write lock gives: concurrent imports of
         # overlapping files neither deadlock on each other's rows nor see stale existing_ids.
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_INSERT_LOCK)))
-    seen = existing_ids(conn, (ex.id for ex in batch))
+    seen = existing_ids(conn, prepared.ids)
     fresh: list[dict[str, Any]] = []
     is_new: list[bool] = []
-    for ex in batch:
-        new = ex.id not in seen
+    for ex_id, values in zip(prepared.ids, prepared.rows, strict=True):
+        new = ex_id not in seen
         is_new.append(new)
         if new:
-            seen.add(ex.id)
-            fresh.append(_row_values(ex, now, flags_version))
-    places = [
-        {
-            "example_id": ex.id,
-            "source_name": ex.source.name,
-            "source_file": ex.source.file,
-            "line": ex.source.line or 0,
-            "format": ex.source.format,
-            "import_id": import_id,
-        }
-        for ex in batch
-        if ex.source is not None
-    ]
+            seen.add(ex_id)
+            row = {**values, "created_at": now}
+            if flags_version is not None:  # left out otherwise: the column is NULL, "not flagged yet"
+                row["flags_version"] = flags_version
+            fresh.append(row)
+    places = [{**place, "import_id": import_id} for place in prepared.places]
     if conn.dialect.name == "sqlite":
         # The write transaction holds SQLite's lock from BEGIN, so what existing_ids saw is
         # still so and every row inserts; ON CONFLICT only keeps that promise explicit.
@@ -102,9 +121,9 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
     if places:
         conn.execute(insert_ignore(conn, example_sources), places)
     first: set[str] = set()
-    for i, ex in enumerate(batch):
-        is_new[i] = ex.id in stored and ex.id not in first
-        first.add(ex.id)
+    for i, ex_id in enumerate(prepared.ids):
+        is_new[i] = ex_id in stored and ex_id not in first
+        first.add(ex_id)
     return is_new
 
 
