@@ -142,7 +142,7 @@ def _sqlite_bulk(conn: Connection, fresh: list[dict[str, Any]], places: list[dic
         conn.exec_driver_sql(sql, [tuple(row[c] for c in cols) for row in places])
 
 
-def row_to_example(row: Row[Any] | sa.RowMapping) -> Example:
+def row_to_example(row: Row[Any] | sa.RowMapping | dict[str, Any]) -> Example:
     """Rebuild an Example from its stored row."""
     m = row._mapping if isinstance(row, Row) else row
     rejected = loads(m["rejected"])
@@ -336,6 +336,16 @@ def iter_rows(conn: Connection, *, batch: int = 2000, flt: ExampleFilter | None 
             return
         yield from rows
         last = rows[-1]["seq"]
+
+
+_ROW_COLUMNS = ("id", "messages", "tools", "rejected", "source_name", "source_file", "source_line", "source_format",
+                "metadata", "tokens", "tokens_encoding", "warnings")
+
+
+def rows_of(conn: Connection, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The stored rows of these examples in import order, as plain values (``row_to_example`` reads them)."""
+    flt = ExampleFilter(ids=list(ids))
+    return [{c: row[c] for c in _ROW_COLUMNS} for row in iter_rows(conn, batch=max(1, len(ids)), flt=flt, columns=_ROW_COLUMNS)]
 
 
 def counts_by(conn: Connection, column: str) -> dict[str, int]:
