@@ -9,8 +9,8 @@ memory does not grow with the input.
 
 Workers are forked: they start at once and inherit what the caller has loaded (tokenizer
 vocabularies, compiled guideline patterns). Forking a process that runs other threads (the web
-app) is not safe, so there the work is done in the calling process, as it is with
-``workers=0``; either way the results are the same. A worker whose parent dies (kill -9) exits
+app) is not safe, so there the default is to work in the calling process, as ``workers=0``
+does; either way the results are the same. A worker whose parent dies (kill -9) exits
 within a second instead of lingering.
 """
 
@@ -44,8 +44,12 @@ class WorkerError(CuratorError):
 
 
 def default_workers() -> int:
-    """Worker processes to use by default: one per core this process may run on, if it may fork."""
-    if not _can_fork():
+    """Worker processes to use by default: one per core this process may run on, if it may fork.
+
+    Not in a process that runs other threads (the web app): a lock one of them holds at the
+    fork would stay locked in the child. Asked for explicitly, workers are forked anyway.
+    """
+    if not _can_fork() or threading.active_count() > 1:
         return 0
     try:
         return len(os.sched_getaffinity(0))
@@ -54,15 +58,15 @@ def default_workers() -> int:
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def ordered_map(make: Callable[[], Callable[[T], R]], items: Iterable[T], *, workers: int | None = None) -> Iterator[R]:
     """``make()(item)`` for every item, in order; the work spread over ``workers`` processes.
 
     ``make`` builds the function once per worker (it may load or compile what every batch
-    needs). ``workers`` None means ``default_workers()``; 0, a single item, or a process that
-    cannot fork safely do the work here. Closing the iterator early stops the workers.
+    needs). ``workers`` None means ``default_workers()``; with 0, a single item, or where
+    processes cannot be forked the work is done here. Closing the iterator early stops the workers.
     """
     count = default_workers() if workers is None else workers
     it = iter(items)
