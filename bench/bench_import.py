@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
@@ -49,7 +50,9 @@ if mode == "load":
     start = time.perf_counter()
     guideline_sync.load_into_store(store, guidelines, workers=workers)
     out["load_seconds"] = time.perf_counter() - start
-out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+out["cpu_seconds"] = own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime  # the whole child, workers too
+out["peak_rss_mb"] = own.ru_maxrss / 1024
 out["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps(out))
 """
@@ -92,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         data = folder / f"chat-{args.n}.jsonl"
         write_jsonl(data, args.n, args.seed)
         conversations = [m for start in range(0, args.n, CHUNK) for m in generate_conversations(min(CHUNK, args.n - start), args.seed + start)]
+        cpu = time.process_time()
         loop = bare_tiktoken_seconds(conversations, DEFAULT_MODEL, strategy="loop")
+        loop_cpu = time.process_time() - cpu  # with the texts' extraction, a little over the loop's own
         batch = float("inf") if args.no_batch_api else bare_tiktoken_seconds(conversations, DEFAULT_MODEL, strategy="batch")
         baseline = min(batch, loop)
         print(f"date {date.today()}  n={args.n}  file {data.stat().st_size / 1e6:.0f} MB  workers {args.workers or 'default'}  "
@@ -111,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{label}: {result['seconds']:.2f} s, {result['examples'] / result['seconds']:,.0f} examples/s, "
                 f"{result['flags']} flags, ratio to the loop {result['seconds'] / loop:.2f}x (to the baseline "
                 f"{result['seconds'] / baseline:.2f}x), peak RSS {result['peak_rss_mb']:.0f} MB "
-                f"(largest worker {result['worker_peak_rss_mb']:.0f} MB)"
+                f"(largest worker {result['worker_peak_rss_mb']:.0f} MB); CPU {result['cpu_seconds']:.1f} s "
+                f"(the loop's {loop_cpu:.1f} s: {result['cpu_seconds'] / loop_cpu:.2f}x)"
             )
             if "load_seconds" in result:
                 print(f"guidelines load over {result['examples']:,} examples: {result['load_seconds']:.2f} s, "
