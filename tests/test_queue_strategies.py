@@ -225,7 +225,7 @@ def test_an_upgraded_database_keeps_its_queue_in_import_order(blank_db_url: str)
     migrate.upgrade(engine, "0010")
     exs = make_examples(3)
     with engine.begin() as conn:
-        conn.execute(schema.examples.insert(), [examples_repo._row_values(ex, utcnow(), None) for ex in exs])
+        conn.execute(schema.examples.insert(), [{**row, "created_at": utcnow()} for row in examples_repo.example_rows(exs).rows])
     engine.dispose()
     upgraded = Store(blank_db_url)
     try:

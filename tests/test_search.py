@@ -185,7 +185,7 @@ def test_the_migration_indexes_an_existing_database(blank_db_url: str) -> None:
     old = [Example.create(conversation(i, reply=f"Old reply {i} mentions the aardvark."), source=Source(name="old")) for i in range(3)]
     pair = Example.create(conversation(9), rejected={"role": "assistant", "content": "A rejected pangolin."}, source=Source(name="old"))
     with engine.begin() as conn:
-        conn.execute(schema.examples.insert(), [examples_repo._row_values(e, utcnow(), None) for e in [*old, pair]])
+        conn.execute(schema.examples.insert(), [{**row, "created_at": utcnow()} for row in examples_repo.example_rows([*old, pair]).rows])
     upgraded = Store(blank_db_url)  # opening upgrades to head, filling the index
     assert migrate.current_revision(upgraded.engine) == migrate.head_revision()
     assert [h["id"] for h in search(upgraded, "AARDVARK").hits] == [e.id for e in old]

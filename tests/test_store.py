@@ -26,7 +26,7 @@ def test_upgrade_from_first_revision_keeps_data(blank_db_url: str) -> None:
     migrate.upgrade(engine, "0001")
     ex = make_examples(1)[0]
     with engine.begin() as conn:
-        row = examples_repo._row_values(ex, utcnow(), None)
+        row = {**examples_repo.example_rows([ex]).rows[0], "created_at": utcnow()}
         row.pop("tokens_encoding")  # 0010's column
         conn.execute(schema.examples.insert(), [row])
     assert migrate.current_revision(engine) == "0001"

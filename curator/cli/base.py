@@ -64,6 +64,9 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=0), default=None,
+    help="Worker processes for parsing, token counting and checks (default: one per core; 0: none).")
 
 
 def emit_json(value: Any) -> None:

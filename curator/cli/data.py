@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from curator.cli.base import Context, emit_json, end_progress, json_option, main, pass_ctx, progress_printer, table
+from curator.cli.base import Context, emit_json, end_progress, json_option, main, pass_ctx, progress_printer, table, workers_option
 from curator.formats import FORMATS
 from curator.services import importing
 from curator.services.stats import dataset_stats
@@ -17,14 +17,17 @@ from curator.tokens import DEFAULT_MODEL
 @click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True)
 @click.option("--source", help="Source name recorded on every example (default: the file name).")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Target model for token counts and limits.")
+@workers_option
 @json_option
 @pass_ctx
-def import_(ctx: Context, paths: tuple[str, ...], fmt: str, source: str | None, model: str, as_json: bool) -> None:
+def import_(ctx: Context, paths: tuple[str, ...], fmt: str, source: str | None, model: str, workers: int | None,
+            as_json: bool) -> None:
     """Import conversations; invalid records are quarantined (see `curator problems`)."""
     results = []
     for path in paths:
         printer = progress_printer(f"importing {path}")
-        summary = importing.import_file(ctx.store, path, format=fmt, source=source, model=model, progress=printer)
+        summary = importing.import_file(ctx.store, path, format=fmt, source=source, model=model, progress=printer,
+                                        workers=workers)
         end_progress(printer)
         results.append(summary.as_dict())
         if not as_json:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from curator.cli.base import Context, emit_json, end_progress, json_option, main, pass_ctx, progress_printer, table
+from curator.cli.base import Context, emit_json, end_progress, json_option, main, pass_ctx, progress_printer, table, workers_option
 from curator.errors import NotFoundError
 from curator.guidelines import GuidelineSet
 from curator.services import decisions as decisions_service
@@ -21,13 +21,15 @@ def guidelines() -> None:
 
 @guidelines.command("load")
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
+@workers_option
 @json_option
 @pass_ctx
-def guidelines_load(ctx: Context, folder: str | None, as_json: bool) -> None:
+def guidelines_load(ctx: Context, folder: str | None, workers: int | None, as_json: bool) -> None:
     """Make a guidelines folder the version in force (default: ./guidelines); re-run the checks."""
     before = guideline_sync.current_version(ctx.store)
     printer = progress_printer("flagging")
-    version = guideline_sync.load_into_store(ctx.store, find_folder("guidelines", folder), progress=printer)
+    version = guideline_sync.load_into_store(ctx.store, find_folder("guidelines", folder), progress=printer,
+                                             workers=workers)
     end_progress(printer)
     changes = guideline_sync.changes_since(ctx.store, before) if before and before != version else None
     if as_json:

@@ -38,14 +38,20 @@ class RawRecord:
     value: Any = None
     issue: Issue | None = None
     last: bool = False  # the input cannot be read past this record
+    pending: bool = False  # a JSONL line not decoded yet: see ``decoded``
 
 
-def iter_json_records(path: str | os.PathLike[str]) -> Iterator[RawRecord]:
-    """Yield every record of a JSONL file, JSON array or stream of JSON objects."""
+def iter_json_records(path: str | os.PathLike[str], *, decode: bool = True) -> Iterator[RawRecord]:
+    """Yield every record of a JSONL file, JSON array or stream of JSON objects.
+
+    With ``decode=False`` a JSONL line comes undecoded (``pending``), so the decoding can be
+    done elsewhere, e.g. in a worker process, by ``decoded``; other layouts are decoded here,
+    since finding where a record ends is decoding it.
+    """
     layout = sniff_layout(path)
     with open_binary(path) as fh:
         if layout == "jsonl":
-            yield from _iter_lines(fh)
+            yield from _iter_lines(fh, decode=decode)
         else:
             yield from _JsonStream(fh, array=layout == "array")
 
@@ -106,8 +112,7 @@ def _object_over_lines(fh: io.BufferedIOBase, first: bytes) -> bool:
         return "\n" in text[:end] or text[end:].lstrip(" \t").startswith("{")
 
 
-def _iter_lines(fh: io.BufferedIOBase) -> Iterator[RawRecord]:
-    loads = json.loads
+def _iter_lines(fh: io.BufferedIOBase, *, decode: bool = True) -> Iterator[RawRecord]:
     readline = fh.readline
     number = 0
     try:
@@ -129,17 +134,24 @@ def _iter_lines(fh: io.BufferedIOBase) -> Iterator[RawRecord]:
             raw = text.rstrip("\r\n")
             if not raw or raw.isspace():
                 continue
-            try:
-                value = loads(raw)
-            except ValueError as exc:
-                yield RawRecord(number, raw, issue=Issue(codes.INVALID_JSON, None, f"not JSON: {exc}"))
-                continue
-            except RecursionError:
-                yield RawRecord(number, raw, issue=_too_deep())
-                continue
-            yield _record(number, raw, value)
+            yield _decode_line(number, raw) if decode else RawRecord(number, raw, pending=True)
     except InputTooLarge as exc:
         yield RawRecord(number or None, "", issue=Issue(codes.INPUT_TOO_LARGE, None, exc.reason))
+
+
+def decoded(record: RawRecord) -> RawRecord:
+    """The record with its JSON decoded (and checked), when it came ``pending``; else itself."""
+    return _decode_line(record.line, record.raw) if record.pending else record
+
+
+def _decode_line(number: int | None, raw: str) -> RawRecord:
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        return RawRecord(number, raw, issue=Issue(codes.INVALID_JSON, None, f"not JSON: {exc}"))
+    except RecursionError:
+        return RawRecord(number, raw, issue=_too_deep())
+    return _record(number, raw, value)
 
 
 def _too_large_line(number: int, head: bytes, fh: io.BufferedIOBase) -> RawRecord:

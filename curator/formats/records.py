@@ -17,7 +17,7 @@ from curator.formats.conversation import Conversation, Converted
 from curator.formats.detect import CONVERTERS, FORMATS, detect_record
 from curator.formats.limits import MAX_RECORD_BYTES
 from curator.formats.opening import require_regular
-from curator.formats.reading import RawRecord, iter_json_records
+from curator.formats.reading import RawRecord, decoded, iter_json_records
 from curator.formats.validate import (
     Issue,
     dropped_response_keys,
@@ -43,6 +43,16 @@ class Parsed:
     problems: list[Problem]
 
 
+@dataclass(slots=True)
+class HfRow:
+    """One row of a Hugging Face dataset as read: its number, its JSON text, its split."""
+
+    line: int | None
+    raw: str
+    split: str | None
+    too_large: bool = False
+
+
 class RecordReader:
     """An iterable over a file's records; reading starts afresh on every iteration."""
 
@@ -59,31 +69,38 @@ class RecordReader:
         return f"RecordReader({self.path!r}, format={self.format!r})"
 
     def __iter__(self) -> Iterator[Parsed]:
+        return map(self.parse, self.records())
+
+    def records(self) -> Iterator[RawRecord | HfRow]:
+        """The file's records as read, not yet parsed: cheap to make, and picklable.
+
+        ``parse`` turns each into a Parsed; the import does that in worker processes.
+        """
         if self._hf_rows:
-            return self._iter_hf()
-        return self._iter_json()
+            return self._hf_records()
+        return iter_json_records(self._path, decode=False)
 
-    def _iter_json(self) -> Iterator[Parsed]:
-        convert = CONVERTERS[self.format]
-        for record in iter_json_records(self._path):
-            if record.issue is not None:
-                yield self._failed(record.line, record.raw, [record.issue])
-            else:
-                yield self._parse(record.line, record.raw, convert(record.value), None)
-
-    def _iter_hf(self) -> Iterator[Parsed]:
-        fixed = CONVERTERS.get(self.format)
-        for row in hf.iter_rows(self._path):
-            raw = json.dumps(row.value, ensure_ascii=False, default=str)
-            if len(raw) > MAX_RECORD_BYTES // 4 and len(raw.encode("utf-8", "replace")) > MAX_RECORD_BYTES:
-                yield self._failed(row.number, raw, [Issue(
+    def parse(self, record: RawRecord | HfRow) -> Parsed:
+        """One record, as ``records`` gave it, made into an example or problems."""
+        if isinstance(record, HfRow):
+            if record.too_large:
+                return self._failed(record.line, record.raw, [Issue(
                     codes.RECORD_TOO_LARGE, None,
                     f"the row is over the limit of {MAX_RECORD_BYTES:,} bytes per record; split or shorten it")])
-                continue
-            value = json.loads(raw)  # plain JSON values (dates become strings) for metadata
-            convert = fixed or _converter_for(value)
+            value = json.loads(record.raw)  # plain JSON values (dates become strings) for metadata
+            convert = CONVERTERS.get(self.format) or _converter_for(value)
             converted = convert(value) if convert else [_unknown(value)]
-            yield self._parse(row.number, raw, converted, row.split)
+            return self._parse(record.line, record.raw, converted, record.split)
+        record = decoded(record)
+        if record.issue is not None:
+            return self._failed(record.line, record.raw, [record.issue])
+        return self._parse(record.line, record.raw, CONVERTERS[self.format](record.value), None)
+
+    def _hf_records(self) -> Iterator[HfRow]:
+        for row in hf.iter_rows(self._path):
+            raw = json.dumps(row.value, ensure_ascii=False, default=str)
+            too_large = len(raw) > MAX_RECORD_BYTES // 4 and len(raw.encode("utf-8", "replace")) > MAX_RECORD_BYTES
+            yield HfRow(row.number, raw, row.split, too_large)
 
     def _parse(self, line: int | None, raw: str, converted: Converted,
                split: str | None) -> Parsed:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from curator.guidelines.versions import GuidelineDiff
 from curator.models import Example
 from curator.ordering import Strategy
 from curator.services import queue_order
+from curator.services.workers import ordered_map
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store import guideline_store
@@ -51,7 +52,8 @@ def known_rule_ids(store: Store) -> set[str] | None:
     return set(gs.ids) if gs else None
 
 
-def load_into_store(store: Store, folder: str | Path, *, progress: Callable[[int], None] | None = None) -> str:
+def load_into_store(store: Store, folder: str | Path, *, progress: Callable[[int], None] | None = None,
+                    workers: int | None = None) -> str:
     """Load a guidelines folder and make it the version in force.
 
     Then every example whose flags were not computed under this version gets them: all of them
@@ -60,7 +62,7 @@ def load_into_store(store: Store, folder: str | Path, *, progress: Callable[[int
     gs = load_guidelines(folder)
     with store.write() as conn:
         guideline_store.save_version(conn, gs.version, snapshot_json(gs))
-    refresh_flags(store, gs, progress=progress)
+    refresh_flags(store, gs, progress=progress, workers=workers)
     queue_order.refresh(store, because=[Strategy.FLAGGED_FIRST])  # new flags, new severities
     return gs.version
 
@@ -103,31 +105,60 @@ def flag_examples(store: Store, example_ids: Sequence[str]) -> int:
     return total
 
 
-def refresh_flags(store: Store, gs: GuidelineSet | None = None, *, progress: Callable[[int], None] | None = None) -> int:
+def refresh_flags(store: Store, gs: GuidelineSet | None = None, *, progress: Callable[[int], None] | None = None,
+                  workers: int | None = None) -> int:
     """Flag every example whose flags are missing or stale under ``gs`` (default: the version in force).
 
     Idempotent and safe to interrupt: each batch's flags commit with the mark that they are
     done, so a re-run (or the next import) picks up exactly where this one stopped. Stops early
     if another version is loaded meanwhile: that load flags everything under its own version.
+    The checks run in ``workers`` processes (default: one per core; 0: in this process) while
+    this process reads the stale examples and stores their flags, batch after batch in order.
     """
     gs = gs or current(store)
     if gs is None:
         return 0
+    sent: dict[str, None] = {}  # ids handed to the workers whose flags are not stored yet
+
+    def stale_batches() -> Iterator[list[dict[str, Any]]]:
+        while True:
+            with store.read() as conn:
+                found = guideline_store.current(conn)
+                if found is None or found[0] != gs.version:
+                    return
+                # Still stale, but on their way: skip them (they are marked when stored).
+                ids = [i for i in guideline_store.stale_ids(conn, gs.version, limit=FLAG_BATCH + len(sent))
+                       if i not in sent][:FLAG_BATCH]
+                if not ids:
+                    return
+                rows = examples_repo.rows_of(conn, ids)
+            sent.update(dict.fromkeys(ids))
+            yield rows
+
     total = done = 0
-    while True:
-        with store.read() as conn:
-            found = guideline_store.current(conn)
-            if found is None or found[0] != gs.version:
-                break
-            ids = guideline_store.stale_ids(conn, gs.version, limit=FLAG_BATCH)
-            exs = list(examples_repo.iter_examples(conn, flt=examples_repo.ExampleFilter(ids=ids))) if ids else []
-        if not exs:
-            break
-        total += _store_flags(store, exs, gs, force=False)
-        done += len(exs)
+    for ids, rows in ordered_map(partial(FlagChecker, gs), stale_batches(), workers=workers):
+        with store.write() as conn:
+            claimed = set(guideline_store.claim_flags(conn, ids, gs.version, force=False))
+            kept = [r for r in rows if r["example_id"] in claimed]
+            guideline_store.replace_flags(conn, sorted(claimed), kept)
+        total += len(kept)
+        for i in ids:
+            sent.pop(i, None)
+        done += len(ids)
         if progress:
             progress(done)
     return total
+
+
+class FlagChecker:
+    """Runs a guideline set's checks on stored example rows: (their ids, the flag rows)."""
+
+    def __init__(self, gs: GuidelineSet) -> None:
+        self._gs = gs
+
+    def __call__(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+        exs = [examples_repo.row_to_example(row) for row in rows]
+        return [e.id for e in exs], flag_rows(exs, self._gs)
 
 
 def flags_for(store: Store, example_id: str) -> list[dict[str, Any]]:

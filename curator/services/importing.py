@@ -5,26 +5,29 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from curator.formats import Parsed, open_records
-from curator.formats.codes import OVER_TOKEN_LIMIT
+from curator.formats import open_records
 from curator.guidelines import GuidelineSet
 from curator.services import guideline_sync, queue_order
+from curator.services.import_batches import BatchPreparer, PreparedBatch
+from curator.services.workers import default_workers, ordered_map
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store import guideline_store
 from curator.store import imports as imports_repo
-from curator.tokens import DEFAULT_MODEL, count_many, model_info
+from curator.tokens import DEFAULT_MODEL, model_info
+
+T = TypeVar("T")
 
 BATCH = 2000
-# A batch also ends at this many bytes of raw records: two batches are in memory at once, and
-# records may be up to formats.limits.MAX_RECORD_BYTES each.
+# A batch also ends at this many bytes of raw records: a few batches are in memory at once (one
+# here, workers.DEPTH in each worker), and records may be up to formats.limits.MAX_RECORD_BYTES each.
 BATCH_BYTES = 16 * 1024 * 1024
 
 
@@ -53,9 +56,9 @@ class ImportSummary:
         return out
 
 
-def _batches(items: Iterable[Parsed], size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list[Parsed]]:
+def _batches(items: Iterable[T], size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list[T]]:
     """Lists of ``size`` records, or fewer when their raw text reaches ``max_bytes`` characters."""
-    chunk: list[Parsed] = []
+    chunk: list[T] = []
     held = 0
     for item in items:
         chunk.append(item)
@@ -77,6 +80,7 @@ def import_file(
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH,
     label: str | None = None,
+    workers: int | None = None,
 ) -> ImportSummary:
     """Import one file (or Hugging Face dataset folder) into the store.
 
@@ -85,11 +89,14 @@ def import_file(
     the same file adds only what is missing. At the end, any example whose flags are missing
     or stale (an older database, a load interrupted) is flagged too. ``label`` names the file
     in messages and on what is stored (default: its path).
+
+    Parsing, token counting and the checks run in ``workers`` processes (default: one per
+    core; 0: in this process), this process writing every batch in the file's order: what is
+    stored is the same whatever the number of workers.
     """
     started = time.perf_counter()
     reader = open_records(path, format=format, source=source, label=label)
-    info = model_info(model)
-    limit = info.max_example_tokens
+    model_info(model)  # an unknown model fails here, before anything is stored
     first = _peek_source(reader)
     summary = ImportSummary(path=reader.path, source=first, format=reader.format, reason=reader.reason, model=model)
     guidelines = guideline_sync.current(store)
@@ -97,21 +104,15 @@ def import_file(
         import_id = imports_repo.start(conn, source=summary.source, path=str(path), format=reader.format, reason=reader.reason)
     problem_codes: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
-    # tiktoken releases the GIL: count one batch's tokens on a worker thread while this thread
-    # parses and validates the next one, then store the counted batch.
-    with _young_gc_only(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-tokens") as counter:
-        pending: tuple[list[Parsed], Future[list[int]]] | None = None
-        for batch in _batches(reader, batch_size):
-            valid = [p.example for p in batch if p.example is not None]
-            future = counter.submit(count_many, [ex.plain_messages() for ex in valid], model=model, tools=[ex.tools for ex in valid])
-            if pending is not None:
-                _store_batch(store, *pending, import_id, (limit, info.encoding), guidelines, summary, problem_codes, warnings)
-                gc.collect(1)
-                if progress:
-                    progress(summary.records)
-            pending = (batch, future)
-        if pending is not None:
-            _store_batch(store, *pending, import_id, (limit, info.encoding), guidelines, summary, problem_codes, warnings)
+    count = default_workers() if workers is None else workers
+    # With workers, each counts its own batches on one thread; alone, tiktoken's threads help.
+    make = partial(BatchPreparer, reader, model=model, guidelines=guidelines, threads=count <= 0)
+    with _young_gc_only():
+        for prepared in ordered_map(make, _batches(reader.records(), batch_size), workers=count):
+            _store_batch(store, prepared, import_id, guidelines, summary)
+            problem_codes.update(prepared.problem_codes)
+            warnings.update(prepared.warnings)
+            gc.collect(1)
             if progress:
                 progress(summary.records)
     summary.problem_codes = dict(sorted(problem_codes.items()))
@@ -146,48 +147,22 @@ def _peek_source(reader: Any) -> str:
     return getattr(reader, "source", None) or Path(reader.path).name
 
 
-def _store_batch(
-    store: Store,
-    batch: list[Parsed],
-    counted: Future[list[int]],
-    import_id: int,
-    counting: tuple[int, str],
-    guidelines: GuidelineSet | None,
-    summary: ImportSummary,
-    problem_codes: Counter[str],
-    warnings: Counter[str],
-) -> None:
-    valid = [p.example for p in batch if p.example is not None]
-    problems = [prob for p in batch for prob in p.problems]
-    counts = counted.result()
-    limit, encoding = counting  # the model's per-example limit, and the encoding the counts are in
-    for ex, n in zip(valid, counts, strict=True):
-        ex.tokens = n
-        ex.tokens_encoding = encoding
-        if n > limit and OVER_TOKEN_LIMIT not in ex.warnings:
-            ex.warnings.append(OVER_TOKEN_LIMIT)
-        warnings.update(ex.warnings)
-    flag_rows: list[dict[str, Any]] = []
-    if guidelines is not None and valid:
-        # The checks run before the write transaction (they take time; the lock should not),
-        # on the examples not stored yet: the ones the transaction can find new.
-        with store.read() as conn:
-            stored = examples_repo.existing_ids(conn, (ex.id for ex in valid))
-        flag_rows = guideline_sync.flag_rows([ex for ex in valid if ex.id not in stored], guidelines)
+def _store_batch(store: Store, prepared: PreparedBatch, import_id: int, guidelines: GuidelineSet | None,
+                 summary: ImportSummary) -> None:
+    """Write one prepared batch in one transaction: new examples with their flags, and problems."""
+    rows = prepared.examples
     with store.write() as conn:
-        fresh = examples_repo.insert_many(conn, valid, import_id=import_id,
+        fresh = examples_repo.insert_rows(conn, rows, import_id=import_id,
                                           flags_version=guidelines.version if guidelines else None)
+        new_ids = {ex_id for ex_id, f in zip(rows.ids, fresh) if f}
+        flag_rows = [row for row in prepared.flag_rows if row["example_id"] in new_ids]
         if flag_rows:
-            new_ids = {ex.id for ex, f in zip(valid, fresh) if f}
-            flag_rows = [row for row in flag_rows if row["example_id"] in new_ids]
             guideline_store.replace_flags(conn, sorted(new_ids), flag_rows)
-        imports_repo.add_problems(conn, problems, import_id=import_id)
+        imports_repo.add_problems(conn, prepared.problems, import_id=import_id)
     summary.flags += len(flag_rows)
-    summary.records += len(batch)
+    summary.records += prepared.records
     new = sum(fresh)
     summary.examples += new
-    summary.duplicates += len(valid) - new
-    summary.example_ids.extend(ex.id for ex, f in zip(valid, fresh) if f)
-    bad = [p for p in batch if p.example is None]
-    summary.problems += len(bad)
-    problem_codes.update(prob.code for p in bad for prob in p.problems)
+    summary.duplicates += len(rows.ids) - new
+    summary.example_ids.extend(ex_id for ex_id, f in zip(rows.ids, fresh) if f)
+    summary.problems += prepared.bad

@@ -21,28 +21,51 @@ from curator.store.schema import decisions, example_sources, examples, flags, us
 _INSERT_LOCK = 7262902  # PostgreSQL advisory lock key of insert_many (migrations use 7262901)
 
 
-def _row_values(ex: Example, now: datetime, flags_version: str | None) -> dict[str, Any]:
-    src = ex.source or Source(name="unknown")
-    row = {
-        "id": ex.id,
-        "messages": ex.messages_json(),
-        "tools": dumps(ex.tools) if ex.tools else None,
-        "rejected": dumps(ex.rejected.dump()) if ex.rejected else None,
-        # Most examples have neither: skip the encoder on the import's hot path.
-        "metadata": dumps(ex.metadata) if ex.metadata else "{}",
-        "source_name": src.name,
-        "source_file": src.file,
-        "source_line": src.line,
-        "source_format": src.format,
-        "n_messages": len(ex.messages),
-        "tokens": ex.tokens,
-        "tokens_encoding": ex.tokens_encoding,
-        "warnings": dumps(ex.warnings) if ex.warnings else "[]",
-        "created_at": now,
-    }
-    if flags_version is not None:  # left out otherwise: the column is NULL, "not flagged yet"
-        row["flags_version"] = flags_version
-    return row
+@dataclass
+class ExampleRows:
+    """Examples made into the values their rows take (no SQL yet): what an import's workers hand
+    to the one process that writes. ``ids``, ``rows`` and ``places`` follow the examples' order."""
+
+    ids: list[str]
+    rows: list[dict[str, Any]]  # the examples table's values, but created_at and flags_version
+    places: list[dict[str, Any]]  # example_sources' values, but import_id
+    texts: list[str]  # what the text search index holds for each example
+
+
+def example_rows(batch: Sequence[Example]) -> ExampleRows:
+    """The values ``insert_rows`` stores for these examples."""
+    rows = []
+    for ex in batch:
+        src = ex.source or Source(name="unknown")
+        rows.append({
+            "id": ex.id,
+            "messages": ex.messages_json(),
+            "tools": dumps(ex.tools) if ex.tools else None,
+            "rejected": dumps(ex.rejected.dump()) if ex.rejected else None,
+            # Most examples have neither: skip the encoder on the import's hot path.
+            "metadata": dumps(ex.metadata) if ex.metadata else "{}",
+            "source_name": src.name,
+            "source_file": src.file,
+            "source_line": src.line,
+            "source_format": src.format,
+            "n_messages": len(ex.messages),
+            "tokens": ex.tokens,
+            "tokens_encoding": ex.tokens_encoding,
+            "warnings": dumps(ex.warnings) if ex.warnings else "[]",
+        })
+    places = [
+        {
+            "example_id": ex.id,
+            "source_name": ex.source.name,
+            "source_file": ex.source.file,
+            "line": ex.source.line or 0,
+            "format": ex.source.format,
+        }
+        for ex in batch
+        if ex.source is not None
+    ]
+    texts = [search.searchable_text(ex.messages, ex.rejected) for ex in batch]
+    return ExampleRows([ex.id for ex in batch], rows, places, texts)
 
 
 def existing_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
@@ -63,39 +86,37 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
     that names a line of any imported file finds its example. ``flags_version`` is the guideline
     version whose flags the caller stores with the new examples, in the same transaction.
     """
+    return insert_rows(conn, example_rows(batch), import_id=import_id, flags_version=flags_version)
+
+
+def insert_rows(conn: Connection, prepared: ExampleRows, *, import_id: int | None = None,
+                flags_version: str | None = None) -> list[bool]:
+    """``insert_many`` for examples already made into rows (by ``example_rows``)."""
     now = utcnow()
     if conn.dialect.name == "postgresql":
         # One batch of examples at a time, as SQLite's write lock gives: concurrent imports of
         # overlapping files neither deadlock on each other's rows nor see stale existing_ids.
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_INSERT_LOCK)))
-    seen = existing_ids(conn, (ex.id for ex in batch))
+    seen = existing_ids(conn, prepared.ids)
     fresh: list[dict[str, Any]] = []
-    fresh_examples: list[Example] = []
+    fresh_texts: list[tuple[str, str]] = []
     is_new: list[bool] = []
-    for ex in batch:
-        new = ex.id not in seen
+    for ex_id, values, text in zip(prepared.ids, prepared.rows, prepared.texts, strict=True):
+        new = ex_id not in seen
         is_new.append(new)
         if new:
-            seen.add(ex.id)
-            fresh.append(_row_values(ex, now, flags_version))
-            fresh_examples.append(ex)
-    places = [
-        {
-            "example_id": ex.id,
-            "source_name": ex.source.name,
-            "source_file": ex.source.file,
-            "line": ex.source.line or 0,
-            "format": ex.source.format,
-            "import_id": import_id,
-        }
-        for ex in batch
-        if ex.source is not None
-    ]
+            seen.add(ex_id)
+            row = {**values, "created_at": now}
+            if flags_version is not None:  # left out otherwise: the column is NULL, "not flagged yet"
+                row["flags_version"] = flags_version
+            fresh.append(row)
+            fresh_texts.append((ex_id, text))
+    places = [{**place, "import_id": import_id} for place in prepared.places]
     if conn.dialect.name == "sqlite":
         # The write transaction holds SQLite's lock from BEGIN, so what existing_ids saw is
         # still so and every row inserts; ON CONFLICT only keeps that promise explicit.
         _sqlite_bulk(conn, fresh, places)
-        search.add(conn, _texts(fresh_examples))
+        search.add(conn, fresh_texts)
         _rank_new(conn, fresh)
         return is_new
     # Any other writer of examples (one not taking the lock) is still no crash: ON CONFLICT DO
@@ -104,20 +125,17 @@ def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | 
     if fresh:
         stmt = insert_ignore(conn, examples).returning(examples.c.id)
         stored = set(conn.scalars(stmt, fresh))
-        search.add(conn, _texts(ex for ex in fresh_examples if ex.id in stored))
+        search.add(conn, [(ex_id, text) for ex_id, text in fresh_texts if ex_id in stored])
     if places:
         conn.execute(insert_ignore(conn, example_sources), places)
     _rank_new(conn, fresh)
     first: set[str] = set()
-    for i, ex in enumerate(batch):
-        is_new[i] = ex.id in stored and ex.id not in first
-        first.add(ex.id)
+    for i, ex_id in enumerate(prepared.ids):
+        is_new[i] = ex_id in stored and ex_id not in first
+        first.add(ex_id)
     return is_new
 
 
-def _texts(stored: Iterable[Example]) -> list[tuple[str, str]]:
-    """(id, searchable text) of examples this call stored, for the search index."""
-    return [(ex.id, search.searchable_text(ex.messages, ex.rejected)) for ex in stored]
 def _rank_new(conn: Connection, fresh: list[dict[str, Any]]) -> None:
     """New examples join the queue in import order (rank = seq); a strategy re-ranks them later."""
     if fresh:
@@ -141,7 +159,7 @@ def _sqlite_bulk(conn: Connection, fresh: list[dict[str, Any]], places: list[dic
         conn.exec_driver_sql(sql, [tuple(row[c] for c in cols) for row in places])
 
 
-def row_to_example(row: Row[Any] | sa.RowMapping) -> Example:
+def row_to_example(row: Row[Any] | sa.RowMapping | dict[str, Any]) -> Example:
     """Rebuild an Example from its stored row."""
     m = row._mapping if isinstance(row, Row) else row
     rejected = loads(m["rejected"])
@@ -353,6 +371,16 @@ def iter_rows(conn: Connection, *, batch: int = 2000, flt: ExampleFilter | None 
             return
         yield from rows
         last = rows[-1]["seq"]
+
+
+_ROW_COLUMNS = ("id", "messages", "tools", "rejected", "source_name", "source_file", "source_line", "source_format",
+                "metadata", "tokens", "tokens_encoding", "warnings")
+
+
+def rows_of(conn: Connection, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The stored rows of these examples in import order, as plain values (``row_to_example`` reads them)."""
+    flt = ExampleFilter(ids=list(ids))
+    return [{c: row[c] for c in _ROW_COLUMNS} for row in iter_rows(conn, batch=max(1, len(ids)), flt=flt, columns=_ROW_COLUMNS)]
 
 
 def counts_by(conn: Connection, column: str) -> dict[str, int]:

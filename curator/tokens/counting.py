@@ -58,8 +58,13 @@ def count_many(
     *,
     model: str = DEFAULT_MODEL,
     tools: list[list[dict[str, Any]] | None] | None = None,
+    threads: bool = True,
 ) -> list[int]:
-    """``count_messages`` for many conversations at once, encoding all their texts in one batch."""
+    """``count_messages`` for many conversations at once, encoding all their texts in one batch.
+
+    A large batch is encoded on a pool of threads unless ``threads`` is False (a worker process
+    that is one of several, one per core, gains nothing from more threads).
+    """
     if tools is not None and len(tools) != len(batch):
         raise InvalidInputError(
             f"tools has {len(tools)} entries for {len(batch)} conversations; give one per "
@@ -74,7 +79,7 @@ def count_many(
     for index, messages in enumerate(batch):
         totals.append(_collect(messages, tools[index] if tools else None, texts, roles))
         ends.append(len(texts))
-    lengths = _lengths(encoding, texts)
+    lengths = _lengths(encoding, texts, threads=threads)
     start = 0
     for index, end in enumerate(ends):
         if end > start:
@@ -139,7 +144,7 @@ def _roles_for(encoding: tiktoken.Encoding) -> dict[str, int]:
     return roles
 
 
-def _lengths(encoding: tiktoken.Encoding, texts: Sequence[str]) -> list[int]:
+def _lengths(encoding: tiktoken.Encoding, texts: Sequence[str], *, threads: bool = True) -> list[int]:
     encode = encoding.encode_ordinary
 
     def chunk_lengths(chunk: Sequence[str]) -> list[int]:
@@ -147,7 +152,7 @@ def _lengths(encoding: tiktoken.Encoding, texts: Sequence[str]) -> list[int]:
         # lengths are kept, never millions of token lists at once.
         return [_length(encode, text) for text in chunk]
 
-    if len(texts) < _PARALLEL_MIN_TEXTS:
+    if not threads or len(texts) < _PARALLEL_MIN_TEXTS:
         return chunk_lengths(texts)
     chunks = [texts[i : i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
     lengths: list[int] = []

@@ -15,7 +15,7 @@ from typing import Any
 import re2  # type: ignore[import-untyped]  # google-re2; no stubs installed
 from pydantic import field_validator, model_validator
 
-from curator.guidelines.checks.prefilter import Clause, fast, lowered, required_literals
+from curator.guidelines.checks.prefilter import fast
 from curator.guidelines.checks.registry import (
     CheckParams,
     Flag,
@@ -97,53 +97,42 @@ def _compiled(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[tupl
     return tuple((kind, _re2(source)) for kind, source in _sources(phrases, patterns))
 
 
+# Texts up to this long are first scanned once by an RE2 set of all the rule's regexes, which says
+# which of them match at all. The set's automaton is built as it reads, one state per character
+# at most, so this bound keeps it far inside the memory it is given: it cannot fail and go quiet.
+_SET_MAX_CHARS = 20_000
+_SET_OPTIONS = re2.Options()
+_SET_OPTIONS.case_sensitive = False
+_SET_OPTIONS.log_errors = False
+_SET_OPTIONS.max_mem = 64 << 20
+
+
 @lru_cache(maxsize=64)
-def _needs(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[tuple[Clause, ...], ...]:
-    """For each compiled regex, the literal clauses a text must satisfy for it to match."""
-    return tuple(_literals(source) for _kind, source in _sources(phrases, patterns))
-
-
-def _literals(source: str) -> tuple[Clause, ...]:
-    """Literals any RE2 match of ``source`` holds, found with Python's parser where both read it alike.
-
-    Python reads "[[:digit:]]" (an RE2 class) as a set followed by "]", which would demand a "]"
-    no match holds: such a pattern, or one Python cannot parse, gets no pre-filter at all.
-    """
-    if "[:" in source:
-        return ()
+def _set(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> Any | None:
+    """One RE2 set of every regex of a rule (None if RE2 cannot build it: then each runs alone)."""
     try:
-        return required_literals(re.compile(source, re.IGNORECASE))
-    except (re.error, RecursionError, OverflowError):
-        return ()
-
-
-@lru_cache(maxsize=256)
-def _presence(low: str) -> dict[str, bool]:
-    """Which literals occur in a lower-cased text, filled in as they are asked for."""
-    return {}
+        regexes = re2.Set.SearchSet(_SET_OPTIONS)
+        for _kind, source in _sources(phrases, patterns):
+            regexes.Add(source)
+        regexes.Compile()
+    except re2.error:
+        return None
+    return regexes
 
 
 def _active(params: ForbiddenPhrasesParams, text: str) -> tuple[tuple[str, Any], ...] | list[tuple[str, Any]]:
-    """The regexes that may match the (folded) text, in rule order; the others cannot match at all."""
+    """The regexes that match somewhere in the (folded) text, in rule order; the others find nothing."""
     compiled = _compiled(params.phrases, params.patterns)
-    low = lowered(text) if fast() else None
-    if low is None:
+    regexes = _set(params.phrases, params.patterns) if fast() and len(text) <= _SET_MAX_CHARS else None
+    if regexes is None:
         return compiled
-    found = _presence(low)  # shared by every rule that checks the same text
-    active = []
-    for entry, clauses in zip(compiled, _needs(params.phrases, params.patterns)):
-        for clause in clauses:
-            for literal in clause:
-                present = found.get(literal)
-                if present is None:
-                    present = found[literal] = literal in low
-                if present:
-                    break
-            else:
-                break  # no literal of this clause occurs: the regex cannot match
-        else:
-            active.append(entry)
-    return active
+    try:
+        found = regexes.Match(text)
+    except UnicodeEncodeError:  # a lone surrogate: every regex, on the text _matches repairs
+        return compiled
+    if not found:
+        return ()
+    return [compiled[i] for i in sorted(found)]
 
 
 def _quote(text: str, limit: int = 60) -> str:

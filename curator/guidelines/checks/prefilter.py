@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+import re2  # type: ignore[import-untyped]  # google-re2; no stubs installed
+
 try:  # Python 3.11+ names the regex parser re._parser; older ones sre_parse.
     from re import _constants as _sre_constants  # type: ignore[attr-defined]
     from re import _parser as _sre_parser  # type: ignore[attr-defined]
@@ -181,6 +183,44 @@ def may_match(clauses: tuple[Clause, ...], low: str | None) -> bool:
     if low is None:
         return True
     return all(any(lit in low for lit in clause) for clause in clauses)
+
+
+class Gates:
+    """Which of several patterns may match a text, from one scan for all their required literals.
+
+    The same answers as ``may_match`` on each pattern's ``required_literals``, but the text is
+    read once, by an RE2 set of the literals (an automaton no bigger than the literals
+    themselves, so it cannot run out of memory), instead of once per literal.
+    """
+
+    def __init__(self, patterns: list[re.Pattern[str]]) -> None:
+        self._needs = [required_literals(p) for p in patterns]
+        literals = sorted({lit for clauses in self._needs for clause in clauses for lit in clause})
+        self._ids = {lit: i for i, lit in enumerate(literals)}
+        options = re2.Options()
+        options.literal = True
+        options.log_errors = False
+        self._set = re2.Set.SearchSet(options)
+        for lit in literals:
+            self._set.Add(lit)
+        if literals:
+            self._set.Compile()
+        self._all = [True] * len(patterns)
+
+    def open(self, low: str | None) -> list[bool]:
+        """For each pattern, False only when it cannot match the text whose ``lowered`` is ``low``."""
+        if low is None or not self._ids:
+            return self._all
+        try:
+            present = frozenset(self._set.Match(low) or ())
+        except UnicodeEncodeError:  # a lone surrogate
+            return [may_match(needs, low) for needs in self._needs]
+        return self._answer(present)
+
+    @lru_cache(maxsize=1024)  # noqa: B019 - few sets of literals occur; the gates live as long as the module
+    def _answer(self, present: frozenset[int]) -> list[bool]:
+        ids = self._ids
+        return [all(any(ids[lit] in present for lit in clause) for clause in needs) for needs in self._needs]
 
 
 # Bytes of a text's UTF-8 with digits (and every non-ASCII byte, which may be part of a

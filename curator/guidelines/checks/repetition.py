@@ -148,10 +148,10 @@ def _has_repeated_gram(items: list[str], size: int, times: int) -> bool:
     """True when some run of ``size`` consecutive items occurs ``times`` times or more."""
     if len(items) < size + times - 1:
         return False
-    grams = list(zip(*(items[k:] for k in range(size))))
-    if len(set(grams)) == len(grams):
+    count = len(items) - size + 1
+    if len(set(zip(*(items[k:] for k in range(size))))) == count:
         return False  # nothing occurs twice
-    return times <= 2 or Counter(grams).most_common(1)[0][1] >= times
+    return times <= 2 or Counter(zip(*(items[k:] for k in range(size)))).most_common(1)[0][1] >= times
 
 
 def _may_repeat(cleaned: str, params: RepetitionParams) -> tuple[bool, bool, bool]:

@@ -8,7 +8,7 @@ from collections import Counter
 
 from pydantic import Field
 
-from curator.guidelines.checks.prefilter import fast, lowered, may_match, required_literals
+from curator.guidelines.checks.prefilter import Gates, fast, lowered
 from curator.guidelines.checks.registry import (
     CheckParams,
     Flag,
@@ -42,7 +42,7 @@ _NEAR_KEYWORD = re.compile(
 )
 
 
-_NEEDS = {p: required_literals(p) for p in (*(p for _what, p in _KNOWN), _PASSWORD, _NEAR_KEYWORD)}
+_GATES = Gates([*(p for _what, p in _KNOWN), _PASSWORD, _NEAR_KEYWORD])
 
 
 class SecretsParams(CheckParams):
@@ -92,22 +92,18 @@ def find_secrets(text: str, params: SecretsParams | None = None) -> list[tuple[i
         if not any(start < e and s < end for s, e, _ in hits):
             hits.append((start, end, description))
 
-    low = lowered(text) if fast() else None
-
-    def may(pattern: re.Pattern[str]) -> bool:
-        # A pattern skipped here has no match at all, so `hits` (and overlaps) stay the same.
-        return low is None or may_match(_NEEDS[pattern], low)
-
-    for what, pattern in _KNOWN:
-        if not may(pattern):
+    # A pattern skipped here has no match at all, so `hits` (and overlaps) stay the same.
+    *known, password, near_keyword = _GATES.open(lowered(text) if fast() else None)
+    for (what, pattern), may in zip(_KNOWN, known):
+        if not may:
             continue
         for m in pattern.finditer(text):
             add(m.start(), m.end(), what if what == "private key" else f"{what} {_mask(m.group())}")
-    if params.passwords and may(_PASSWORD):
+    if params.passwords and password:
         for m in _PASSWORD.finditer(text):
             if _looks_like_password(m.group(1)):
                 add(m.start(1), m.end(1), "password in clear")
-    for m in _NEAR_KEYWORD.finditer(text) if may(_NEAR_KEYWORD) else ():
+    for m in _NEAR_KEYWORD.finditer(text) if near_keyword else ():
         token = m.group(1)
         if _looks_random(token, params.min_entropy):
             add(m.start(1), m.end(1), f"key-like token {_mask(token)}")
