@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from curator.cli import main
 from curator.dedup import find_clusters
-from curator.dedup.engine import engine_named
+from curator.dedup.engines import engine_named
 from curator.models import Correction, Decision, Example, Source, Verdict
 from curator.services import decisions as decisions_service
 from curator.services.dedup import run_dedup

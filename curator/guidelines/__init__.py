@@ -42,12 +42,9 @@ from curator.guidelines.similarity import (
     token_jaccard,
     trigram_cosine,
 )
+from curator.guidelines.changes import GuidelineChange, GuidelineDiff, RuleChange, diff
 from curator.guidelines.versions import (
-    GuidelineChange,
-    GuidelineDiff,
-    RuleChange,
     content_hash,
-    diff,
     normalize_text,
     rule_hash,
     snapshot,

@@ -21,7 +21,8 @@ from curator.dedup import (
     choose_representative,
     find_clusters,
 )
-from curator.dedup.engine import Engine, engine_named
+from curator.dedup.engine import Engine
+from curator.dedup.engines import engine_named
 from curator.models import Correction, Outcome
 from curator.scratch import ItemsView, Scratch, SpilledItems, StoredMessages
 from curator.services.decisions import required_decisions

@@ -21,7 +21,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from curator.dedup.engine import IN_PROCESS, Engine, engine_named
+from curator.dedup.engine import IN_PROCESS, Engine
+from curator.dedup.engines import engine_named
 from curator.errors import ConflictError, InvalidInputError
 from curator.export import (
     SPLITS,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from curator.guidelines import GuidelineSet, diff, guideline_set_from_snapshot, load_guidelines, run_checks, snapshot_json
-from curator.guidelines.versions import GuidelineDiff
+from curator.guidelines.changes import GuidelineDiff
 from curator.models import Example
 from curator.store import Store
 from curator.store import examples as examples_repo
