@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from curator.store.claims import QueueFilter
+from curator.services.queue import QueueFilter
 
 TOKEN = "curator.session_token"  # the raw session token (server memory only)
 HANDOFF = "curator.cookie_ticket"  # a one-time ticket the browser swaps for the HttpOnly cookie

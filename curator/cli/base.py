@@ -10,7 +10,7 @@ import click
 
 from curator.errors import CuratorError, path_error
 from curator.models import User
-from curator.store import Store
+from curator.services.database import Store, open_database
 
 
 class CuratorGroup(click.Group):
@@ -50,7 +50,7 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.db_url)
+            self._store = open_database(self.db_url)
         return self._store
 
     @property

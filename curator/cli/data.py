@@ -8,7 +8,6 @@ from curator.cli.base import Context, emit_json, end_progress, json_option, main
 from curator.formats import FORMATS
 from curator.services import importing
 from curator.services.stats import dataset_stats
-from curator.store import imports as imports_repo
 from curator.tokens import DEFAULT_MODEL
 
 
@@ -49,8 +48,7 @@ def import_(ctx: Context, paths: tuple[str, ...], fmt: str, source: str | None, 
 @pass_ctx
 def problems(ctx: Context, source: str | None, raw: bool, as_json: bool) -> None:
     """List quarantined records: source, line, code, message."""
-    with ctx.store.read() as conn:
-        found = imports_repo.list_problems(conn, source=source)
+    found = importing.problems(ctx.store, source=source)
     if as_json:
         emit_json([p.model_dump(mode="json") for p in found])
         return

@@ -138,6 +138,12 @@ def outcome_choices(viewer: User) -> list[str]:
     return [o.value for o in blind.outcomes_visible(viewer)]
 
 
+def source_names(store: Store) -> list[str]:
+    """Every source name of a stored example, sorted."""
+    with store.read() as conn:
+        return reports_repo.source_names(conn)
+
+
 def filter_choices(store: Store) -> dict[str, list[str]]:
     """Values the filter widgets offer: sources and flagged rules."""
     with store.read() as conn:

@@ -15,6 +15,7 @@ from typing import Any
 from curator.formats import Parsed, open_records
 from curator.formats.codes import OVER_TOKEN_LIMIT
 from curator.guidelines import GuidelineSet
+from curator.models import Problem
 from curator.services import guideline_sync
 from curator.store import Store
 from curator.store import examples as examples_repo
@@ -121,6 +122,12 @@ def import_file(
     summary.flags += guideline_sync.refresh_flags(store)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def problems(store: Store, *, source: str | None = None) -> list[Problem]:
+    """The quarantined records (of one source, if named), in the order they were found."""
+    with store.read() as conn:
+        return imports_repo.list_problems(conn, source=source)
 
 
 @contextmanager

@@ -439,6 +439,12 @@ def progress(store: Store, actor: User, *, flt: QueueFilter | None = None, now: 
     return Progress(decided=decided, total=total, today=today_count(store, actor, now=now))
 
 
+def scope_progress(store: Store, flt: QueueFilter) -> tuple[int, int]:
+    """(total, decided) in the filter's scope over every reviewer: a count the app runs off the keypress path."""
+    with store.read() as conn:
+        return claims_repo.progress(conn, flt)
+
+
 def today_count(store: Store, actor: User, *, now: datetime | None = None) -> int:
     """The reviewer's own decisions since midnight UTC (an indexed range count)."""
     require(actor, UserRole.REVIEWER)

@@ -12,7 +12,7 @@ from curator.formats import FORMATS
 from curator.models import User, UserRole
 from curator.services import admin as admin_service
 from curator.services import users as users_service
-from curator.store import Store
+from curator.services.database import Store
 
 TITLE = "Admin"
 ICON = ":material/admin_panel_settings:"

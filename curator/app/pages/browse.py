@@ -10,8 +10,8 @@ from curator.app.chat import conversation, plain
 from curator.errors import CuratorError
 from curator.models import User, UserRole, Verdict
 from curator.services import browse as browse_service
-from curator.store import Store
-from curator.store.examples import ExampleFilter
+from curator.services.browse import ExampleFilter
+from curator.services.database import Store
 
 TITLE = "Browse"
 ICON = ":material/table_view:"

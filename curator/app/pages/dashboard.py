@@ -10,7 +10,7 @@ from curator.app import deps
 from curator.models import User, UserRole
 from curator.services import blind
 from curator.services import dashboard as dashboard_service
-from curator.store import Store
+from curator.services.database import Store
 
 TITLE = "Dashboard"
 ICON = ":material/monitoring:"

@@ -13,8 +13,8 @@ from curator.errors import CuratorError
 from curator.models import Correction, Decision, Message, Role, User, UserRole, Verdict
 from curator.services import adjudication, gold
 from curator.services import decisions as decisions_service
+from curator.services.database import Store
 from curator.services.guideline_sync import known_rule_ids
-from curator.store import Store
 
 TITLE = "Lead"
 ICON = ":material/gavel:"

@@ -8,9 +8,10 @@ import streamlit as st
 
 from curator.app import chat, components, deps, figures, state
 from curator.models import UserRole
+from curator.services import browse as browse_service
 from curator.services import queue
 from curator.services import review as review_service
-from curator.store.claims import QueueFilter
+from curator.services.queue import QueueFilter
 
 TITLE = "Review"
 ICON = ":material/rate_review:"
@@ -21,10 +22,7 @@ SEVERITY_BADGE = {"blocker": "red", "major": "orange", "minor": "gray"}
 
 @st.cache_data(ttl=300, show_spinner=False)
 def _sources(url: str) -> list[str]:
-    from curator.store import examples as examples_repo
-
-    with deps.get_store().read() as conn:
-        return sorted(examples_repo.counts_by(conn, "source_name"))
+    return browse_service.source_names(deps.get_store())
 
 
 def _filters(gs: Any) -> QueueFilter:
