@@ -17,7 +17,7 @@ import tempfile
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import numpy as np
 
@@ -190,7 +190,7 @@ class StoredMessages(Sequence[Any]):
         self.row = row
 
     def _load(self) -> list[Any]:
-        return self.items.messages(self.row)
+        return cast(list[Any], self.items.messages(self.row))
 
     def __len__(self) -> int:
         return len(self._load())

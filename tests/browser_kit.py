@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from test_browser import ARGS, CHROMIUM, _free_port, _wait_up
-
 from curator.cli import main
+from test_browser import ARGS, CHROMIUM, _free_port, _wait_up
 
 CARD = "[data-testid=review-card]"
 

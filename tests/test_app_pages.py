@@ -228,7 +228,8 @@ def test_lead_adjudicates_a_conflict_seeing_every_decision(app_store: Store) -> 
     exs = add_examples(app_store, 3)
     decisions_service.set_overlap(app_store, _user(app_store, "lea"), 2)
     decisions_service.record(app_store, _user(app_store, "ana"), Decision(example_id=exs[1].id, reviewer="ana", verdict=Verdict.APPROVE, note="looks right"))
-    decisions_service.record(app_store, _user(app_store, "bo"), Decision(example_id=exs[1].id, reviewer="bo", verdict=Verdict.NEGATIVE, correction=Correction(reply="Ask for the invoice number first.")))
+    negative = Decision(example_id=exs[1].id, reviewer="bo", verdict=Verdict.NEGATIVE, correction=Correction(reply="Ask for the invoice number first."))
+    decisions_service.record(app_store, _user(app_store, "bo"), negative)
     at = _app(app_store, "lead", "lea")
     _ok(at)
     assert at.selectbox(key="lead_conflict_pick").value == exs[1].id

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from conftest import make_user
-from export_builders import add, approved, chat, decide, words
-
 from curator.models import Correction, Verdict
 from curator.services.dedup import example_cluster, run_dedup
 from curator.store import Store, cluster_store
+from export_builders import add, approved, chat, decide, words
 
 
 def test_clusters_are_stored_with_their_representative(store: Store) -> None:

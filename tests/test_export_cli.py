@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import make_user
-from export_builders import add, approved, chat, decide, words
 
+from conftest import make_user
 from curator.cli import main
 from curator.models import Verdict
 from curator.store import Store
+from export_builders import add, approved, chat, decide, words
 
 
 def run(db: str, *args: str) -> tuple[int, str, str]:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_user
-from export_builders import approved
 
+from conftest import make_user
 from curator.cli import main
 from curator.export import registry
 from curator.export.openai import OpenAIChatWriter
 from curator.store import Store
+from export_builders import approved
 
 
 def run(db: str, *args: str, debug: bool = False) -> tuple[int, str, str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import make_user
 from curator.cli import main
 from curator.dedup import find_clusters
 from curator.dedup.engines import engine_named
@@ -27,8 +28,6 @@ from curator.services.export import export
 from curator.store import Store
 from curator.store import examples as examples_repo
 from export_builders import SYSTEM, VOCAB, read_tree
-
-from conftest import make_user
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 import ray  # noqa: E402 - in the test extra, so CI always has it

@@ -10,10 +10,8 @@ import streamlit as st
 from curator.app import state
 from curator.errors import CuratorError
 from curator.models import User, UserRole
-from curator.services import auth
+from curator.services import auth, guideline_sync
 from curator.services.database import Store, database_url, open_database
-
-from curator.services import guideline_sync
 
 
 @st.cache_resource(show_spinner=False)

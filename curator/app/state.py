@@ -58,7 +58,7 @@ def acked(card_id: str) -> int:
 def card_outbox() -> dict[str, Any] | None:
     """The review card's outbox as last sent by the browser: {"card", "items", "n"}."""
     value = st.session_state.get(K_CARD)
-    outbox = value.get("outbox") if hasattr(value, "get") else None
+    outbox = value.get("outbox") if value is not None and hasattr(value, "get") else None
     return outbox if isinstance(outbox, dict) else None
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from curator.cli.base import Context, emit_json, json_option, main, pass_ctx
-from curator.services.demo import DEMO_PASSWORD, DEMO_USERS, start_demo
 from curator.services.database import database_url
+from curator.services.demo import DEMO_PASSWORD, DEMO_USERS, start_demo
 
 
 @main.command()

@@ -71,13 +71,15 @@ def _formats() -> list[str]:
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8, show_default=True, metavar="J", help="Jaccard similarity for near duplicates.")
 @click.option("--stratify", "stratify_field", metavar="FIELD", help="Also stratify the split by this metadata field.")
 @click.option("--allow-contamination", is_flag=True, help="Write the files even when test examples share text with training ones.")
-@click.option("--decontaminate", "benchmarks", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="PATH", help="Benchmark file (JSONL, JSON or Parquet): leave out every example whose prompt matches one of its items (repeat for several).")
+@click.option("--decontaminate", "benchmarks", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="PATH",
+              help="Benchmark file (JSONL, JSON or Parquet): leave out every example whose prompt matches one of its items (repeat for several).")
 @click.option("--decontaminate-field", metavar="FIELD", help="The benchmark items' prompt field (default: the first of prompt, question, input, messages).")
 @click.option("--replace", is_flag=True, help="OUT_DIR holds a previous export: replace the files it wrote (anything else there is kept).")
 @engine_options
 @json_option
 @pass_ctx
-def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str, seed: int, group_by: str, threshold: float, stratify_field: str | None, allow_contamination: bool, benchmarks: tuple[str, ...], decontaminate_field: str | None, replace: bool, engine: str, ray_address: str | None, as_json: bool) -> None:
+def export_(ctx: Context, out_dir: str, formats: tuple[str, ...], test_size: str, seed: int, group_by: str, threshold: float, stratify_field: str | None,
+            allow_contamination: bool, benchmarks: tuple[str, ...], decontaminate_field: str | None, replace: bool, engine: str, ray_address: str | None, as_json: bool) -> None:
     """Write deduplicated train/test files per format and manifest.json into OUT_DIR.
 
     OUT_DIR must be new or empty, or a previous export (with --replace).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -48,7 +49,7 @@ def _resolve(ctx: Context, ref: str) -> GuidelineSet | str:
     return found
 
 
-def _print_diff(d: dict) -> None:
+def _print_diff(d: dict[str, Any]) -> None:
     for rule_id in d["added"]:
         click.echo(f"+ {rule_id}")
     for rule_id in d["removed"]:

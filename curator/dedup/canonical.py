@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from curator.errors import InvalidInputError
 from curator.models import canonical_json
@@ -51,7 +51,7 @@ def _as_mapping(message: Any, index: int) -> Mapping[str, Any]:
         return message
     dump = getattr(message, "model_dump", None)
     if callable(dump):
-        return dump(mode="json", exclude_none=True)
+        return cast("Mapping[str, Any]", dump(mode="json", exclude_none=True))
     raise InvalidInputError(
         f"message {index} is a {type(message).__name__}, not an object with 'role' and 'content'",
         field="messages",

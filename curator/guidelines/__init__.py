@@ -4,6 +4,7 @@ Pure logic: no UI, no database. Load a folder with ``load_guidelines``, run the 
 example with ``run_checks``, record ``GuidelineSet.version`` on decisions, store ``snapshot``.
 """
 
+from curator.guidelines.changes import GuidelineChange, GuidelineDiff, RuleChange, diff
 from curator.guidelines.checks import (
     CheckParams,
     Flag,
@@ -42,7 +43,6 @@ from curator.guidelines.similarity import (
     token_jaccard,
     trigram_cosine,
 )
-from curator.guidelines.changes import GuidelineChange, GuidelineDiff, RuleChange, diff
 from curator.guidelines.versions import (
     content_hash,
     normalize_text,

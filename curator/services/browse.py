@@ -9,13 +9,12 @@ from curator.errors import InvalidInputError
 from curator.models import Decision, Example, Outcome, User
 from curator.services import blind
 from curator.services.outcomes import live_decisions
-from curator.store import Store
+from curator.store import Store, guideline_store
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
-from curator.store import guideline_store
 from curator.store import gold_examples as gold_repo
 from curator.store import reports as reports_repo
-from curator.store.examples import ExampleFilter
+from curator.store.examples import ExampleFilter as ExampleFilter  # the filter pages build
 
 PAGE_SIZE = 50
 # Past this many matches the page says "10,000+" and stops counting.

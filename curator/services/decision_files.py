@@ -19,8 +19,7 @@ from curator.services.atomic import atomic_file
 from curator.services.decisions import append_in, resolve_reviewer
 from curator.services.outcomes import live_decisions
 from curator.services.users import require
-from curator.store import Store
-from curator.store import decision_lines
+from curator.store import Store, decision_lines
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 

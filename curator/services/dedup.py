@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Connection
 
@@ -81,7 +81,7 @@ class Corpus:
 
     def messages(self, eid: str) -> list[dict[str, Any]]:
         """The messages compared (and exported) of one example."""
-        return self.items.messages(self.entries[eid].row)
+        return cast(list[dict[str, Any]], self.items.messages(self.entries[eid].row))
 
     def stored(self, eid: str) -> StoredMessages:
         """A placeholder for one example's messages, read only if used."""

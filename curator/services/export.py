@@ -37,7 +37,6 @@ from curator.export.messages import REASONS as FORMAT_REASONS
 from curator.export.records import build_from_messages
 from curator.models import Correction, Verdict
 from curator.services.decontamination import Overlap, find_overlap, load_benchmarks
-from curator.services.export_dest import ExportDestination
 from curator.services.dedup import (
     EXPORTABLE,
     Corpus,
@@ -46,6 +45,7 @@ from curator.services.dedup import (
     representative_among,
     run_dedup,
 )
+from curator.services.export_dest import ExportDestination
 from curator.services.guideline_sync import current_version
 from curator.split import (
     KINDS,
@@ -91,7 +91,8 @@ def _select(corpus: Corpus, dedup: DedupReport) -> tuple[list[str], Counter[str]
     return chosen, left_out
 
 
-def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None, features: SplitFeatures | None = None) -> SplitResult:
+def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None,
+           features: SplitFeatures | None = None) -> SplitResult:
     if len(chosen) < 2:
         raise InvalidInputError(
             f"only {len(chosen)} settled, non-duplicate example(s) to export; a train/test split needs "
@@ -145,7 +146,8 @@ def _link(linked: dict[str, str], report: ContaminationReport) -> None:
             linked[eid] = label
 
 
-def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None, engine: Engine | None = None) -> tuple[SplitResult, ContaminationReport, int]:
+def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None,
+                 engine: Engine | None = None) -> tuple[SplitResult, ContaminationReport, int]:
     """Split and check; while the check still finds pairs, keep each pair together and split again.
 
     Grouping applies the check's signals before the split, so one round is the rule. With

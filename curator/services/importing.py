@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,9 +17,8 @@ from curator.formats.codes import OVER_TOKEN_LIMIT
 from curator.guidelines import GuidelineSet
 from curator.models import Problem
 from curator.services import guideline_sync
-from curator.store import Store
+from curator.store import Store, guideline_store
 from curator.store import examples as examples_repo
-from curator.store import guideline_store
 from curator.store import imports as imports_repo
 from curator.tokens import DEFAULT_MODEL, count_many, model_info
 

@@ -19,7 +19,8 @@ import random
 import secrets
 import time as _clock
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
+from types import ModuleType  # the random module itself: its shared generator
 
 from sqlalchemy.engine import Connection
 
@@ -31,7 +32,7 @@ from curator.store import Store
 from curator.store import claims as claims_repo
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
-from curator.store.claims import QueueFilter
+from curator.store.claims import QueueFilter as QueueFilter  # the filter pages build
 
 CLAIM_TTL = timedelta(minutes=30)
 GOLD_RATE = 1 / 20  # how often a gold example is slipped into a reviewer's queue
@@ -152,7 +153,7 @@ def deal(
 
 
 def _deal_once(store: Store, actor: User, flt: QueueFilter, *, after_seq: int, hand: int, shown: tuple[tuple[str, str, int], ...],
-               ttl: timedelta, gold_rate: float, rng: random.Random | random.Random, now: datetime) -> object:
+               ttl: timedelta, gold_rate: float, rng: random.Random | ModuleType, now: datetime) -> object:
     lock = "skip" if store.dialect == "postgresql" else None
     with store.write() as conn:
         claims_repo.purge_expired(conn, now=now)
@@ -420,7 +421,7 @@ def _resolve(conn: Connection, ref: str) -> str:
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -449,6 +450,6 @@ def today_count(store: Store, actor: User, *, now: datetime | None = None) -> in
     """The reviewer's own decisions since midnight UTC (an indexed range count)."""
     require(actor, UserRole.REVIEWER)
     now = now or utcnow()
-    midnight = datetime.combine(now.astimezone(timezone.utc).date(), time(0), tzinfo=timezone.utc)
+    midnight = datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
     with store.read() as conn:
         return decisions_repo.count_by_reviewer_since(conn, actor.id, midnight)

@@ -109,7 +109,7 @@ def _apply(store: Store, actor: User, intent: dict[str, Any], *, known_rules: Co
         if reply.strip() and not (final is not None and reply == final.text):
             correction = Correction(reply=Message(role=Role.ASSISTANT, content=reply))
     elif action == "edit":
-        correction = Correction(messages=_edited(example, intent.get("messages")))  # type: ignore[arg-type]
+        correction = Correction(messages=_edited(example, intent.get("messages")))
     decision = Decision(example_id=example_id, reviewer=actor.name, verdict=verdict, rules=rules, note=note,
                         correction=correction, guideline_version=guideline_version)
     queue.decide(store, actor, decision, token=token, known_rules=set(known_rules) if known_rules is not None else None)

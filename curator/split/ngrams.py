@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -31,7 +32,7 @@ def fan(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """The concatenation of arange(f, f + c) for each (f, c)."""
     total = int(counts.sum())
     offsets = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(first, counts) + (np.arange(total, dtype=np.int64) - offsets)
+    return cast(np.ndarray, np.repeat(first, counts) + (np.arange(total, dtype=np.int64) - offsets))
 
 
 class GramCollector:

@@ -79,7 +79,8 @@ def _holders(example_col: sa.ColumnElement[str], *, now: Any, exclude_user: Any 
 @functools.lru_cache(maxsize=64)
 def _candidates_stmt(flt: QueueFilter, limit: int, lock: str | None) -> sa.Select[Any]:
     # Built once per filter: constructing this statement costs more than running it.
-    uid, now = sa.bindparam("uid"), sa.bindparam("now", type_=claims.c.expires_at.type)
+    uid: sa.BindParameter[Any] = sa.bindparam("uid")
+    now = sa.bindparam("now", type_=claims.c.expires_at.type)
     mine = sa.exists().where(claims.c.example_id == examples.c.id, claims.c.user_id == uid, claims.c.expires_at > now)
     open_slots = sa.or_(
         examples.c.outcome != Outcome.PENDING.value,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from curator.models import utcnow
+from curator.store.dialect import inserted_id
 from curator.store.examples import counted_in
 from curator.store.jsontext import dumps, loads
 from curator.store.schema import clusters, decisions, dedup_runs, examples
@@ -39,7 +40,7 @@ def replace_clusters(conn: Connection, rows: Iterable[dict[str, Any]]) -> int:
 def add_run(conn: Connection, threshold: float, stats: dict[str, Any]) -> int:
     """Record a dedup run; returns its id."""
     result = conn.execute(dedup_runs.insert().values(threshold=threshold, stats=dumps(stats), created_at=utcnow()))
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def latest_run(conn: Connection) -> dict[str, Any] | None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from curator.models import Correction, Decision, DecisionKind, Verdict
+from curator.store.dialect import inserted_id
 from curator.store.jsontext import dumps, loads
 from curator.store.schema import decisions, examples, users
 
@@ -30,7 +31,7 @@ def append(conn: Connection, decision: Decision, *, reviewer_id: int) -> int:
             created_at=decision.created_at,
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 _COLUMNS = [
@@ -67,9 +68,8 @@ def _decision(row: sa.RowMapping) -> Decision:
 
 def _aware(value: datetime) -> datetime:
     # SQLite returns naive datetimes; everything curator writes is UTC.
-    from datetime import timezone
 
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _select() -> sa.Select[Any]:

@@ -16,7 +16,6 @@ from curator.store.dialect import insert_ignore
 from curator.store.jsontext import dumps, loads
 from curator.store.schema import decisions, example_sources, examples, flags, users
 
-
 _INSERT_LOCK = 7262902  # PostgreSQL advisory lock key of insert_many (migrations use 7262901)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -13,7 +13,7 @@ from curator.store.schema import sign_in_failures as failures
 
 def _aware(value: datetime | None) -> datetime | None:
     # SQLite returns naive datetimes; everything curator writes is UTC.
-    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def count_failure(conn: Connection, key_hash: str, *, now: datetime, forget_before: datetime) -> tuple[int, datetime | None]:
