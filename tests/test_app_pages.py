@@ -118,12 +118,12 @@ def test_export_zip_offers_every_exported_file(sqlite_store: Store, tmp_path: Pa
 def _page_script(page: str) -> None:
     import importlib
 
-    importlib.import_module(f"curator.app.pages.{page}").render()
+    importlib.import_module(f"curator.app.views.{page}").render()
 
 
 def _upload_script(name: str, data: bytes) -> None:
     from curator.app import deps
-    from curator.app.pages import admin
+    from curator.app.views import admin
 
     admin.handle_upload(deps.get_store(), deps.require_role(admin.MIN_ROLE), name, data, format="auto", source="")
 

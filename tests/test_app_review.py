@@ -126,10 +126,10 @@ def test_a_reviewer_cannot_open_or_call_lead_and_admin_functions(db: Store) -> N
     assert [e.value for e in page.error] == ["This page needs a lead or above; you are signed in as a reviewer."]
     assert "lead secrets" not in [m.value for m in page.markdown]
     # Signed out, the review page itself refuses.
-    from curator.app.pages import review
+    from curator.app.views import review
 
     def review_page() -> None:
-        from curator.app.pages import review
+        from curator.app.views import review
 
         review.render()
 

@@ -203,8 +203,8 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
         "services/browse.py": "from pkg.store import X\nfrom pkg.dedup import a\n",
         "app/__init__.py": "",
         "app/state.py": "import streamlit as st\n\ndef get(k):\n    return st.session_state.get(k)\n",
-        "app/pages/__init__.py": "",
-        "app/pages/browse.py": "from pkg.services.browse import X\nfrom pkg.app import state\n",
+        "app/views/__init__.py": "",
+        "app/views/browse.py": "from pkg.services.browse import X\nfrom pkg.app import state\n",
     }
     for name, text in {**base, **files}.items():
         path = tmp_path / "pkg" / name
@@ -229,8 +229,8 @@ def test_checker_fails_on_a_cycle_between_packages(tmp_path):
 
 
 def test_checker_fails_on_a_store_import_from_a_page(tmp_path):
-    pkg = _package(tmp_path, {"app/pages/browse.py": "from pkg.store import X\n"})
-    assert problems(pkg, PLANTED_LAYERS) == ["pkg/app/pages/browse.py:1: app imports pkg.store: go through a service"]
+    pkg = _package(tmp_path, {"app/views/browse.py": "from pkg.store import X\n"})
+    assert problems(pkg, PLANTED_LAYERS) == ["pkg/app/views/browse.py:1: app imports pkg.store: go through a service"]
 
 
 def test_checker_fails_on_an_upward_import(tmp_path):
@@ -245,10 +245,19 @@ def test_checker_fails_on_a_private_name_from_another_package(tmp_path):
 
 
 def test_checker_fails_on_session_state_outside_the_state_module(tmp_path):
-    pkg = _package(tmp_path, {"app/pages/browse.py": "import streamlit as st\n\nst.session_state['x'] = 1\n"})
-    assert problems(pkg, PLANTED_LAYERS) == ["pkg/app/pages/browse.py:3: session_state outside app.state"]
+    pkg = _package(tmp_path, {"app/views/browse.py": "import streamlit as st\n\nst.session_state['x'] = 1\n"})
+    assert problems(pkg, PLANTED_LAYERS) == ["pkg/app/views/browse.py:3: session_state outside app.state"]
 
 
 def test_checker_fails_on_streamlit_outside_the_app(tmp_path):
     pkg = _package(tmp_path, {"services/browse.py": "import streamlit\n"})
     assert problems(pkg, PLANTED_LAYERS) == ["pkg.services.browse: imports streamlit, which only app may import"]
+
+
+def test_every_command_is_in_the_table_with_its_module():
+    from curator.cli import main
+
+    rows = re.findall(r"^\| `curator ([\w-]+)` \| `curator/cli/(\w+)\.py` \|", DOC.read_text(encoding="utf-8"), re.M)
+    documented = dict(rows)
+    actual = {name: command.callback.__module__.rpartition(".")[2] for name, command in main.commands.items()}
+    assert documented == actual

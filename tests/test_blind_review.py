@@ -178,7 +178,7 @@ def app_scene(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Scene:
 def _page_script(page: str) -> None:
     import importlib
 
-    importlib.import_module(f"curator.app.pages.{page}").render()
+    importlib.import_module(f"curator.app.views.{page}").render()
 
 
 def _page(s: Scene, page: str, user: User) -> AppTest:

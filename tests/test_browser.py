@@ -15,7 +15,6 @@ from curator.store.schema import decisions, sessions
 from helpers import add_examples
 from served_app import CHROMIUM, curator_app, require_chromium
 from served_app import CHROMIUM_ARGS as ARGS
-from served_app import free_port as _free_port  # noqa: F401  (other browser tests import these)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -87,7 +87,7 @@ def test_an_untranslated_os_error_is_one_line_and_debug_shows_it_whole(settled: 
         raise PermissionError(errno.EACCES, "Permission denied", "/srv/models/o200k.tiktoken")
 
     monkeypatch.setattr(stats, "dataset_stats", broken)
-    monkeypatch.setattr("curator.cli.data.dataset_stats", broken)
+    monkeypatch.setattr("curator.cli.stats.dataset_stats", broken)
     code, _, stderr = run(settled, "stats")
     assert code == 1
     assert one_line(stderr) == "curator: error: /srv/models/o200k.tiktoken: permission denied; change its permissions or choose another place\n"

@@ -68,7 +68,7 @@ def test_an_unknown_name_costs_the_same_as_a_wrong_password(sqlite_store: Store)
 
 
 def _lead_page() -> None:
-    from curator.app.pages import lead
+    from curator.app.views import lead
 
     lead.render()
 

@@ -1,4 +1,4 @@
-"""Commands for guidelines and for sending decisions back to the queue."""
+"""`curator guidelines load|diff|show`: the guidelines in force and how versions differ."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import click
 from curator.cli.base import Context, emit_json, end_progress, json_option, main, pass_ctx, progress_printer, table
 from curator.errors import NotFoundError
 from curator.guidelines import GuidelineSet
-from curator.services import decisions as decisions_service
 from curator.services import guideline_sync
 from curator.services.demo import find_folder
 
@@ -93,13 +92,3 @@ def guidelines_show(ctx: Context, as_json: bool) -> None:
     else:
         click.echo(f"version {gs.version}")
         click.echo(table(rows, ["rule", "severity", "check", "title"]))
-
-
-@main.command()
-@click.argument("example_ids", nargs=-1, required=True)
-@click.option("--note", default="", help="Why (kept in the decision log).")
-@pass_ctx
-def reopen(ctx: Context, example_ids: tuple[str, ...], note: str) -> None:
-    """Send examples back to the review queue (their decisions stay in the log)."""
-    n = decisions_service.reopen(ctx.store, ctx.actor, list(example_ids), note=note)
-    click.echo(f"reopened {n} examples")
