@@ -186,6 +186,23 @@ def test_curator_keeps_its_layers():
     assert not found, "\n".join(found)
 
 
+FLAG = re.compile(r"(?<![\w-])--[a-z]")
+
+
+def test_library_errors_name_no_command_line_flag():
+    # The web app shows these messages too; the command line adds its flags (cli/base.py).
+    found = []
+    for module, (path, _) in modules(ROOT / "curator").items():
+        if unit(module) == "cli":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = getattr(node.func, "id", getattr(node.func, "attr", "")) if isinstance(node, ast.Call) else ""
+            if name.endswith(("Error", "Issue")):
+                found += [f"{path.relative_to(ROOT)}:{c.lineno}: {c.value!r}" for c in ast.walk(node)
+                          if isinstance(c, ast.Constant) and isinstance(c.value, str) and FLAG.search(c.value)]
+    assert not found, "\n".join(found)
+
+
 # The checker itself, on small packages made for the purpose.
 
 PLANTED_LAYERS = {"pkg": 1, "models": 1, "store": 2, "dedup": 3, "services": 4, "app": 5, "cli": 5}

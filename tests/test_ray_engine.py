@@ -136,7 +136,7 @@ def test_cli_engine_ray_matches_in_process(local_ray: None, sqlite_url: str, tmp
 def test_ray_address_without_the_ray_engine_is_a_usage_error(sqlite_store: Store) -> None:
     from curator.errors import InvalidInputError
 
-    with pytest.raises(InvalidInputError, match="--engine ray"):
+    with pytest.raises(InvalidInputError, match="goes with the ray engine"):
         run_dedup(sqlite_store, engine="in-process", ray_address="127.0.0.1:6379")
     with pytest.raises(InvalidInputError, match="unknown engine"):
         run_dedup(sqlite_store, engine="spark")

@@ -24,7 +24,7 @@ def engine_named(engine: str | Engine | None, *, address: str | None = None) -> 
         raise InvalidInputError(f"unknown engine {name!r}; use {' or '.join(ENGINES)}", field="engine")
     if name == "in-process":
         if address:
-            raise InvalidInputError("a Ray address goes with the ray engine (--engine ray)", field="ray_address")
+            raise InvalidInputError("a Ray address goes with the ray engine", field="ray_address", setting="engine")
         yield IN_PROCESS
         return
     made = RayEngine(address)

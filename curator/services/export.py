@@ -174,7 +174,8 @@ def _refuse(report: ContaminationReport) -> ConflictError:
     return ConflictError(
         f"the test split is contaminated: {len(report.pairs)} test/train pair(s) share text: "
         + "; ".join(lines) + more
-        + ". Nothing was written. Reject or correct one side of each pair, or pass --allow-contamination"
+        + ". Nothing was written. Reject or correct one side of each pair",
+        setting="allow_contamination",
     )
 
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from curator.app import deps
 from curator.app.chat import conversation, plain
+from curator.app.notices import show_error
 from curator.errors import CuratorError
 from curator.models import Correction, Decision, Message, Role, User, UserRole, Verdict
 from curator.services import adjudication, gold
@@ -45,7 +46,7 @@ def _overlap(store: Store, lead: User) -> None:
         try:
             decisions_service.set_overlap(store, lead, wanted)
         except CuratorError as exc:
-            st.error(plain(str(exc)))
+            show_error(exc)
             return
         _done(f"Overlap set to {wanted}")
 
@@ -97,7 +98,7 @@ def _conflicts(store: Store, lead: User) -> None:
                                               correction=correction, known_rules=_known_rules(store),
                                               guideline_version=deps.guideline_version())
         except CuratorError as exc:
-            st.error(plain(str(exc)))
+            show_error(exc)
             return
         _done(f"{item.example.id} settled: {outcome.value}")
 
@@ -113,7 +114,7 @@ def _gold(store: Store, lead: User) -> None:
         try:
             gold.mark_gold(store, lead, example_id, verdict, rules=_rules(rules), note=note, known_rules=_known_rules(store))
         except CuratorError as exc:
-            st.error(plain(str(exc)))
+            show_error(exc)
         else:
             st.success(plain(f"{example_id.strip()} is gold ({verdict})"))
     marked = gold.list_gold(store, lead)
@@ -139,7 +140,7 @@ def _stale(store: Store, lead: User) -> None:
         try:
             result = adjudication.reopen_pasted(store, lead, text, note=note)
         except CuratorError as exc:
-            st.error(plain(str(exc)))
+            show_error(exc)
             return
         st.success(f"{len(result.reopened)} examples sent back to the queue")
         if result.unknown:
