@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy.engine import Connection
@@ -23,7 +23,7 @@ from curator.dedup import (
 )
 from curator.dedup.engine import Engine
 from curator.dedup.engines import engine_named
-from curator.models import Correction, Outcome
+from curator.models import Correction, Outcome, as_utc
 from curator.scratch import ItemsView, Scratch, SpilledItems, StoredMessages
 from curator.services.decisions import required_decisions
 from curator.services.outcomes import settle, settled_decision
@@ -52,12 +52,8 @@ class Entry:
 
     @property
     def member(self) -> Member:
-        return Member(id=self.id, outcome=self.outcome, corrected=self.corrected, decided_at=_aware(self.decided_at))
+        return Member(id=self.id, outcome=self.outcome, corrected=self.corrected, decided_at=as_utc(self.decided_at))
 
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything curator stores is UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class Corpus:

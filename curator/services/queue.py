@@ -25,7 +25,7 @@ from types import ModuleType  # the random module itself: its shared generator
 from sqlalchemy.engine import Connection
 
 from curator.errors import ConflictError, NotFoundError, PermissionDeniedError
-from curator.models import Decision, DecisionKind, Example, Outcome, User, UserRole, Verdict, utcnow
+from curator.models import Decision, DecisionKind, Example, Outcome, User, UserRole, Verdict, as_utc, utcnow
 from curator.services import decisions as decisions_service
 from curator.services.users import require
 from curator.store import Store
@@ -342,7 +342,7 @@ def undo(store: Store, actor: User, *, ttl: timedelta = CLAIM_TTL, now: datetime
         skipped = claims_repo.last_skip(conn, actor.id, now=now)
         if last is not None and last.kind != DecisionKind.DECISION:
             last = None  # an adjudication is changed on the lead page, not undone here
-        if skipped is not None and (last is None or _aware(skipped[1]) >= last.created_at):
+        if skipped is not None and (last is None or as_utc(skipped[1]) >= last.created_at):
             claim = _take(conn, actor, skipped[0], now=now, ttl=ttl)
             return Undone("skip", skipped[0], claim.seq)
         if last is None:
@@ -419,9 +419,6 @@ def _resolve(conn: Connection, ref: str) -> str:
             raise ConflictError(f"{ref} names {len(ids)} examples; use the example id")
     raise NotFoundError(f"no example {ref!r}: give its id, or source:line as imported (e.g. chats.jsonl:12)")
 
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # --- figures --------------------------------------------------------------------------------

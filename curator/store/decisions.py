@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from curator.models import Correction, Decision, DecisionKind, Verdict
+from curator.models import Correction, Decision, DecisionKind, Verdict, as_utc
 from curator.store.dialect import inserted_id
 from curator.store.jsontext import dumps, loads
 from curator.store.schema import decisions, examples, users
@@ -62,14 +62,9 @@ def _decision(row: sa.RowMapping) -> Decision:
         correction=Correction.model_validate(correction) if correction else None,
         guideline_version=row["guideline_version"],
         target_id=row["target_id"],
-        created_at=_aware(row["created_at"]),
+        created_at=as_utc(row["created_at"]),
     )
 
-
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything curator writes is UTC.
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _select() -> sa.Select[Any]:
