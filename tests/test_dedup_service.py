@@ -88,5 +88,5 @@ def test_lean_reads_match_the_full_rows(store: Store) -> None:
     assert [tuple(r) for r in exported] == [
         (r["seq"], r["id"], r["tools"], r["rejected"], r["metadata"], r["tokens"]) for r in settled
     ]
-    assert pending not in {r[1] for r in exported}
+    assert pending not in {r.id for r in exported}
     assert dict(by_id[fixed]) == dict(next(r for r in full if r["id"] == fixed))

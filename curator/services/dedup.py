@@ -147,9 +147,9 @@ def _read(store: Store, corpus: Corpus, stratify_field: str | None, progress: Ca
 
         entries, items = corpus.entries, corpus.items
         for n, row in enumerate(cluster_store.corpus_rows(conn, metadata=bool(stratify_field), batch=READ_BATCH), start=1):
-            seq, eid, outcome, decided_at, messages = row[:5]
-            stratum = loads(row[5], {}).get(stratify_field) if stratify_field else None
-            entries[eid] = Entry(eid, seq, outcome, False, decided_at, stratum, items.append(eid, messages))
+            eid, outcome = row.id, row.outcome
+            stratum = loads(row.metadata, {}).get(stratify_field) if stratify_field else None
+            entries[eid] = Entry(eid, row.seq, outcome, False, row.decided_at, stratum, items.append(eid, row.messages))
             if eid in corrected_ids and outcome in SETTLED:
                 pending.append(eid)
                 if len(pending) >= HISTORY_BATCH:

@@ -58,6 +58,7 @@ from curator.split import (
 )
 from curator.store import Store, cluster_store
 from curator.store import examples as examples_repo
+from curator.store.cluster_store import ExportRow
 from curator.store.jsontext import loads
 from curator.tokens import DEFAULT_MODEL, count_many, known_models, model_info
 from curator.tokens.stats import distribution, estimate_cost
@@ -200,16 +201,15 @@ class _Tally:
             self.to_count[split], self.to_count_tools[split] = [], []
 
 
-def _record(conn: Connection, row: Any, messages: list[dict[str, Any]], verdict: Verdict, correction: Correction | None) -> ExportRecord:
+def _record(conn: Connection, row: ExportRow, messages: list[dict[str, Any]], verdict: Verdict, correction: Correction | None) -> ExportRecord:
     """The record of an export_rows row; only corrected rows pay for building (and validating) an Example.
 
     messages: the conversation compared, as the corpus holds it (read back from its scratch file).
     """
-    _, eid, tools, rejected, metadata, _ = row
     if correction is not None:
-        full = cluster_store.full_rows(conn, [eid])[eid]
+        full = cluster_store.full_rows(conn, [row.id])[row.id]
         return build_record(examples_repo.row_to_example(full), verdict, correction)
-    return build_from_messages(eid, messages, verdict, tools=loads(tools), rejected=loads(rejected), metadata=loads(metadata, {}))
+    return build_from_messages(row.id, messages, verdict, tools=loads(row.tools), rejected=loads(row.rejected), metadata=loads(row.metadata, {}))
 
 
 def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: list[str], card: dict[str, Any]) -> _Tally:
@@ -223,7 +223,7 @@ def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: 
         with store.read() as conn:
             encoding = model_info(DEFAULT_MODEL).encoding  # the counts the manifest reports
             for row in cluster_store.export_rows(conn, EXPORTABLE, batch=WRITE_BATCH, tokens_in=(encoding, encoding)):
-                eid = row[1]
+                eid = row.id
                 where = side.get(eid)
                 if where is None:
                     continue
@@ -239,8 +239,8 @@ def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: 
                         counts[verdict.value] += 1
                 if record.messages is not None:
                     tally.sft[where] += 1
-                    if not record.corrected and row[5] is not None:
-                        tally.tokens[where].append(int(row[5]))
+                    if not record.corrected and row.tokens is not None:
+                        tally.tokens[where].append(int(row.tokens))
                     else:
                         tally.to_count[where].append(record.messages)
                         tally.to_count_tools[where].append(record.tools)
