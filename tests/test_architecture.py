@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "architecture.md"
 # Third-party libraries only one package may import.
-ONLY = {"streamlit": ("app",), "click": ("cli",)}
+ONLY = {"streamlit": ("app",), "click": ("cli",), "sqlalchemy": ("store",), "alembic": ("store",)}
 NO_STORE = ("app", "cli")  # they reach the database through services
 STATE_MODULE = "app.state"  # the only module that touches st.session_state
 

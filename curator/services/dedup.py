@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy.engine import Connection
-
 from curator.dedup import (
     Cluster,
     DedupResult,
@@ -27,7 +25,7 @@ from curator.models import Correction, Outcome, as_utc
 from curator.scratch import ItemsView, Scratch, SpilledItems, StoredMessages
 from curator.services.decisions import required_decisions
 from curator.services.outcomes import settle, settled_decision
-from curator.store import Store, cluster_store
+from curator.store import Connection, Store, cluster_store
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 from curator.store.jsontext import loads

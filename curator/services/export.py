@@ -19,8 +19,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from curator.dedup.engine import IN_PROCESS, Engine
 from curator.dedup.engines import engine_named
 from curator.errors import ConflictError, InvalidInputError
@@ -56,7 +54,7 @@ from curator.split import (
     check_contamination,
     split,
 )
-from curator.store import Store, cluster_store
+from curator.store import Connection, Store, cluster_store
 from curator.store import examples as examples_repo
 from curator.store.cluster_store import ExportRow
 from curator.store.jsontext import loads

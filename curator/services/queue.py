@@ -22,13 +22,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from types import ModuleType  # the random module itself: its shared generator
 
-from sqlalchemy.engine import Connection
-
 from curator.errors import ConflictError, NotFoundError, PermissionDeniedError
 from curator.models import Decision, DecisionKind, Example, Outcome, User, UserRole, Verdict, as_utc, utcnow
 from curator.services import decisions as decisions_service
 from curator.services.users import require
-from curator.store import Store
+from curator.store import Connection, Store
 from curator.store import claims as claims_repo
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
