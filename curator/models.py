@@ -20,6 +20,10 @@ class Role(StrEnum):
     FUNCTION = "function"  # legacy OpenAI function-calling role
 
 
+# The roles that instruct the model rather than take a turn (a role's string value is in it too).
+SYSTEM_ROLES: frozenset[Role] = frozenset({Role.SYSTEM, Role.DEVELOPER})
+
+
 class Verdict(StrEnum):
     APPROVE = "approve"  # a good example to train on
     NEGATIVE = "negative"  # its final assistant reply is what the model must NOT do

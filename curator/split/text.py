@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from curator.dedup.canonical import as_mapping, canonical_text, message_text, normalize_text, role_of
+from curator.models import SYSTEM_ROLES
 
-SHARED_ROLES = frozenset({"system", "developer"})  # shared by design: never a leak, never a group
+SHARED_ROLES = SYSTEM_ROLES  # shared by design: never a leak, never a group
 INPUT_ROLES = frozenset({"user", "tool", "function"})  # what the model is asked or reads
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 _LINE_ROLES = frozenset({"user", "assistant", "tool", "function"})  # canonical_lines keeps these as they are
