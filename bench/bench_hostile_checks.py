@@ -79,12 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"date {date.today()}  tree {ROOT}  replies of {args.kb * 1000:,} characters, cut off at {args.cap:.0f} s")
     for name, text in cases(args.kb * 1000).items():
         seconds = timed(reply(text), shipped, args.cap)
-        print(f"  {name:<40} {'> %.0f s' % args.cap if seconds is None else '%.2f s' % seconds}")
+        print(f"  {name:<40} {f'> {args.cap:.0f} s' if seconds is None else f'{seconds:.2f} s'}")
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "evil.md").write_text(EVIL, encoding="utf-8")
         evil = load_guidelines(Path(tmp))
         seconds = timed(reply("a" * 39 + "b"), evil, args.cap)
-        print(f"  {'pattern (a+)+$ on 40 characters':<40} {'> %.0f s' % args.cap if seconds is None else '%.4f s' % seconds}")
+        print(f"  {'pattern (a+)+$ on 40 characters':<40} {f'> {args.cap:.0f} s' if seconds is None else f'{seconds:.4f} s'}")
     return 0
 
 

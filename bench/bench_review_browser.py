@@ -128,7 +128,8 @@ def open_card(browser: Any, base: str, name: str) -> Any:
 
 def press(page: Any) -> dict[str, float]:
     """One A; waits for the answer; the painted and answered times of that key (ms)."""
-    page.wait_for_function("() => { const c = document.querySelector('.stBidiComponent [data-testid=stBidiComponentIsolated]').shadowRoot.querySelector('.card'); return c.dataset.state === 'ready' && c.dataset.pending === '0'; }", timeout=60_000)
+    page.wait_for_function("() => { const c = document.querySelector('.stBidiComponent [data-testid=stBidiComponentIsolated]')"
+                           ".shadowRoot.querySelector('.card'); return c.dataset.state === 'ready' && c.dataset.pending === '0'; }", timeout=60_000)
     page.evaluate("() => { window.__marks = []; }")
     page.keyboard.press("a")
     page.wait_for_function("() => window.__marks.some(m => m[0] === 'answered') && window.__marks.some(m => m[0] === 'painted')", timeout=60_000)

@@ -32,8 +32,7 @@ from curator.models import UserRole, canonical_json, utcnow
 from curator.services.browse import browse, make_filter, search
 from curator.services.importing import import_file
 from curator.services.users import add_user
-from curator.store import Store
-from curator.store import migrate
+from curator.store import Store, migrate
 from curator.store import search as search_repo
 from curator.store import users as users_repo
 from curator.store.schema import examples

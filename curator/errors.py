@@ -7,7 +7,14 @@ import os
 
 
 class CuratorError(Exception):
-    """Root of every error curator raises on purpose."""
+    """Root of every error curator raises on purpose.
+
+    Messages say what is wrong in the domain's words. ``setting`` names the argument of the
+    call that decides the matter, where one does (``allow_contamination``, ``replace``,
+    ``format``): the command line adds its flag to the message, the app its control.
+    """
+
+    setting: str | None = None
 
 
 class InvalidInputError(CuratorError, ValueError):
@@ -24,7 +31,9 @@ class InvalidInputError(CuratorError, ValueError):
         line: int | None = None,
         field: str | None = None,
         code: str | None = None,
+        setting: str | None = None,
     ) -> None:
+        self.setting = setting
         self.file = file
         self.line = line
         self.field = field
@@ -49,6 +58,10 @@ class NotFoundError(CuratorError, LookupError):
 
 class ConflictError(CuratorError):
     """The request conflicts with the current state (taken name, stale claim, contamination)."""
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        self.setting = setting
+        super().__init__(message)
 
 
 class PermissionDeniedError(CuratorError):

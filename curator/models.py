@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -18,6 +18,10 @@ class Role(StrEnum):
     ASSISTANT = "assistant"
     TOOL = "tool"
     FUNCTION = "function"  # legacy OpenAI function-calling role
+
+
+# The roles that instruct the model rather than take a turn (a role's string value is in it too).
+SYSTEM_ROLES: frozenset[Role] = frozenset({Role.SYSTEM, Role.DEVELOPER})
 
 
 class Verdict(StrEnum):
@@ -280,7 +284,17 @@ class Correction(BaseModel):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
+
+
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+def as_utc(value: datetime | None) -> datetime | None:
+    """A time read back from the database, made aware: SQLite hands back naive datetimes, and
+    everything curator writes is UTC (local time would make results depend on the machine)."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class Decision(BaseModel):

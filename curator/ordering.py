@@ -14,10 +14,10 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Strategy(str, Enum):
+class Strategy(StrEnum):
     FIXED = "fixed"
     FLAGGED_FIRST = "flagged-first"
     DIVERSE = "diverse"

@@ -22,7 +22,7 @@ import tempfile
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import numpy as np
 
@@ -56,7 +56,7 @@ def _alive(pid: int, started: int) -> bool:
 def sweep_abandoned(root: str | None = None) -> list[Path]:
     """Remove the scratch folders that killed curator processes left in root (default: $TMPDIR)."""
     root = root or tempfile.gettempdir()
-    removed = []
+    removed: list[Path] = []
     uid = os.getuid() if hasattr(os, "getuid") else None
     try:
         names = os.listdir(root)
@@ -245,7 +245,7 @@ class StoredMessages(Sequence[Any]):
         self.row = row
 
     def _load(self) -> list[Any]:
-        return self.items.messages(self.row)
+        return cast(list[Any], self.items.messages(self.row))
 
     def __len__(self) -> int:
         return len(self._load())

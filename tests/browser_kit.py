@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from test_browser import ARGS, CHROMIUM, _free_port, _wait_up
-
 from curator.cli import main
+from served_app import CHROMIUM
+from served_app import CHROMIUM_ARGS as ARGS
+from served_app import free_port as _free_port
+from served_app import wait_up as _wait_up
 
 CARD = "[data-testid=review-card]"
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from conftest import SAMPLE, make_user
-
 from curator.export import EXPORT_FORMATS
 from curator.models import UserRole
 from curator.services.decision_files import import_decisions

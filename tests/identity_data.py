@@ -61,7 +61,7 @@ def other_conversations(seed: int = 1, n: int = 60) -> list[list[dict[str, str]]
     """Unrelated support questions, each asked once, in words drawn at random."""
     rng = random.Random(seed)
     out = []
-    for i in range(n):
+    for _ in range(n):
         question = " ".join(rng.choices(VOCAB, k=rng.randint(6, 14)))
         answer = " ".join(rng.choices(VOCAB, k=rng.randint(10, 30)))
         out.append([

@@ -12,15 +12,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import make_user
-from export_builders import approved
 
+from conftest import make_user
 from curator.errors import CuratorError
 from curator.export import registry
 from curator.export.openai import OpenAIChatWriter
 from curator.models import UserRole
 from curator.services import admin as admin_service
 from curator.store import Store
+from export_builders import approved
 
 
 @pytest.fixture

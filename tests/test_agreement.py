@@ -301,8 +301,8 @@ def test_cohen_kappa_matches_scikit_learn(pairs: list[tuple[str, str]]) -> None:
     lambda raters: st.lists(st.lists(LABELS, min_size=raters, max_size=raters), min_size=1, max_size=12)
 ))
 def test_fleiss_kappa_matches_statsmodels_on_complete_tables(items: list[list[str]]) -> None:
-    import statsmodels.stats.inter_rater as inter_rater
     import numpy as np
+    import statsmodels.stats.inter_rater as inter_rater
 
     ratings = [(i, f"r{j}", label) for i, row in enumerate(items) for j, label in enumerate(row)]
     mine = fleiss_kappa(ratings)

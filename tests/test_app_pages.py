@@ -118,12 +118,12 @@ def test_export_zip_offers_every_exported_file(sqlite_store: Store, tmp_path: Pa
 def _page_script(page: str) -> None:
     import importlib
 
-    importlib.import_module(f"curator.app.pages.{page}").render()
+    importlib.import_module(f"curator.app.views.{page}").render()
 
 
 def _upload_script(name: str, data: bytes) -> None:
     from curator.app import deps
-    from curator.app.pages import admin
+    from curator.app.views import admin
 
     admin.handle_upload(deps.get_store(), deps.require_role(admin.MIN_ROLE), name, data, format="auto", source="")
 
@@ -228,7 +228,8 @@ def test_lead_adjudicates_a_conflict_seeing_every_decision(app_store: Store) -> 
     exs = add_examples(app_store, 3)
     decisions_service.set_overlap(app_store, _user(app_store, "lea"), 2)
     decisions_service.record(app_store, _user(app_store, "ana"), Decision(example_id=exs[1].id, reviewer="ana", verdict=Verdict.APPROVE, note="looks right"))
-    decisions_service.record(app_store, _user(app_store, "bo"), Decision(example_id=exs[1].id, reviewer="bo", verdict=Verdict.NEGATIVE, correction=Correction(reply="Ask for the invoice number first.")))
+    negative = Decision(example_id=exs[1].id, reviewer="bo", verdict=Verdict.NEGATIVE, correction=Correction(reply="Ask for the invoice number first."))
+    decisions_service.record(app_store, _user(app_store, "bo"), negative)
     at = _app(app_store, "lead", "lea")
     _ok(at)
     assert at.selectbox(key="lead_conflict_pick").value == exs[1].id

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import add_examples
 from curator.app.chat import plain
 from curator.models import UserRole
 from curator.ordering import Strategy
 from curator.services import auth, queue_order, sampling
 from curator.store import Store
+from helpers import add_examples
 from tests.conftest import make_user
 from tests.test_app_pages import _app, _ok, app_store  # noqa: F401  (fixture)
 

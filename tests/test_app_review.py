@@ -12,13 +12,14 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from conftest import make_user
-from helpers import add_examples, component_data, conversation_texts
 from curator.errors import PermissionDeniedError
 from curator.models import Example, Source, User, UserRole
-from curator.services import auth, decisions as decisions_service
+from curator.services import auth
+from curator.services import decisions as decisions_service
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store.schema import claims, sessions
+from helpers import add_examples, component_data, conversation_texts
 
 MAIN = Path(__file__).resolve().parent.parent / "curator" / "app" / "main.py"
 
@@ -125,10 +126,10 @@ def test_a_reviewer_cannot_open_or_call_lead_and_admin_functions(db: Store) -> N
     assert [e.value for e in page.error] == ["This page needs a lead or above; you are signed in as a reviewer."]
     assert "lead secrets" not in [m.value for m in page.markdown]
     # Signed out, the review page itself refuses.
-    from curator.app.pages import review
+    from curator.app.views import review
 
     def review_page() -> None:
-        from curator.app.pages import review
+        from curator.app.views import review
 
         review.render()
 

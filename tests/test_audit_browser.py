@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, make_user
 
+from conftest import ROOT, SAMPLE, make_user
 from curator.audit import render_html
 from curator.models import Decision, Verdict
 from curator.services import audit as audit_service

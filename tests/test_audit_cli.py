@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import ROOT, make_user
-from helpers import add_examples
 
+from conftest import ROOT, make_user
 from curator.audit import AuditReport
 from curator.cli import main
 from curator.models import Decision, Verdict
 from curator.services import decisions as decisions_service
 from curator.services import guideline_sync
 from curator.store import Store
+from helpers import add_examples
 
 GUIDELINES = ROOT / "guidelines"
 

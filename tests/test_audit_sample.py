@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, make_user
 
+from conftest import ROOT, SAMPLE, make_user
 from curator.models import Decision, UserRole, Verdict
 from curator.services import audit as audit_service
 from curator.services import decisions as decisions_service

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import make_user
-from helpers import conversation
 
+from conftest import make_user
 from curator.errors import InvalidInputError
 from curator.models import (
     Correction,
@@ -26,6 +25,7 @@ from curator.services import gold as gold_service
 from curator.services import guideline_sync
 from curator.store import Store
 from curator.store import examples as examples_repo
+from helpers import conversation
 
 GUIDELINE = """\
 ---

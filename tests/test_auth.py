@@ -7,13 +7,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from curator.models import utcnow
+from conftest import make_user
+from curator.models import UserRole, utcnow
 from curator.services import auth
 from curator.services.users import update_user
 from curator.store import Store
 from curator.store.schema import sessions
-from conftest import make_user
-from curator.models import UserRole
 
 
 def test_sign_in_stores_only_the_hash_of_the_token(store: Store) -> None:

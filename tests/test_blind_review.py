@@ -13,7 +13,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import make_user
-from helpers import add_examples
 from curator.errors import PermissionDeniedError
 from curator.models import Correction, Decision, Example, User, UserRole, Verdict
 from curator.services import auth, gold
@@ -21,6 +20,7 @@ from curator.services import dashboard as dash
 from curator.services import decisions as decisions_service
 from curator.services.browse import browse, example_detail, history_rows, make_filter, outcome_choices
 from curator.store import Store
+from helpers import add_examples
 
 SECRET_NOTE = "bo-private-note"  # bo's note on an example ana has still to decide
 CONFLICT_NOTE = "bo-conflict-note"  # bo's note where he disagrees with ana
@@ -178,7 +178,7 @@ def app_scene(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Scene:
 def _page_script(page: str) -> None:
     import importlib
 
-    importlib.import_module(f"curator.app.pages.{page}").render()
+    importlib.import_module(f"curator.app.views.{page}").render()
 
 
 def _page(s: Scene, page: str, user: User) -> AppTest:

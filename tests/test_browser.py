@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import make_user
-from helpers import add_examples
 from curator.store import Store
 from curator.store.schema import decisions, sessions
-from served_app import CHROMIUM, CHROMIUM_ARGS as ARGS, curator_app, require_chromium
-from served_app import free_port as _free_port, wait_up as _wait_up  # noqa: F401  (other browser tests import these)
+from helpers import add_examples
+from served_app import CHROMIUM, curator_app, require_chromium
+from served_app import CHROMIUM_ARGS as ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from curator.formats import open_records
 from curator.guidelines import (
     Flag,
     Severity,
@@ -26,7 +27,6 @@ from curator.guidelines import (
     token_jaccard,
     trigram_cosine,
 )
-from curator.formats import open_records
 from curator.guidelines.checks import build_params
 from curator.guidelines.checks.prefilter import CASE_HAZARDS, fast_paths, required_literals
 from curator.models import Example

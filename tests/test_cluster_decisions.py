@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from conftest import make_user
-from helpers import add_examples
 from curator.errors import ConflictError, NotFoundError, PermissionDeniedError
 from curator.models import Decision, Outcome, UserRole, Verdict
 from curator.services import cluster_decisions, queue
 from curator.services import decisions as decisions_service
-from curator.store import Store
-from curator.store import cluster_store
+from curator.store import Store, cluster_store
 from curator.store import examples as examples_repo
+from helpers import add_examples
 from test_queue import token_of
 
 

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import make_user
-from export_builders import add, chat, words
 
+from conftest import make_user
 from curator import crashpoint
 from curator.models import Example, Source, UserRole
 from curator.services.auth import sign_in
@@ -31,6 +30,7 @@ from curator.services.importing import import_file
 from curator.store import Store, schema
 from curator.store import examples as examples_repo
 from curator.store import users as users_repo
+from export_builders import add, chat, words
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,7 +96,8 @@ def test_kill_9_halfway_through_an_import(sqlite_url: str, tmp_path: Path) -> No
     reference = Store(clean)  # the uninterrupted run, in this process (the same service)
     import_file(reference, data)
     reference.close()
-    for table, columns in (("examples", ("id", "source_name", "source_line", "tokens", "warnings")), ("problems", ("source_name", "line", "code", "field")), ("example_sources", ("example_id", "source_name", "line"))):
+    for table, columns in (("examples", ("id", "source_name", "source_line", "tokens", "warnings")), ("problems", ("source_name", "line", "code", "field")),
+                           ("example_sources", ("example_id", "source_name", "line"))):
         assert rows(sqlite_url, table, *columns) == rows(clean, table, *columns), table
 
 

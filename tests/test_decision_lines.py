@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 from conftest import make_user
-from helpers import add_examples
-
 from curator.models import UserRole
 from curator.services.decision_files import import_decisions
 from curator.store import Store
 from curator.store import decisions as decisions_repo
+from helpers import add_examples
 
 
 def test_a_file_that_changes_its_own_decisions_applies_once(store: Store, tmp_path: Path) -> None:

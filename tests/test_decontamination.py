@@ -11,14 +11,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import make_user
-from export_builders import add, approved, decide, words
 
+from conftest import make_user
 from curator.cli import main
 from curator.errors import InvalidInputError
 from curator.formats.benchmark import read_benchmark
 from curator.models import Verdict
 from curator.store import Store
+from export_builders import add, approved, decide, words
 
 COPIED = words(77, 20)  # 20 made-up words; 12 of them open a benchmark item of 16
 FIRST, SECOND = words(78, 18), words(79, 18)

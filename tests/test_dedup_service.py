@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from conftest import make_user
-from export_builders import add, approved, chat, decide, words
-
 from curator.models import Correction, Verdict
 from curator.services.dedup import example_cluster, run_dedup
 from curator.store import Store, cluster_store
+from export_builders import add, approved, chat, decide, words
 
 
 def test_clusters_are_stored_with_their_representative(store: Store) -> None:
@@ -89,5 +88,5 @@ def test_lean_reads_match_the_full_rows(store: Store) -> None:
     assert [tuple(r) for r in exported] == [
         (r["seq"], r["id"], r["tools"], r["rejected"], r["metadata"], r["tokens"]) for r in settled
     ]
-    assert pending not in {r[1] for r in exported}
+    assert pending not in {r.id for r in exported}
     assert dict(by_id[fixed]) == dict(next(r for r in full if r["id"] == fixed))

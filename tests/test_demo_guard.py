@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_user
 
+from conftest import make_user
 from curator.cli import main
 from curator.models import UserRole
 from curator.services.users import authenticate

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import make_user
-from export_builders import add, approved, chat, decide, words
 
+from conftest import make_user
 from curator.cli import main
 from curator.models import Verdict
 from curator.store import Store
+from export_builders import add, approved, chat, decide, words
 
 
 def run(db: str, *args: str) -> tuple[int, str, str]:
@@ -63,6 +63,7 @@ def test_contamination_exits_1_with_one_line(sqlite_url: str, tmp_path: Path) ->
     code, stdout, stderr = run(sqlite_url, "export", str(tmp_path / "out"), "--group-by", "none", "--test-size", "0.5")
     assert code == 1 and stdout == ""
     assert stderr.startswith("curator: error: the test split is contaminated") and stderr.count("\n") == 1
+    assert stderr.endswith("; or pass --allow-contamination to export anyway\n")  # the library names no flag; the CLI adds it
     assert not (tmp_path / "out").exists()
     code, _, _ = run(sqlite_url, "export", str(tmp_path / "out"), "--group-by", "none", "--test-size", "0.5", "--allow-contamination")
     assert code == 0 and (tmp_path / "out" / "manifest.json").exists()

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_user
-from export_builders import approved, read_tree
 
+from conftest import make_user
 from curator.cli import main
 from curator.errors import ConflictError, InvalidInputError, PathError
 from curator.services.export import export
 from curator.store import Store
+from export_builders import approved, read_tree
 
 
 def run(db: str, *args: str, cwd: Path | None = None) -> tuple[int, str, str]:

@@ -18,15 +18,15 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_user
-from export_builders import approved, read_tree
 
+from conftest import make_user
 from curator import crashpoint
 from curator.export.manifest import MANIFEST_NAME, write_manifest
 from curator.services.export import export
 from curator.services.export_dest import ExportDestination
 from curator.services.staging import clean_stale, is_temp_name, make_temp
 from curator.store import Store
+from export_builders import approved, read_tree
 
 OLD = {"openai/train.jsonl": b"old train\n", "openai/test.jsonl": b"old test\n", "trl-dpo/train.jsonl": b"old dpo\n", "trl-dpo/test.jsonl": b""}
 NEW = {"openai/train.jsonl": b"new train\n", "openai/test.jsonl": b"new test\n", "hf/data/train.parquet": b"PAR1", "hf/README.md": b"# card\n"}

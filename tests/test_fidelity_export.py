@@ -10,9 +10,8 @@ from typing import Any
 
 import datasets
 import pytest
-from conftest import make_user
-from fidelity_data import settle
 
+from conftest import make_user
 from curator.export import EXPORT_FORMATS, SPLITS
 from curator.models import UserRole
 from curator.services.decision_files import import_decisions
@@ -20,6 +19,7 @@ from curator.services.export import export
 from curator.services.importing import import_file
 from curator.store import Store
 from curator.store import examples as examples_repo
+from fidelity_data import settle
 
 DATA = Path(__file__).parent / "data" / "fidelity"
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_user
-from export_builders import approved
 
+from conftest import make_user
 from curator.cli import main
 from curator.export import registry
 from curator.export.openai import OpenAIChatWriter
 from curator.store import Store
+from export_builders import approved
 
 
 def run(db: str, *args: str, debug: bool = False) -> tuple[int, str, str]:
@@ -87,7 +87,7 @@ def test_an_untranslated_os_error_is_one_line_and_debug_shows_it_whole(settled: 
         raise PermissionError(errno.EACCES, "Permission denied", "/srv/models/o200k.tiktoken")
 
     monkeypatch.setattr(stats, "dataset_stats", broken)
-    monkeypatch.setattr("curator.cli.data.dataset_stats", broken)
+    monkeypatch.setattr("curator.cli.stats.dataset_stats", broken)
     code, _, stderr = run(settled, "stats")
     assert code == 1
     assert one_line(stderr) == "curator: error: /srv/models/o200k.tiktoken: permission denied; change its permissions or choose another place\n"

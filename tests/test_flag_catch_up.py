@@ -13,12 +13,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from curator.models import Example
 from curator.services import guideline_sync
 from curator.services.importing import import_file
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store.schema import examples, flags
-from curator.models import Example
 from tests.helpers import conversation
 
 GUIDELINE = """---

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,3 +34,12 @@ def test_a_skip_is_a_skip_elsewhere(tmp_path: Path) -> None:
     done = _run(tmp_path, ci=False)
     assert done.returncode == 0, done.stdout
     assert "1 skipped" in done.stdout
+
+
+def test_ci_runs_the_readme_command_with_lint_and_types_first() -> None:
+    readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"Run the tests.*?```bash\n(.+?)\n```", readme, re.S).group(1)
+    assert command in (ROOT.parent / ".ci" / "run").read_text(encoding="utf-8")
+    steps = [step.strip() for step in command.split("&&")]
+    assert steps.index(".venv/bin/ruff check .") < steps.index(".venv/bin/python -m pytest")
+    assert steps.index(".venv/bin/mypy curator") < steps.index(".venv/bin/python -m pytest")

@@ -8,7 +8,11 @@ import math
 from pathlib import Path
 
 import pytest
+
 from conftest import make_user
+from curator.models import Verdict
+from curator.services.export import export
+from curator.store import Store
 from export_builders import add, decide, read_tree
 from identity_data import (
     identity_conversations,
@@ -16,10 +20,6 @@ from identity_data import (
     similar_pairs_within,
     straddling,
 )
-
-from curator.models import Verdict
-from curator.services.export import export
-from curator.store import Store
 
 
 def lines(path: Path) -> list[dict]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from curator.models import Decision, DecisionKind, Outcome
 from curator.services.outcomes import settle, settled_decision
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def d(i: int, reviewer: str, verdict: str | None = None, kind: DecisionKind = DecisionKind.DECISION, target: int | None = None, **kw) -> Decision:

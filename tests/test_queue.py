@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from conftest import make_user
-from helpers import add_examples
 from curator.errors import PermissionDeniedError
 from curator.models import Decision, Example, Message, Outcome, Source, UserRole, Verdict, utcnow
 from curator.services import decisions as decisions_service
@@ -16,6 +15,7 @@ from curator.services import gold, queue
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store.claims import QueueFilter
+from helpers import add_examples
 
 
 def token_of(store: Store, user, example_id: str) -> str:  # type: ignore[no-untyped-def]

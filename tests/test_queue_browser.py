@@ -25,8 +25,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from browser_kit import need_chromium
     from playwright.sync_api import sync_playwright
+
+    from browser_kit import need_chromium
 
     need_chromium()
     with sync_playwright() as p:

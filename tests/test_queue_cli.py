@@ -6,9 +6,9 @@ import json
 
 from click.testing import CliRunner
 
-from helpers import add_examples
 from curator.cli import main
 from curator.store import Store
+from helpers import add_examples
 
 
 def run(db: str, *args: str) -> tuple[int, str, str]:

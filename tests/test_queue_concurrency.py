@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import make_user
-from helpers import add_examples
 from curator.models import Decision, UserRole, Verdict
 from curator.services import decisions as decisions_service
 from curator.services import queue
 from curator.store import Store
 from curator.store.schema import claims, decisions, examples
+from helpers import add_examples
 
 REVIEWERS = 8
 EXAMPLES = 40

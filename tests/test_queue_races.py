@@ -14,13 +14,13 @@ from datetime import timedelta
 import pytest
 
 from conftest import make_user
-from helpers import add_examples
 from curator.errors import ConflictError
 from curator.models import Decision, Outcome, Verdict, utcnow
 from curator.services import queue, review
 from curator.store import Store
 from curator.store import claims as claims_repo
 from curator.store import examples as examples_repo
+from helpers import add_examples
 
 
 def holders(store: Store, example_id: str) -> list[int]:
@@ -109,8 +109,8 @@ def test_an_undo_waits_for_a_claim_being_made_on_the_same_example(store: Store, 
     if action == "skip":
         queue.skip(store, ana, exs[0].id, token=mine.token)
     else:  # a lead sends it back to the queue: ana's decision stays hers to undo, the example is open
-        from curator.services import decisions as decisions_service
         from curator.models import UserRole
+        from curator.services import decisions as decisions_service
 
         queue.decide(store, ana, Decision(example_id=exs[0].id, reviewer="ana", verdict=Verdict.APPROVE), token=mine.token)
         decisions_service.reopen(store, make_user(store, "lee", UserRole.LEAD), [exs[0].id])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT, make_user
-from helpers import add_examples
 from curator.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from curator.models import Decision, UserRole, Verdict
 from curator.ordering import Strategy
@@ -14,6 +13,7 @@ from curator.services import decisions as decisions_service
 from curator.services import guideline_sync, queue, queue_order
 from curator.store import Store, cluster_store, guideline_store
 from curator.store.claims import QueueFilter
+from helpers import add_examples
 
 
 def served(store: Store, user, n: int | None = None) -> list[str]:  # type: ignore[no-untyped-def]

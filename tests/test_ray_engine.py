@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import make_user
 from curator.cli import main
 from curator.dedup import find_clusters
-from curator.dedup.engine import engine_named
+from curator.dedup.engines import engine_named
 from curator.models import Correction, Decision, Example, Source, Verdict
 from curator.services import decisions as decisions_service
 from curator.services.dedup import run_dedup
@@ -27,8 +28,6 @@ from curator.services.export import export
 from curator.store import Store
 from curator.store import examples as examples_repo
 from export_builders import SYSTEM, VOCAB, read_tree
-
-from conftest import make_user
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 import ray  # noqa: E402 - in the test extra, so CI always has it
@@ -137,7 +136,7 @@ def test_cli_engine_ray_matches_in_process(local_ray: None, sqlite_url: str, tmp
 def test_ray_address_without_the_ray_engine_is_a_usage_error(sqlite_store: Store) -> None:
     from curator.errors import InvalidInputError
 
-    with pytest.raises(InvalidInputError, match="--engine ray"):
+    with pytest.raises(InvalidInputError, match="goes with the ray engine"):
         run_dedup(sqlite_store, engine="in-process", ray_address="127.0.0.1:6379")
     with pytest.raises(InvalidInputError, match="unknown engine"):
         run_dedup(sqlite_store, engine="spark")

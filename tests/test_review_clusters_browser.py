@@ -71,8 +71,9 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, dict[
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from browser_kit import need_chromium
     from playwright.sync_api import sync_playwright
+
+    from browser_kit import need_chromium
 
     need_chromium()
     with sync_playwright() as p:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from conftest import make_user
-from helpers import add_examples
-from curator.services import queue
 from curator.services import decisions as decisions_service
+from curator.services import queue
 from curator.services.review import Notice, apply
 from curator.store import Store
+from helpers import add_examples
 
 
 def hand(store: Store, user) -> queue.Hand:  # type: ignore[no-untyped-def]

@@ -34,7 +34,8 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 def test_at_least_300_examples_and_nothing_lost(sample_store: Store) -> None:
     summaries = sample_store.summaries  # type: ignore[attr-defined]
-    assert {s.source for s in summaries} >= {"tallybook_chat.jsonl", "tallybook_sharegpt.json", "tallybook_preferences.jsonl", "tallybook_alpaca.json", "tallybook_hh.jsonl", "tallybook_longform.jsonl.gz"}
+    assert {s.source for s in summaries} >= {"tallybook_chat.jsonl", "tallybook_sharegpt.json", "tallybook_preferences.jsonl", "tallybook_alpaca.json",
+                                             "tallybook_hh.jsonl", "tallybook_longform.jsonl.gz"}
     for s in summaries:
         assert s.records == s.examples + s.duplicates + s.problems, s
     with sample_store.read() as conn:

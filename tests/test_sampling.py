@@ -7,7 +7,6 @@ import math
 import pytest
 
 from conftest import make_user
-from helpers import add_examples
 from curator.audit import render_html, render_text
 from curator.audit.estimate import estimate, wilson
 from curator.errors import InvalidInputError, PermissionDeniedError
@@ -15,6 +14,7 @@ from curator.models import Decision, UserRole, Verdict
 from curator.services import audit as audit_service
 from curator.services import queue, queue_order, sampling
 from curator.store import Store, cluster_store
+from helpers import add_examples
 
 
 def test_wilson_matches_the_textbook_values() -> None:

@@ -12,8 +12,6 @@ import numpy as np
 import pytest
 
 from conftest import make_user
-from export_builders import approved, chat, read_tree
-from test_export_service import leaky_store
 from curator.errors import ConflictError
 from curator.scratch import Scratch, SpilledItems
 from curator.services.dedup import load_corpus
@@ -22,6 +20,8 @@ from curator.split import features as features_module
 from curator.split.features import SplitFeatures
 from curator.split.ngrams import GramCollector
 from curator.store import Store
+from export_builders import approved, chat, read_tree
+from test_export_service import leaky_store
 
 
 @pytest.fixture

@@ -19,13 +19,14 @@ from streamlit.testing.v1 import AppTest
 
 import curator.services
 from conftest import make_user
-from helpers import add_examples
 from curator.cli import main
 from curator.errors import InvalidInputError, PermissionDeniedError
 from curator.models import Decision, DecisionKind, User, UserRole, Verdict
 from curator.services import auth, users
 from curator.store import Store
-from curator.store.schema import sessions, users as users_table
+from curator.store.schema import sessions
+from curator.store.schema import users as users_table
+from helpers import add_examples
 
 for _module in pkgutil.iter_modules(curator.services.__path__):  # the table below names them all
     importlib.import_module(f"curator.services.{_module.name}")
@@ -67,7 +68,7 @@ def test_an_unknown_name_costs_the_same_as_a_wrong_password(sqlite_store: Store)
 
 
 def _lead_page() -> None:
-    from curator.app.pages import lead
+    from curator.app.views import lead
 
     lead.render()
 

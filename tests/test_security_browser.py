@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import make_user
-from helpers import conversation
 from curator.models import Decision, Example, Source, UserRole, Verdict
 from curator.services import decisions as decisions_service
 from curator.services import gold
 from curator.store import Store
 from curator.store import examples as examples_repo
+from helpers import conversation
 from served_app import CHROMIUM, CHROMIUM_ARGS, curator_app, require_chromium
 
 pytestmark = pytest.mark.browser

@@ -5,13 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from curator.models import Example, Source, utcnow
-from curator.store import Store
+from curator.models import Example, Problem, Source, utcnow
+from curator.store import Store, migrate, schema
 from curator.store import examples as examples_repo
 from curator.store import imports as imports_repo
-from curator.store import migrate, schema
 from curator.store.examples import ExampleFilter
-from curator.models import Problem
 from tests.helpers import add_examples, make_examples
 
 

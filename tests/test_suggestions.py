@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import make_user
-from helpers import add_examples
 from curator.cli import main
 from curator.errors import PermissionDeniedError
 from curator.models import Decision, UserRole, Verdict
@@ -21,6 +20,7 @@ from curator.services.audit import run_audit
 from curator.store import Store
 from curator.store import examples as examples_repo
 from curator.store import imports as imports_repo
+from helpers import add_examples
 from test_queue import token_of
 
 

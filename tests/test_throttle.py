@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from conftest import make_user
 from curator.errors import TooManyAttemptsError
 from curator.models import utcnow
 from curator.services import auth, throttle
 from curator.store import Store
 from curator.store.schema import sign_in_failures
-from conftest import make_user
 
 
 @pytest.fixture

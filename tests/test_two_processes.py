@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import make_user
-from helpers import add_examples
 from curator.store import Store
 from curator.store.schema import decisions, sessions, sign_in_tickets
+from helpers import add_examples
 from served_app import CHROMIUM, CHROMIUM_ARGS, curator_app, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]

@@ -38,7 +38,7 @@ CLEAN = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "
 def _page(page: str) -> None:
     import importlib
 
-    importlib.import_module(f"curator.app.pages.{page}").render()
+    importlib.import_module(f"curator.app.views.{page}").render()
 
 
 @pytest.fixture

@@ -11,12 +11,11 @@ import json
 import re
 from typing import Any
 
-from curator.models import Example, Message, Role
+from curator.models import SYSTEM_ROLES, Example, Message
 
 # ASCII punctuation markdown may act on; ':' and '/' break autolinks and :shortcodes:,
 # '$' LaTeX, '&' HTML entities, '=' and '-' setext headings and rules.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:/&=$%^\"'])")
-_SYSTEM = (Role.SYSTEM, Role.DEVELOPER)
 
 
 def plain(text: str) -> str:
@@ -51,11 +50,11 @@ def message_data(msg: Message) -> dict[str, Any]:
 
 def conversation_data(example: Example) -> dict[str, Any]:
     """The whole conversation for the renderer: system prompt, tool definitions, turns, rejected."""
-    turns = [m for m in example.messages if m.role not in _SYSTEM]
+    turns = [m for m in example.messages if m.role not in SYSTEM_ROLES]
     final = example.final_reply
     final_index = next((i for i in range(len(turns) - 1, -1, -1) if turns[i] is final), None) if final is not None else None
     return {
-        "system": [m.text for m in example.messages if m.role in _SYSTEM],
+        "system": [m.text for m in example.messages if m.role in SYSTEM_ROLES],
         "tools": json.dumps(example.tools, indent=2, ensure_ascii=False) if example.tools else None,
         "tools_count": len(example.tools or []),
         "messages": [message_data(m) for m in turns],

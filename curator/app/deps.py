@@ -10,20 +10,18 @@ import streamlit as st
 from curator.app import state
 from curator.errors import CuratorError
 from curator.models import User, UserRole
-from curator.services import auth
-from curator.store import Store, resolve_url
-
-from curator.services import guideline_sync
+from curator.services import auth, guideline_sync
+from curator.services.database import Store, database_url, open_database
 
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> Store:
-    return Store(url)
+    return open_database(url)
 
 
 def get_store() -> Store:
     """The store of $CURATOR_DB (one engine per URL for the whole server)."""
-    return _store(resolve_url(None))
+    return _store(database_url(None))
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,7 +31,7 @@ def _secret(url: str) -> bytes:
 
 def cookie_secret() -> bytes:
     """The key that signs session cookies (shared with the HTTP routes through the database)."""
-    return _secret(resolve_url(None))
+    return _secret(database_url(None))
 
 
 def current_user() -> User | None:
@@ -87,7 +85,7 @@ def _guidelines(url: str) -> Any:
 
 def guideline_set() -> Any:
     """The guideline set in force (curator.guidelines.GuidelineSet), or None if none is loaded."""
-    return _guidelines(resolve_url(None))
+    return _guidelines(database_url(None))
 
 
 def guideline_version() -> str | None:

@@ -11,9 +11,9 @@ import time
 from collections.abc import Hashable
 from typing import Any
 
-from curator.store import Store
-from curator.store import claims as claims_repo
-from curator.store.claims import QueueFilter
+from curator.services import queue
+from curator.services.database import Store
+from curator.services.queue import QueueFilter
 
 MAX_AGE = 5.0  # seconds a result is served before a refresh starts
 _lock = threading.Lock()
@@ -37,8 +37,7 @@ def queue_progress(store: Store, flt: QueueFilter) -> tuple[int, int] | None:
 
 def _count(store: Store, flt: QueueFilter, key: Hashable) -> None:
     try:
-        with store.read() as conn:
-            value = claims_repo.progress(conn, flt)
+        value = queue.scope_progress(store, flt)
         with _lock:
             _results[key] = (value, time.monotonic())
     finally:

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from curator.app import serving
 from curator.services import auth
-from curator.store import Store, resolve_url
+from curator.services.database import Store, database_url, open_database
 
 SESSION_PATH = "/api/curator/session"
 SIGNOUT_PATH = "/api/curator/signout"
@@ -29,10 +29,10 @@ _stores: dict[str, Store] = {}  # one connection pool per database URL, not sess
 
 
 def _store() -> Store:
-    url = resolve_url(None)
+    url = database_url(None)
     with _lock:
         if url not in _stores:
-            _stores[url] = Store(url)
+            _stores[url] = open_database(url)
         return _stores[url]
 
 

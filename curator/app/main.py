@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from curator.app import chat, deps, signin
-from curator.app.pages import landing_page, load_pages
+from curator.app.views import landing_page, load_pages
 
 # An emoji icon becomes an inline data: image; a ":material/...:" one would be fetched from a
 # font CDN by every browser that opens the app (the app talks to no host but its own).

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from curator.store.claims import FIRST_RANK, QueueFilter
+from curator.services.queue import FIRST_RANK, QueueFilter
 
 TOKEN = "curator.session_token"  # the raw session token (server memory only)
 HANDOFF = "curator.cookie_ticket"  # a one-time ticket the browser swaps for the HttpOnly cookie
@@ -59,7 +59,7 @@ def acked(card_id: str) -> int:
 def card_outbox() -> dict[str, Any] | None:
     """The review card's outbox as last sent by the browser: {"card", "items", "n"}."""
     value = st.session_state.get(K_CARD)
-    outbox = value.get("outbox") if hasattr(value, "get") else None
+    outbox = value.get("outbox") if value is not None and hasattr(value, "get") else None
     return outbox if isinstance(outbox, dict) else None
 
 

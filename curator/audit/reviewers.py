@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from enum import Enum
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -238,7 +238,7 @@ def _flag_rate(
             message=f"{_WORDS[metric]} {r[metric]:.0%} is far {direction} the group median "
                     f"{med:.0%} (robust z {z:+.1f})",
         ))
-    return med
+    return cast(float, med)
 
 
 def _flag_speed(raw: list[dict[str, Any]], fast_ratio: float, min_seconds: float) -> float | None:
@@ -260,7 +260,7 @@ def _flag_speed(raw: list[dict[str, Any]], fast_ratio: float, min_seconds: float
             metric="speed", value=pace, group_median=reference if reference is not None else pace,
             message=message,
         ))
-    return statistics.median(r["median_seconds"] for r in timed)
+    return cast(float, statistics.median(r["median_seconds"] for r in timed))
 
 
 def gold_summary(outcomes: Mapping[str, Any], gold: Mapping[str, Any]) -> GoldSummary:

@@ -17,7 +17,8 @@ from curator.services.atomic import atomic_file
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write the report as one HTML page.")
 @click.option("--predictions", type=click.Path(dir_okay=False), help="JSONL of a model's replies keyed by example id.")
 @click.option("--reopen-stale", is_flag=True, help="Send every example with a stale decision back to the queue.")
-@click.option("--benchmark", "benchmarks", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="PATH", help="Benchmark file (JSONL, JSON or Parquet): report the examples whose prompt matches one of its items (repeat for several).")
+@click.option("--benchmark", "benchmarks", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="PATH",
+              help="Benchmark file (JSONL, JSON or Parquet): report the examples whose prompt matches one of its items (repeat for several).")
 @click.option("--benchmark-field", metavar="FIELD", help="The benchmark items' prompt field (default: the first of prompt, question, input, messages).")
 @json_option
 @pass_ctx

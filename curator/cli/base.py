@@ -10,7 +10,23 @@ import click
 
 from curator.errors import CuratorError, path_error
 from curator.models import User
-from curator.store import Store
+from curator.services.database import Store, open_database
+
+# How to settle an error from the command line, by the setting it names (CuratorError.setting).
+FLAG_HINTS = {
+    "allow_contamination": "or pass --allow-contamination to export anyway",
+    "replace": "pass --replace to replace them",
+    "format": "pass --format",
+    "engine": "choose with --engine (in-process or ray)",
+    "db": "give it one with --db, e.g. curator --db sqlite:///demo.db demo",
+    "reset": "--reset works on SQLite only",
+}
+
+
+def with_flag_hint(exc: CuratorError) -> str:
+    """The error's message, and how to settle it with this command line's flags."""
+    hint = FLAG_HINTS.get(exc.setting or "")
+    return f"{exc}; {hint}" if hint else str(exc)
 
 
 class CuratorGroup(click.Group):
@@ -25,7 +41,7 @@ class CuratorGroup(click.Group):
                 raise
             if isinstance(exc, OSError):
                 exc = path_error(exc)  # the last resort: the services translate where they can
-            message = " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever it holds
+            message = " ".join(with_flag_hint(exc).split()) or type(exc).__name__  # one line, whatever it holds
             click.echo(f"curator: error: {message}", err=True)
             ctx.exit(1)
 
@@ -50,7 +66,7 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.db_url)
+            self._store = open_database(self.db_url)
         return self._store
 
     @property

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from curator.cli.base import Context, emit_json, json_option, main, pass_ctx
+from curator.services.database import database_url
 from curator.services.demo import DEMO_PASSWORD, DEMO_USERS, start_demo
-from curator.store import resolve_url
 
 
 @main.command()
@@ -22,7 +22,7 @@ from curator.store import resolve_url
 @pass_ctx
 def demo(ctx: Context, data: str | None, guidelines: str | None, reset: bool, no_app: bool, host: str, port: int, as_json: bool) -> None:
     """Load the sample data and guidelines into a local database, then start the web app."""
-    url = resolve_url(ctx.db_url)
+    url = database_url(ctx.db_url)
     setup = start_demo(url, reset=reset, data=data, guidelines=guidelines)
     if as_json:
         emit_json({"imports": setup.imports, "users": setup.users, "guideline_version": setup.guideline_version, "flags": setup.flags})

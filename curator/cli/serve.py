@@ -11,7 +11,7 @@ import click
 
 from curator.app import serving
 from curator.cli.base import Context, main, pass_ctx
-from curator.store import Store, resolve_url
+from curator.services.database import database_url, open_database
 
 SERVER = str(Path(__file__).resolve().parent.parent / "app" / "server.py")
 
@@ -46,8 +46,8 @@ def run_app(
     secure_cookies: bool = False,
 ) -> int:
     """Serve the app on ``db_url`` until interrupted; returns the server's exit status."""
-    url = resolve_url(db_url)
-    Store(url).close()  # migrate now, so a bad URL fails here with a clear message
+    url = database_url(db_url)
+    open_database(url).close()  # migrate now, so a bad URL fails here with a clear message
     env = {**os.environ, "CURATOR_DB": url, **serving.server_environment(trust_proxy=trust_proxy, secure_cookies=secure_cookies)}
     proc = subprocess.Popen(streamlit_command(host=host, port=port, headless=headless), env=env)
     try:
@@ -81,4 +81,4 @@ def run_app(
 def app(ctx: Context, host: str, port: int, trust_proxy: str | None, secure_cookies: bool) -> None:
     """Start the reviewer web app."""
     click.echo(f"curator: serving http://{host}:{port} (Ctrl+C stops)", err=True)
-    raise SystemExit(run_app(resolve_url(ctx.db_url), host=host, port=port, trust_proxy=trust_proxy, secure_cookies=secure_cookies))
+    raise SystemExit(run_app(database_url(ctx.db_url), host=host, port=port, trust_proxy=trust_proxy, secure_cookies=secure_cookies))

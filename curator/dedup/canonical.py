@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from curator.errors import InvalidInputError
 from curator.models import canonical_json
@@ -46,12 +46,19 @@ def normalize_text(text: str, *, casefold: bool = False) -> str:
     return " ".join(text.split())
 
 
-def _as_mapping(message: Any, index: int) -> Mapping[str, Any]:
+def role_of(message: Any) -> Any:
+    """The role of a message given as a dict or as a model (None when it has none)."""
+    return message.get("role") if isinstance(message, Mapping) else getattr(message, "role", None)
+
+
+def as_mapping(message: Any, index: int = 0) -> Mapping[str, Any]:
+    """A message given as a dict or as a model, as a dict (JSON values, no None); ``index``
+    names it in the error for anything else."""
     if isinstance(message, Mapping):
         return message
     dump = getattr(message, "model_dump", None)
     if callable(dump):
-        return dump(mode="json", exclude_none=True)
+        return cast("Mapping[str, Any]", dump(mode="json", exclude_none=True))
     raise InvalidInputError(
         f"message {index} is a {type(message).__name__}, not an object with 'role' and 'content'",
         field="messages",
@@ -123,7 +130,7 @@ def canonical_lines(messages: Messages, *, casefold: bool = False) -> list[str]:
                 text = normalize_text(content, casefold=casefold)
                 lines.append(f"{role}: {text}" if text else f"{role}:")
                 continue
-        message = _as_mapping(raw, index)
+        message = as_mapping(raw, index)
         role = message.get("role")
         if not isinstance(role, str) or not role:
             raise InvalidInputError(f"message {index} has no role", field="role")

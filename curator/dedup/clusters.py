@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
@@ -14,6 +14,7 @@ import numpy as np
 
 from curator.dedup.canonical import (
     canonical_text,
+    role_of,
     text_digest,
     uses_char_shingles,
 )
@@ -114,12 +115,8 @@ def _item_id(item: Any, index: int) -> str:
 
 def _text(messages: Sequence[Any], casefold: bool, exclude_roles: frozenset[str]) -> str:
     if exclude_roles and not isinstance(messages, (str, bytes)) and isinstance(messages, Sequence):
-        messages = [m for m in messages if _role(m) not in exclude_roles]
+        messages = [m for m in messages if role_of(m) not in exclude_roles]
     return canonical_text(messages, casefold=casefold)
-
-
-def _role(message: Any) -> Any:
-    return message.get("role") if isinstance(message, Mapping) else getattr(message, "role", None)
 
 
 def _exact_groups(digests: np.ndarray, ids: list[str]) -> list[list[int]]:

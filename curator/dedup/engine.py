@@ -14,7 +14,6 @@ be module-level (or functools.partial of one) so a Ray worker can import them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import numpy as np
@@ -22,7 +21,6 @@ import numpy as np
 from curator.dedup.confirm import pair_similarities
 from curator.dedup.minhash import candidate_pairs
 from curator.dedup.overlap import overlapped
-from curator.errors import InvalidInputError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -56,28 +54,3 @@ class Engine:
 
 
 IN_PROCESS = Engine()
-ENGINES = ("in-process", "ray")
-
-
-@contextmanager
-def engine_named(engine: str | Engine | None, *, address: str | None = None) -> Iterator[Engine]:
-    """The engine named ("in-process", the default, or "ray"; an Engine is used as it is), closed
-    afterwards if made here. address: the Ray cluster (else $RAY_ADDRESS, else a local Ray)."""
-    if isinstance(engine, Engine):
-        yield engine
-        return
-    name = engine or "in-process"
-    if name not in ENGINES:
-        raise InvalidInputError(f"unknown engine {name!r}; use {' or '.join(ENGINES)}", field="engine")
-    if name == "in-process":
-        if address:
-            raise InvalidInputError("a Ray address goes with the ray engine (--engine ray)", field="ray_address")
-        yield IN_PROCESS
-        return
-    from curator.dedup.ray_engine import RayEngine  # Ray is an optional extra
-
-    made = RayEngine(address)
-    try:
-        yield made
-    finally:
-        made.close()

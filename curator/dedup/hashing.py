@@ -10,6 +10,7 @@ murmur3 finaliser so that its bits are well mixed. Collisions only ever add a ca
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class Windows:
         np.cumsum(self.prefix[1:], out=self.prefix[1:])  # in place: one array, not two
 
     def hash(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-        return (self.prefix[ends] - self.prefix[starts]) * self.backward[starts]
+        return cast(np.ndarray, (self.prefix[ends] - self.prefix[starts]) * self.backward[starts])
 
 
 def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -72,7 +73,7 @@ def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     if total == 0:
         return np.zeros(0, dtype=np.int64)
     offsets = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(starts, counts) + (np.arange(total, dtype=np.int64) - offsets)
+    return cast(np.ndarray, np.repeat(starts, counts) + (np.arange(total, dtype=np.int64) - offsets))
 
 
 def shingle_hashes(

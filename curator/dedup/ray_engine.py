@@ -50,7 +50,7 @@ def _import_ray() -> Any:
         import ray
     except ImportError as exc:
         raise InvalidInputError(
-            "--engine ray needs Ray: pip install 'curator[ray]' (or pass --engine in-process)", field="engine"
+            "the ray engine needs Ray: pip install 'curator[ray]', or use the in-process engine", field="engine", setting="engine"
         ) from exc
     return ray
 
@@ -73,7 +73,7 @@ class RayEngine(Engine):
                     ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = f"the Ray cluster at {address}" if address else "a local Ray"
-                raise StorageError(f"could not start or reach {where}: {exc}; check --ray-address / RAY_ADDRESS") from exc
+                raise StorageError(f"could not start or reach {where}: {exc}; check the Ray address (RAY_ADDRESS)") from exc
             self.started = True
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self._run = ray.remote(_run)

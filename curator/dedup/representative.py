@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from curator.errors import InvalidInputError
+from curator.models import as_utc
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,7 @@ class Member:
 def _recency(when: datetime | None) -> float:
     if when is None:
         return float("inf")  # never decided sorts after every decided member
-    if when.tzinfo is None:
-        # A naive time is taken as UTC: local time would make the choice depend on the machine.
-        when = when.replace(tzinfo=UTC)
-    return -when.timestamp()
+    return -as_utc(when).timestamp()
 
 
 def choose_representative(members: Sequence[Member]) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 from curator.export.base import ConversationWriter
+from curator.export.cards import TOOLS, messages
 from curator.export.records import ExportRecord
 
 CONFIG_NAME = "axolotl.yaml"
@@ -50,8 +51,6 @@ class AxolotlWriter(ConversationWriter):
         return super().finish_row(row, record)
 
     def card_features(self) -> list[dict[str, Any]] | None:
-        from curator.export.cards import TOOLS, messages
-
         return [messages("messages", {"name": TRAINING_FIELD, "dtype": "bool"}), TOOLS]
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
+from curator.export.cards import TOOLS, messages, write_card
 from curator.export.records import ExportRecord
 
 SPLITS = ("train", "test")
@@ -80,9 +81,7 @@ class JsonlWriter(FormatWriter):
             fh.close()
         features = self.card_features()
         if features is not None:
-            from curator.export.cards import write_card
-
-            write_card(self.folder, features, self.description)
+            write_card(self.folder, features, self.description, splits=SPLITS)
 
     def card_features(self) -> list[dict[str, Any]] | None:
         """The features a dataset card declares for these files (None: no card)."""
@@ -128,6 +127,4 @@ class ConversationWriter(JsonlWriter):
     def card_features(self) -> list[dict[str, Any]] | None:
         if not self.plain:
             return None
-        from curator.export.cards import TOOLS, messages
-
         return [messages("messages"), TOOLS]

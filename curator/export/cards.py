@@ -15,8 +15,6 @@ from typing import Any
 
 import yaml
 
-from curator.export.base import SPLITS
-
 
 def _string(name: str) -> dict[str, Any]:
     return {"name": name, "dtype": "string"}
@@ -33,11 +31,11 @@ def messages(name: str, *extra: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "list": [*MESSAGE, *extra]}
 
 
-def write_card(folder: Path, features: list[dict[str, Any]], title: str) -> None:
+def write_card(folder: Path, features: list[dict[str, Any]], title: str, *, splits: tuple[str, ...]) -> None:
     """README.md whose front matter names the split files and declares their features."""
     front = {
         "configs": [{"config_name": "default",
-                     "data_files": [{"split": s, "path": f"{s}.jsonl"} for s in SPLITS]}],
+                     "data_files": [{"split": s, "path": f"{s}.jsonl"} for s in splits]}],
         # copies: shared dicts would be written as YAML aliases, which datasets cannot read
         "dataset_info": {"features": json.loads(json.dumps(features))},
     }

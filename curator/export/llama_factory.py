@@ -21,7 +21,8 @@ from typing import IO, Any
 from curator.export.base import SPLITS, FormatWriter, json_line
 from curator.export.messages import ROLES_NOT_ALTERNATING, SYSTEM_NOT_FIRST, content_text, unsupported
 from curator.export.records import ExportRecord
-from curator.export.sharegpt import SYSTEM_ROLES, leading_system
+from curator.export.sharegpt import leading_system
+from curator.models import SYSTEM_ROLES
 
 INFO_NAME = "dataset_info.json"
 TOOL_CALL_OPEN, TOOL_CALL_CLOSE = "<tool_call>", "</tool_call>"

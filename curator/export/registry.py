@@ -35,7 +35,7 @@ DEFAULT_FORMATS: tuple[str, ...] = ("openai",)
 def check_formats(formats: list[str] | tuple[str, ...]) -> list[str]:
     """The requested formats, each once, in the order given; InvalidInputError names an unknown one."""
     if not formats:
-        raise InvalidInputError("no export format given; pass --format " + " | ".join(EXPORT_FORMATS), field="format")
+        raise InvalidInputError("no export format given; choose from " + " | ".join(EXPORT_FORMATS), field="format", setting="format")
     unknown = [f for f in formats if f not in WRITERS]
     if unknown:
         raise InvalidInputError(

@@ -20,8 +20,7 @@ from curator.export.messages import (
     unsupported,
 )
 from curator.export.records import ExportRecord
-
-SYSTEM_ROLES = ("system", "developer")
+from curator.models import SYSTEM_ROLES
 
 
 def leading_system(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:

@@ -56,7 +56,7 @@ def _is_parquet(path: Path) -> bool:
 def _records(path: Path) -> Iterator[tuple[str, Any]]:
     """(key, record) of every record in the file."""
     if _is_parquet(path):
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq
 
         try:
             with pq.ParquetFile(path) as parquet:

@@ -54,7 +54,7 @@ def iter_rows(path: Path) -> Iterator[Row]:
 
 def _iter_rows(path: Path) -> Iterator[Row]:
     if path.suffix.lower() == ".parquet" and path.is_file():
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq
 
         with pq.ParquetFile(path) as parquet:
             encoded = _has_json_type(parquet.schema_arrow.metadata)
@@ -150,6 +150,6 @@ def _datasets() -> Any:
     # Offline by rule (DESIGN.md): a local path must never send datasets to the Hub.
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import datasets  # type: ignore[import-untyped]
+    import datasets
 
     return datasets

@@ -20,7 +20,7 @@ def from_openai(record: dict[str, Any]) -> Converted:
     """
     if "messages" not in record:
         return [Issue(codes.MISSING_MESSAGES, "messages",
-                      "record has no 'messages' list; is it in another format? try --format auto")]
+                      "record has no 'messages' list; is it in another format? try detecting the format (auto)")]
     messages = record["messages"]
     if isinstance(messages, list) and any(type(m) is dict and _TRAINING in m for m in messages):
         messages = [_weighted(m) for m in messages]

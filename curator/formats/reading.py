@@ -99,7 +99,7 @@ def _object_over_lines(fh: io.BufferedIOBase, first: bytes) -> bool:
             _value, end = _DECODER.raw_decode(text)
         except RecursionError:
             return False
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             more = fh.read(len(head)) if len(head) < MAX_RECORD_BYTES else b""
             # Cut short by the end of what was read (the error sits on its last, unfinished
             # line): read as much again and retry. An error before that is a broken line.

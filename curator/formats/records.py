@@ -227,8 +227,8 @@ def _detect(path: Path) -> tuple[str, str]:
             found = detect_record(row.value)
             if found is None:
                 raise InvalidInputError(
-                    f"no known format in its first row (columns: {_keys(row.value)}); pass --format",
-                    file=str(path))
+                    f"no known format in its first row (columns: {_keys(row.value)}); name the format",
+                    file=str(path), setting="format")
             return "hf", f"hf ({what}, read with datasets; rows look like {found[0]}: {found[1]})"
         raise InvalidInputError("the dataset has no rows", file=str(path))
     seen: list[RawRecord] = []
@@ -246,7 +246,7 @@ def _detect(path: Path) -> tuple[str, str]:
     objects = [r.value for r in seen if r.issue is None]
     hint = f"keys of the first record: {_keys(objects[0])}" if objects else "no record is a JSON object"
     raise InvalidInputError(f"no known format in the first {len(seen)} records ({hint}); "
-                            "pass --format", file=str(path))
+                            "name the format", file=str(path), setting="format")
 
 
 def _converter_for(row: dict[str, Any]) -> Callable[[dict[str, Any]], Converted] | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from curator.formats import codes
+from curator.models import SYSTEM_ROLES
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 MESSAGE_KEYS = frozenset(
@@ -23,7 +24,6 @@ MESSAGE_KEYS = frozenset(
 RESPONSE_KEYS = frozenset({"refusal", "annotations", "audio"})
 _TOOL_CALL_KEYS = frozenset({"id", "type", "function"})
 _FUNCTION_KEYS = frozenset({"name", "arguments"})
-_PROMPT_ROLES = frozenset({"system", "developer"})
 _PLAIN_ROLES = frozenset({"system", "developer", "user", "assistant"})
 
 
@@ -291,7 +291,7 @@ def _check_function(function: object, where: str, errors: list[Issue]) -> None:
 
 def _warnings(roles: list[Any]) -> list[str]:
     found: list[str] = []
-    if not any(r in _PROMPT_ROLES for r in roles):
+    if not any(r in SYSTEM_ROLES for r in roles):
         found.append(codes.NO_SYSTEM_MESSAGE)
     if "user" not in roles:
         found.append(codes.NO_USER_MESSAGE)
@@ -299,7 +299,7 @@ def _warnings(roles: list[Any]) -> list[str]:
         found.append(codes.LAST_NOT_ASSISTANT)
     previous = None
     for role in roles:
-        if role in _PROMPT_ROLES:
+        if role in SYSTEM_ROLES:
             continue
         if role == previous and role in ("user", "assistant"):
             found.append(codes.ROLES_NOT_ALTERNATING)

@@ -4,6 +4,7 @@ Pure logic: no UI, no database. Load a folder with ``load_guidelines``, run the 
 example with ``run_checks``, record ``GuidelineSet.version`` on decisions, store ``snapshot``.
 """
 
+from curator.guidelines.changes import GuidelineChange, GuidelineDiff, RuleChange, diff
 from curator.guidelines.checks import (
     CheckParams,
     Flag,
@@ -43,11 +44,7 @@ from curator.guidelines.similarity import (
     trigram_cosine,
 )
 from curator.guidelines.versions import (
-    GuidelineChange,
-    GuidelineDiff,
-    RuleChange,
     content_hash,
-    diff,
     normalize_text,
     rule_hash,
     snapshot,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]  # no stubs installed
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from curator.guidelines.checks import build_params, check_names, get_check

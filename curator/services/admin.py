@@ -10,12 +10,12 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from curator.errors import InvalidInputError, PathError, PermissionDeniedError, path_error
-from curator.models import Problem, User, UserRole
 from curator.export.registry import EXPORT_FORMATS
+from curator.models import Problem, User, UserRole
 from curator.services import importing
+from curator.services import users as users_service
 from curator.services.export import export
 from curator.services.staging import scratch_folder
-from curator.services import users as users_service
 from curator.services.users import require
 from curator.store import Store
 from curator.store import imports as imports_repo

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from curator.audit import PredictionAudit, RulePassRate
 from curator.errors import InvalidInputError, NotFoundError
 from curator.formats import codes
@@ -22,7 +20,7 @@ from curator.guidelines import GuidelineSet, check_prediction, compare_reply
 from curator.models import Example, Message, Outcome, Role
 from curator.services.decisions import required_decisions
 from curator.services.outcomes import settle, settled_decision
-from curator.store import Store
+from curator.store import Connection, Store
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 

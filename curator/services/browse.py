@@ -9,14 +9,13 @@ from curator.errors import InvalidInputError
 from curator.models import Decision, Example, Outcome, User
 from curator.services import blind
 from curator.services.outcomes import live_decisions
-from curator.store import Store
+from curator.store import Store, cluster_store, guideline_store
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
-from curator.store import guideline_store
 from curator.store import gold_examples as gold_repo
 from curator.store import reports as reports_repo
 from curator.store import search as search_repo
-from curator.store.examples import ExampleFilter
+from curator.store.examples import ExampleFilter as ExampleFilter  # the filter pages build
 
 PAGE_SIZE = 50
 # Past this many matches the page says "10,000+" and stops counting.
@@ -191,10 +190,32 @@ def outcome_choices(viewer: User) -> list[str]:
     return [o.value for o in blind.outcomes_visible(viewer)]
 
 
+def source_names(store: Store) -> list[str]:
+    """Every source name of a stored example, sorted."""
+    with store.read() as conn:
+        return reports_repo.source_names(conn)
+
+
 def filter_choices(store: Store) -> dict[str, list[str]]:
     """Values the filter widgets offer: sources and flagged rules."""
     with store.read() as conn:
         return {"sources": reports_repo.source_names(conn), "rules": reports_repo.flagged_rules(conn)}
+
+
+def _cluster_shown(cluster: dict[str, Any] | None, example_id: str) -> dict[str, Any] | None:
+    """The stored cluster as the detail shows it: this member's kind, similarity and role, and
+    every member by id."""
+    if cluster is None:
+        return None
+    own = next(m for m in cluster["members"] if m["example_id"] == example_id)
+    return {
+        "cluster_id": cluster["id"],
+        "kind": own["kind"],
+        "similarity": own["similarity"],
+        "is_representative": bool(own["is_representative"]),
+        "members": sorted(({k: m[k] for k in ("example_id", "similarity", "is_representative")} for m in cluster["members"]),
+                          key=lambda m: m["example_id"]),
+    }
 
 
 def example_detail(store: Store, viewer: User, example_id: str) -> ExampleDetail:
@@ -208,7 +229,7 @@ def example_detail(store: Store, viewer: User, example_id: str) -> ExampleDetail
         example = examples_repo.row_to_example(row)
         history = decisions_repo.for_example(conn, example_id)
         places = examples_repo.places(conn, example_id)
-        cluster = reports_repo.cluster_of(conn, example_id)
+        cluster = _cluster_shown(cluster_store.cluster_of(conn, example_id), example_id)
         flags = guideline_store.flags_for(conn, example_id)
         gold = gold_repo.get(conn, example_id)
     outcome = Outcome(row["outcome"])

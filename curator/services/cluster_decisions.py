@@ -14,17 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.engine import Connection
-
 from curator.errors import ConflictError, InvalidInputError, NotFoundError
 from curator.models import Decision, DecisionKind, Example, Outcome, User, UserRole, utcnow
 from curator.services import blind, queue
 from curator.services import decisions as decisions_service
 from curator.services.outcomes import live_decisions
 from curator.services.users import require
-from curator.store import Store
+from curator.store import Connection, Store, cluster_store
 from curator.store import claims as claims_repo
-from curator.store import cluster_store
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 

@@ -10,8 +10,8 @@ from typing import Any
 from curator.audit.agreement import agreement_report
 from curator.models import Outcome, User, UserRole, Verdict, utcnow
 from curator.services import blind
-from curator.services.users import require
 from curator.services.outcomes import live_decisions
+from curator.services.users import require
 from curator.store import Store
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo

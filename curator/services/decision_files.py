@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.engine import Connection
 
 from curator.errors import CuratorError, InvalidInputError, NotFoundError, path_error
 from curator.models import Correction, Decision, DecisionKind, User, UserRole, Verdict
@@ -19,8 +18,7 @@ from curator.services.atomic import atomic_file
 from curator.services.decisions import append_in, resolve_reviewer
 from curator.services.outcomes import live_decisions
 from curator.services.users import require
-from curator.store import Store
-from curator.store import decision_lines
+from curator.store import Connection, Store, decision_lines
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 

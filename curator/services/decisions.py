@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy.engine import Connection
-
 from curator.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from curator.models import Decision, DecisionKind, Outcome, User, UserRole, Verdict
 from curator.services import queue_order
 from curator.services.outcomes import Settlement, settle
 from curator.services.users import require
-from curator.store import Store
+from curator.store import Connection, Store
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 from curator.store import settings as settings_repo

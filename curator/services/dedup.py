@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy.engine import Connection
+from datetime import datetime
+from typing import Any, cast
 
 from curator.dedup import (
     Cluster,
@@ -21,14 +19,15 @@ from curator.dedup import (
     choose_representative,
     find_clusters,
 )
-from curator.dedup.engine import Engine, engine_named
-from curator.models import Correction, Outcome
-from curator.scratch import ItemsView, Scratch, SpilledItems, StoredMessages
+from curator.dedup.engine import Engine
+from curator.dedup.engines import engine_named
+from curator.models import Correction, Outcome, as_utc
 from curator.ordering import Strategy
+from curator.scratch import ItemsView, Scratch, SpilledItems, StoredMessages
 from curator.services import queue_order
 from curator.services.decisions import required_decisions
 from curator.services.outcomes import settle, settled_decision
-from curator.store import Store, cluster_store
+from curator.store import Connection, Store, cluster_store
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 from curator.store.jsontext import loads
@@ -53,12 +52,8 @@ class Entry:
 
     @property
     def member(self) -> Member:
-        return Member(id=self.id, outcome=self.outcome, corrected=self.corrected, decided_at=_aware(self.decided_at))
+        return Member(id=self.id, outcome=self.outcome, corrected=self.corrected, decided_at=as_utc(self.decided_at))
 
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything curator stores is UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class Corpus:
@@ -82,7 +77,7 @@ class Corpus:
 
     def messages(self, eid: str) -> list[dict[str, Any]]:
         """The messages compared (and exported) of one example."""
-        return self.items.messages(self.entries[eid].row)
+        return cast(list[dict[str, Any]], self.items.messages(self.entries[eid].row))
 
     def stored(self, eid: str) -> StoredMessages:
         """A placeholder for one example's messages, read only if used."""
@@ -152,9 +147,9 @@ def _read(store: Store, corpus: Corpus, stratify_field: str | None, progress: Ca
 
         entries, items = corpus.entries, corpus.items
         for n, row in enumerate(cluster_store.corpus_rows(conn, metadata=bool(stratify_field), batch=READ_BATCH), start=1):
-            seq, eid, outcome, decided_at, messages = row[:5]
-            stratum = loads(row[5], {}).get(stratify_field) if stratify_field else None
-            entries[eid] = Entry(eid, seq, outcome, False, decided_at, stratum, items.append(eid, messages))
+            eid, outcome = row.id, row.outcome
+            stratum = loads(row.metadata, {}).get(stratify_field) if stratify_field else None
+            entries[eid] = Entry(eid, row.seq, outcome, False, row.decided_at, stratum, items.append(eid, row.messages))
             if eid in corrected_ids and outcome in SETTLED:
                 pending.append(eid)
                 if len(pending) >= HISTORY_BATCH:

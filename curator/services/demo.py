@@ -77,8 +77,8 @@ def _refusal(url: str) -> str | None:
 def _refuse(url: str, why: str) -> ConflictError:
     return ConflictError(
         f"database {redact(url)} was not made by curator demo: {why}; the demo adds users with a public "
-        "password and replaces the guidelines, so it runs only on a database of its own, "
-        "e.g. curator --db sqlite:///demo.db demo"
+        "password and replaces the guidelines, so it runs only on a database of its own",
+        setting="db",
     )
 
 
@@ -105,7 +105,7 @@ def start_demo(url: str, *, reset: bool = False, data: str | Path | None = None,
     if reset:
         db = sqlite_file(url)
         if db is None:
-            raise InvalidInputError("--reset deletes a SQLite demo database; on PostgreSQL drop and create the database instead")
+            raise InvalidInputError("a reset deletes a SQLite demo database; on PostgreSQL drop and create the database instead", setting="reset")
         for f in [Path(f"{db}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]:
             f.unlink(missing_ok=True)
     store = Store(url)

@@ -19,9 +19,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
-from curator.dedup.engine import IN_PROCESS, Engine, engine_named
+from curator.dedup.engine import IN_PROCESS, Engine
+from curator.dedup.engines import engine_named
 from curator.errors import ConflictError, InvalidInputError
 from curator.export import (
     SPLITS,
@@ -36,7 +35,6 @@ from curator.export.messages import REASONS as FORMAT_REASONS
 from curator.export.records import build_from_messages
 from curator.models import Correction, Verdict
 from curator.services.decontamination import Overlap, find_overlap, load_benchmarks
-from curator.services.export_dest import ExportDestination
 from curator.services.dedup import (
     EXPORTABLE,
     Corpus,
@@ -45,6 +43,7 @@ from curator.services.dedup import (
     representative_among,
     run_dedup,
 )
+from curator.services.export_dest import ExportDestination
 from curator.services.guideline_sync import current_version
 from curator.split import (
     KINDS,
@@ -55,8 +54,9 @@ from curator.split import (
     check_contamination,
     split,
 )
-from curator.store import Store, cluster_store
+from curator.store import Connection, Store, cluster_store
 from curator.store import examples as examples_repo
+from curator.store.cluster_store import ExportRow
 from curator.store.jsontext import loads
 from curator.tokens import DEFAULT_MODEL, count_many, known_models, model_info
 from curator.tokens.stats import distribution, estimate_cost
@@ -90,7 +90,8 @@ def _select(corpus: Corpus, dedup: DedupReport) -> tuple[list[str], Counter[str]
     return chosen, left_out
 
 
-def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None, features: SplitFeatures | None = None) -> SplitResult:
+def _split(corpus: Corpus, chosen: list[str], linked: dict[str, str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None,
+           features: SplitFeatures | None = None) -> SplitResult:
     if len(chosen) < 2:
         raise InvalidInputError(
             f"only {len(chosen)} settled, non-duplicate example(s) to export; a train/test split needs "
@@ -144,7 +145,8 @@ def _link(linked: dict[str, str], report: ContaminationReport) -> None:
             linked[eid] = label
 
 
-def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None, engine: Engine | None = None) -> tuple[SplitResult, ContaminationReport, int]:
+def _split_clean(corpus: Corpus, chosen: list[str], *, test_size: float, seed: int, group_by: str, threshold: float, stratify_field: str | None,
+                 engine: Engine | None = None) -> tuple[SplitResult, ContaminationReport, int]:
     """Split and check; while the check still finds pairs, keep each pair together and split again.
 
     Grouping applies the check's signals before the split, so one round is the rule. With
@@ -171,7 +173,8 @@ def _refuse(report: ContaminationReport) -> ConflictError:
     return ConflictError(
         f"the test split is contaminated: {len(report.pairs)} test/train pair(s) share text: "
         + "; ".join(lines) + more
-        + ". Nothing was written. Reject or correct one side of each pair, or pass --allow-contamination"
+        + ". Nothing was written. Reject or correct one side of each pair",
+        setting="allow_contamination",
     )
 
 
@@ -196,16 +199,15 @@ class _Tally:
             self.to_count[split], self.to_count_tools[split] = [], []
 
 
-def _record(conn: Connection, row: Any, messages: list[dict[str, Any]], verdict: Verdict, correction: Correction | None) -> ExportRecord:
+def _record(conn: Connection, row: ExportRow, messages: list[dict[str, Any]], verdict: Verdict, correction: Correction | None) -> ExportRecord:
     """The record of an export_rows row; only corrected rows pay for building (and validating) an Example.
 
     messages: the conversation compared, as the corpus holds it (read back from its scratch file).
     """
-    _, eid, tools, rejected, metadata, _ = row
     if correction is not None:
-        full = cluster_store.full_rows(conn, [eid])[eid]
+        full = cluster_store.full_rows(conn, [row.id])[row.id]
         return build_record(examples_repo.row_to_example(full), verdict, correction)
-    return build_from_messages(eid, messages, verdict, tools=loads(tools), rejected=loads(rejected), metadata=loads(metadata, {}))
+    return build_from_messages(row.id, messages, verdict, tools=loads(row.tools), rejected=loads(row.rejected), metadata=loads(row.metadata, {}))
 
 
 def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: list[str], card: dict[str, Any]) -> _Tally:
@@ -219,7 +221,7 @@ def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: 
         with store.read() as conn:
             encoding = model_info(DEFAULT_MODEL).encoding  # the counts the manifest reports
             for row in cluster_store.export_rows(conn, EXPORTABLE, batch=WRITE_BATCH, tokens_in=(encoding, encoding)):
-                eid = row[1]
+                eid = row.id
                 where = side.get(eid)
                 if where is None:
                     continue
@@ -235,8 +237,8 @@ def _write(store: Store, root: Path, corpus: Corpus, parts: SplitResult, names: 
                         counts[verdict.value] += 1
                 if record.messages is not None:
                     tally.sft[where] += 1
-                    if not record.corrected and row[5] is not None:
-                        tally.tokens[where].append(int(row[5]))
+                    if not record.corrected and row.tokens is not None:
+                        tally.tokens[where].append(int(row.tokens))
                     else:
                         tally.to_count[where].append(record.messages)
                         tally.to_count_tools[where].append(record.tools)

@@ -142,8 +142,9 @@ class ExportDestination:
             )
         if not self.replace:
             raise ConflictError(
-                f"{self.given} holds a curator export ({MANIFEST_NAME}); pass --replace to replace "
-                "the files it wrote (anything else in the folder is kept), or choose another folder"
+                f"{self.given} holds a curator export ({MANIFEST_NAME}); choose another folder, or replace "
+                "the files it wrote (anything else in the folder is kept)",
+                setting="replace",
             )
         old = self._owned(manifest)
         self.kept = self._foreign(old)

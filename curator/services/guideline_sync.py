@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from curator.guidelines import GuidelineSet, diff, guideline_set_from_snapshot, load_guidelines, run_checks, snapshot_json
-from curator.guidelines.versions import GuidelineDiff
+from curator.guidelines.changes import GuidelineDiff
 from curator.models import Example
 from curator.ordering import Strategy
 from curator.services import queue_order
 from curator.services.workers import ordered_map
-from curator.store import Store
+from curator.store import Store, guideline_store
 from curator.store import examples as examples_repo
-from curator.store import guideline_store
 
 FLAG_BATCH = 1000
 

@@ -10,20 +10,28 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from curator.formats import open_records
 from curator.guidelines import GuidelineSet
+from curator.models import Problem
 from curator.services import guideline_sync, queue_order
 from curator.services.import_batches import BatchPreparer, PreparedBatch
 from curator.services.workers import default_workers, ordered_map
-from curator.store import Store
+from curator.store import Store, guideline_store
 from curator.store import examples as examples_repo
-from curator.store import guideline_store
 from curator.store import imports as imports_repo
 from curator.tokens import DEFAULT_MODEL, model_info
 
-T = TypeVar("T")
+
+class _Read(Protocol):
+    """A record as read: its raw text counts towards a batch's bytes."""
+
+    @property
+    def raw(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Read)
 
 BATCH = 2000
 # A batch also ends at this many bytes of raw records: a few batches are in memory at once (one
@@ -124,6 +132,12 @@ def import_file(
         queue_order.refresh(store)  # new examples take their place under the strategy in force
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def problems(store: Store, *, source: str | None = None) -> list[Problem]:
+    """The quarantined records (of one source, if named), in the order they were found."""
+    with store.read() as conn:
+        return imports_repo.list_problems(conn, source=source)
 
 
 @contextmanager

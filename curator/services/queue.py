@@ -19,20 +19,21 @@ import random
 import secrets
 import time as _clock
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta, timezone
-
-from sqlalchemy.engine import Connection
+from datetime import UTC, datetime, time, timedelta
+from types import ModuleType  # the random module itself: its shared generator
+from typing import cast
 
 from curator.errors import ConflictError, NotFoundError, PermissionDeniedError
-from curator.models import Decision, DecisionKind, Example, Outcome, User, UserRole, Verdict, utcnow
+from curator.models import Decision, DecisionKind, Example, Outcome, User, UserRole, Verdict, as_utc, utcnow
 from curator.services import decisions as decisions_service
 from curator.services.users import require
-from curator.store import Store
+from curator.store import Connection, Store
 from curator.store import claims as claims_repo
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 from curator.store import users as users_repo
-from curator.store.claims import FIRST_RANK, QueueFilter
+from curator.store.claims import FIRST_RANK as FIRST_RANK  # the cursor pages start from
+from curator.store.claims import QueueFilter as QueueFilter  # the filter pages build
 
 CLAIM_TTL = timedelta(minutes=30)
 GOLD_RATE = 1 / 20  # how often a gold example is slipped into a reviewer's queue
@@ -165,7 +166,7 @@ def deal(
 
 
 def _deal_once(store: Store, actor: User, flt: QueueFilter, *, after_rank: int, hand: int, shown: tuple[tuple[str, str, int], ...],
-               ttl: timedelta, gold_rate: float, rng: random.Random | random.Random, now: datetime) -> object:
+               ttl: timedelta, gold_rate: float, rng: random.Random | ModuleType, now: datetime) -> object:
     lock = "skip" if store.dialect == "postgresql" else None
     with store.write() as conn:
         claims_repo.purge_expired(conn, now=now)
@@ -187,7 +188,7 @@ def _deal_once(store: Store, actor: User, flt: QueueFilter, *, after_rank: int, 
                 break
             if found is None:
                 break
-            example_id, seq, rank, is_gold = found  # type: ignore[misc]
+            example_id, seq, rank, is_gold = cast(tuple[str, int, int, bool], found)
             # Distinct times keep "oldest claim first" the order they were dealt in.
             at = now + timedelta(microseconds=len(held))
             token = _token()
@@ -353,7 +354,7 @@ def _last_action(conn: Connection, actor: User, *, now: datetime) -> tuple[str, 
     skipped = claims_repo.last_skip(conn, actor.id, now=now)
     if last is not None and last.kind != DecisionKind.DECISION:
         last = None  # an adjudication is changed on the lead page, not undone here
-    if skipped is not None and (last is None or _aware(skipped[1]) >= last.created_at):
+    if skipped is not None and (last is None or as_utc(skipped[1]) >= last.created_at):
         return "skip", skipped[0], None
     if last is None:
         return None
@@ -476,9 +477,6 @@ def _resolve(conn: Connection, ref: str) -> str:
     raise NotFoundError(f"no example {ref!r}: give its id, or source:line as imported (e.g. chats.jsonl:12)")
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
 
 # --- figures --------------------------------------------------------------------------------
 def recent(store: Store, actor: User, *, limit: int = 20) -> list[Recent]:
@@ -496,10 +494,16 @@ def progress(store: Store, actor: User, *, flt: QueueFilter | None = None, now: 
     return Progress(decided=decided, total=total, today=today_count(store, actor, now=now))
 
 
+def scope_progress(store: Store, flt: QueueFilter) -> tuple[int, int]:
+    """(total, decided) in the filter's scope over every reviewer: a count the app runs off the keypress path."""
+    with store.read() as conn:
+        return claims_repo.progress(conn, flt)
+
+
 def today_count(store: Store, actor: User, *, now: datetime | None = None) -> int:
     """The reviewer's own decisions since midnight UTC (an indexed range count)."""
     require(actor, UserRole.REVIEWER)
     now = now or utcnow()
-    midnight = datetime.combine(now.astimezone(timezone.utc).date(), time(0), tzinfo=timezone.utc)
+    midnight = datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
     with store.read() as conn:
         return decisions_repo.count_by_reviewer_since(conn, actor.id, midnight)

@@ -14,19 +14,15 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from curator.errors import InvalidInputError, NotFoundError
-from curator.models import Decision, User, UserRole
-from curator.ordering import TIER, DESCRIPTIONS, Item, Strategy, base_ranks, disagreement_tier, lift_sampled, severity_tiers
 from curator.guidelines import guideline_set_from_snapshot
+from curator.models import Decision, User, UserRole
+from curator.ordering import DESCRIPTIONS, TIER, Item, Strategy, base_ranks, disagreement_tier, lift_sampled, severity_tiers
 from curator.services.outcomes import live_decisions
 from curator.services.users import require
-from curator.store import Store
+from curator.store import Connection, Store, guideline_store, queue_ranks
 from curator.store import decisions as decisions_repo
-from curator.store import guideline_store
 from curator.store import examples as examples_repo
-from curator.store import queue_ranks
 from curator.store import settings as settings_repo
 from curator.store.queue_ranks import topic
 

@@ -112,7 +112,7 @@ def _apply(store: Store, actor: User, intent: dict[str, Any], *, known_rules: Co
         if reply.strip() and not (final is not None and reply == final.text):
             correction = Correction(reply=Message(role=Role.ASSISTANT, content=reply))
     elif action == "edit":
-        correction = Correction(messages=_edited(example, intent.get("messages")))  # type: ignore[arg-type]
+        correction = Correction(messages=_edited(example, intent.get("messages")))
     decision = Decision(example_id=example_id, reviewer=actor.name, verdict=verdict, rules=rules, note=note,
                         correction=correction, guideline_version=guideline_version)
     queue.decide(store, actor, decision, token=token, known_rules=known)
@@ -134,7 +134,7 @@ def _cluster(store: Store, actor: User, intent: dict[str, Any], example_id: str,
              known: set[str] | None, guideline_version: str | None) -> Notice:
     """A decision on a cluster's representative and the members the reviewer confirmed."""
     try:
-        verdict = Verdict(intent.get("verdict"))
+        verdict = Verdict(str(intent.get("verdict")))
     except ValueError as exc:
         raise InvalidInputError("verdict must be approve, negative or reject", field="verdict") from exc
     members = intent.get("members")

@@ -17,8 +17,7 @@ from curator.errors import InvalidInputError, NotFoundError
 from curator.models import User, UserRole, utcnow
 from curator.services import queue_order
 from curator.services.users import require
-from curator.store import Store
-from curator.store import queue_ranks
+from curator.store import Store, queue_ranks
 
 SAMPLE_STRATEGIES = ("stratified", "diverse")
 BY = ("source", "none")

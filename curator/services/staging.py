@@ -112,7 +112,7 @@ def _stale(tmp: Path) -> bool:
 
 def clean_stale(folder: Path) -> list[str]:
     """Recover and remove curator's stale staging folders in ``folder``; returns their names."""
-    cleaned = []
+    cleaned: list[str] = []
     stale = [t for t in _temp_folders(folder) if _stale(t)]
     if not stale:
         return cleaned

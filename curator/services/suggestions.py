@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.engine import Connection
 
 from curator.errors import CuratorError, InvalidInputError, path_error
 from curator.models import Problem, Suggestion, User, UserRole
@@ -24,7 +23,7 @@ from curator.services import blind
 from curator.services.decision_files import LineError, example_named
 from curator.services.decisions import check_rules, required_decisions
 from curator.services.users import require
-from curator.store import Store
+from curator.store import Connection, Store
 from curator.store import claims as claims_repo
 from curator.store import imports as imports_repo
 from curator.store import suggestions as suggestions_repo

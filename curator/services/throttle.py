@@ -39,7 +39,8 @@ def lock_for(failures: int, free: int) -> timedelta | None:
     """How long a key stays locked after its ``failures``-th failure (None: not locked)."""
     if failures < free:
         return None
-    return min(FIRST_LOCK * 2 ** min(failures - free, 20), MAX_LOCK)
+    lock: timedelta = FIRST_LOCK * 2 ** min(failures - free, 20)
+    return min(lock, MAX_LOCK)
 
 
 def begin(store: Store, name: str, client: str | None, *, now: datetime) -> Attempt:

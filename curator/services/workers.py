@@ -78,7 +78,7 @@ def ordered_map(make: Callable[[], Callable[[T], R]], items: Iterable[T], *, wor
         work = make()
         yield work(first)  # type: ignore[arg-type]
         for item in it if second is _END else chain([second], it):
-            yield work(item)
+            yield work(item)  # type: ignore[arg-type]
         return
     pool = _Pool(make, count)
     try:

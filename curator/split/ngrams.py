@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from curator.dedup.canonical import uses_char_shingles
-from curator.dedup.hashing import shingle_hashes
+from curator.dedup.hashing import ranges, shingle_hashes
 from curator.scratch import Scratch
 
 _BUCKET_BITS = 4  # hashes are sorted in 16 buckets by their top bits: 1/16 of the memory at once
@@ -25,13 +25,6 @@ COVERED = 0.5  # Tülu 3: contaminated when more than half of the tokens are cov
 def window_hashes(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     """Every n-gram window hash of every text (no window for a text shorter than n), with its text index."""
     return shingle_hashes(texts, [uses_char_shingles(t) for t in texts], word_n=n, char_n=n, short=False)
-
-
-def fan(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """The concatenation of arange(f, f + c) for each (f, c)."""
-    total = int(counts.sum())
-    offsets = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(first, counts) + (np.arange(total, dtype=np.int64) - offsets)
 
 
 class GramCollector:
@@ -150,7 +143,7 @@ def shared_pairs(
     if len(chosen) == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
-    at = fan(start[chosen], length[chosen])
+    at = ranges(start[chosen], length[chosen])
     a = np.repeat(docs[chosen], length[chosen]).astype(np.int64)
     b = docs[at].astype(np.int64)
     keep = right[b] & (a != b)

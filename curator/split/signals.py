@@ -22,8 +22,9 @@ from collections.abc import Callable
 import numpy as np
 
 from curator.dedup.confirm import pair_similarities
+from curator.dedup.hashing import ranges
 from curator.split.features import SplitFeatures
-from curator.split.ngrams import Grams, covered_pairs, fan
+from curator.split.ngrams import Grams, covered_pairs
 
 Found = list[tuple[int, int, float, int]]
 
@@ -62,7 +63,7 @@ def ngram_pairs(grams: Grams, train_rows: np.ndarray, test_rows: np.ndarray, *, 
     chosen = np.flatnonzero(element_test & rare)
     if len(chosen) == 0:
         return [], common, short
-    at = fan(start[chosen], length[chosen])
+    at = ranges(start[chosen], length[chosen])
     partner = docs[at]
     test_of = np.repeat(docs[chosen], length[chosen])
     keep = ~is_test[partner]
@@ -110,7 +111,7 @@ def minhash_pairs(
         if not hit.any():
             continue
         first, count = first[hit], count[hit]
-        pair_test = owners[fan(first, count)].astype(np.uint64)
+        pair_test = owners[ranges(first, count)].astype(np.uint64)
         pair_train = np.repeat(rows[hit], count).astype(np.uint64)
         codes.append(pair_test * width + pair_train)
     candidates = np.unique(np.concatenate(codes)) if codes else np.zeros(0, np.uint64)
@@ -150,7 +151,7 @@ def prompt_exact_pairs(features: SplitFeatures, train_rows: np.ndarray, test_row
     hit = np.flatnonzero(count > 0)
     if not len(hit):
         return []
-    at = fan(first[hit], count[hit])
+    at = ranges(first[hit], count[hit])
     tests = np.repeat(hit, count[hit])
     same = sorted_lo[at] == probe[tests, 1]  # the other 64 bits agree too
     pairs = sorted(zip(test_at[tests[same]].tolist(), train_at[order[at[same]]].tolist()))

@@ -14,23 +14,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from curator.dedup.canonical import canonical_text, message_text, normalize_text
+from curator.dedup.canonical import as_mapping, canonical_text, message_text, normalize_text, role_of
+from curator.models import SYSTEM_ROLES
 
-SHARED_ROLES = frozenset({"system", "developer"})  # shared by design: never a leak, never a group
+SHARED_ROLES = SYSTEM_ROLES  # shared by design: never a leak, never a group
 INPUT_ROLES = frozenset({"user", "tool", "function"})  # what the model is asked or reads
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 _LINE_ROLES = frozenset({"user", "assistant", "tool", "function"})  # canonical_lines keeps these as they are
 _ASCII_PUNCTUATION = str.maketrans(
     {c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_" or c.isspace())}
 )  # in ASCII text, exactly the characters [^\w\s] matches
-
-
-def role_of(message: Any) -> Any:
-    return message.get("role") if isinstance(message, Mapping) else getattr(message, "role", None)
-
-
-def as_dict(message: Any) -> Mapping[str, Any]:
-    return message if isinstance(message, Mapping) else message.model_dump(mode="json", exclude_none=True)
 
 
 def _words(message: Mapping[str, Any], index: int) -> str:
@@ -41,7 +34,7 @@ def _words(message: Mapping[str, Any], index: int) -> str:
 
 def ngram_text(messages: Sequence[Any], *, include_system: bool = False) -> str:
     """Case-folded content text without punctuation, turns joined by spaces."""
-    kept = [as_dict(m) for m in messages if include_system or role_of(m) not in SHARED_ROLES]
+    kept = [as_mapping(m) for m in messages if include_system or role_of(m) not in SHARED_ROLES]
     return " ".join(w for w in (_words(m, i) for i, m in enumerate(kept)) if w)
 
 
@@ -55,7 +48,7 @@ def prompt_turns(messages: Sequence[Any]) -> list[str]:
     turns = []
     for index, m in enumerate(messages):
         if role_of(m) in INPUT_ROLES:
-            words = _words(as_dict(m), index)
+            words = _words(as_mapping(m), index)
             if words:
                 turns.append(words)
     return turns

@@ -7,13 +7,12 @@ time in (example_id, id) order, which the ``ix_decisions_example`` index serves 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from datetime import UTC, datetime
 from itertools import groupby
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from curator.models import Decision, DecisionKind, Outcome, Verdict
+from curator.models import Decision, DecisionKind, Outcome, Verdict, as_utc
 from curator.store.jsontext import loads
 from curator.store.schema import decisions, examples, flags, users
 
@@ -98,10 +97,6 @@ def flags_by_example(conn: Connection, version: str, rule_ids: Collection[str]) 
     return out
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; curator writes UTC everywhere.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
 
 def iter_histories(conn: Connection) -> Iterator[tuple[str, list[Decision]]]:
     """(example_id, its decision history oldest first) for every decided example, streamed.
@@ -130,6 +125,6 @@ def iter_histories(conn: Connection) -> Iterator[tuple[str, list[Decision]]]:
                 verdict=verdicts[verdict] if verdict else None,
                 rules=_NO_RULES if rules in (None, "[]") else loads(rules, []),
                 note="", correction=None, guideline_version=version, target_id=target,
-                created_at=_aware(created), via_cluster=via, suggestion_id=suggestion,
+                created_at=as_utc(created), via_cluster=via, suggestion_id=suggestion,
             ))
         yield str(example_id), history

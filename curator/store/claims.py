@@ -20,7 +20,6 @@ from curator.models import DecisionKind, Outcome
 from curator.store.dialect import upsert
 from curator.store.schema import claims, decisions, examples, flags, gold, users
 
-
 FIRST_RANK = -(2**62)  # below every queue rank: a cursor that starts at the head of the queue
 
 
@@ -83,7 +82,8 @@ def _holders(example_col: sa.ColumnElement[str], *, now: Any, exclude_user: Any 
 @functools.lru_cache(maxsize=64)
 def _candidates_stmt(flt: QueueFilter, limit: int, lock: str | None) -> sa.Select[Any]:
     # Built once per filter: constructing this statement costs more than running it.
-    uid, now = sa.bindparam("uid"), sa.bindparam("now", type_=claims.c.expires_at.type)
+    uid: sa.BindParameter[Any] = sa.bindparam("uid")
+    now = sa.bindparam("now", type_=claims.c.expires_at.type)
     mine = sa.exists().where(claims.c.example_id == examples.c.id, claims.c.user_id == uid, claims.c.expires_at > now)
     open_slots = sa.or_(
         examples.c.outcome != Outcome.PENDING.value,
@@ -151,7 +151,7 @@ class Held:
 
 @functools.lru_cache(maxsize=64)
 def _held_stmt(flt: QueueFilter) -> sa.Select[Any]:
-    uid, now = sa.bindparam("uid"), sa.bindparam("now", type_=claims.c.expires_at.type)
+    uid, now = sa.bindparam("uid", type_=sa.Integer), sa.bindparam("now", type_=claims.c.expires_at.type)
     is_gold = sa.exists().where(gold.c.example_id == claims.c.example_id)
     return (
         sa.select(claims.c.example_id, examples.c.seq, claims.c.token, is_gold, _live_id(uid, claims.c.example_id),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from curator.models import utcnow
+from curator.store.dialect import inserted_id
 from curator.store.examples import counted_in
 from curator.store.jsontext import dumps, loads
 from curator.store.schema import clusters, decisions, dedup_runs, examples
@@ -39,7 +41,7 @@ def replace_clusters(conn: Connection, rows: Iterable[dict[str, Any]]) -> int:
 def add_run(conn: Connection, threshold: float, stats: dict[str, Any]) -> int:
     """Record a dedup run; returns its id."""
     result = conn.execute(dedup_runs.insert().values(threshold=threshold, stats=dumps(stats), created_at=utcnow()))
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def latest_run(conn: Connection) -> dict[str, Any] | None:
@@ -97,6 +99,28 @@ def corrected_example_ids(conn: Connection) -> set[str]:
 
 
 
+class CorpusRow(NamedTuple):
+    """What dedup and the split read of one example (JSON columns as stored, not decoded)."""
+
+    seq: int
+    id: str
+    outcome: str
+    decided_at: datetime | None
+    messages: Any
+    metadata: Any = None  # only when asked for
+
+
+class ExportRow(NamedTuple):
+    """What the export reads of one example besides its messages (JSON columns as stored)."""
+
+    seq: int
+    id: str
+    tools: Any
+    rejected: Any
+    metadata: Any
+    tokens: int | None  # None where the stored count is in another encoding
+
+
 def _batches(conn: Connection, columns: list[Any], conds: list[Any], batch: int) -> Iterator[Any]:
     """Rows of ``columns`` (seq first) in import order, read in keyset batches as plain tuples."""
     last = 0
@@ -109,7 +133,7 @@ def _batches(conn: Connection, columns: list[Any], conds: list[Any], batch: int)
         last = rows[-1][0]
 
 
-def corpus_rows(conn: Connection, *, metadata: bool = False, batch: int = 5000) -> Iterator[Any]:
+def corpus_rows(conn: Connection, *, metadata: bool = False, batch: int = 5000) -> Iterator[CorpusRow]:
     """(seq, id, outcome, decided_at, messages[, metadata]) of every example, in import order.
 
     Only what dedup and the split read: no datetime or JSON column is decoded that is not used.
@@ -118,11 +142,11 @@ def corpus_rows(conn: Connection, *, metadata: bool = False, batch: int = 5000) 
     columns = [c.seq, c.id, c.outcome, c.decided_at, c.messages]
     if metadata:
         columns.append(c.metadata)
-    return _batches(conn, columns, [], batch)
+    return (CorpusRow(*row) for row in _batches(conn, columns, [], batch))
 
 
 def export_rows(conn: Connection, outcomes: Collection[str], *, batch: int = 5000,
-                tokens_in: tuple[str, str] | None = None) -> Iterator[Any]:
+                tokens_in: tuple[str, str] | None = None) -> Iterator[ExportRow]:
     """(seq, id, tools, rejected, metadata, tokens) of the examples with these outcomes, in import order.
 
     No messages: the export holds them already (full_rows has them for the few that need more).
@@ -134,7 +158,7 @@ def export_rows(conn: Connection, outcomes: Collection[str], *, batch: int = 500
     if tokens_in is not None:
         tokens = sa.case((counted_in(tokens_in[0], default=tokens_in[1]), c.tokens), else_=None).label("tokens")
     columns = [c.seq, c.id, c.tools, c.rejected, c.metadata, tokens]
-    return _batches(conn, columns, [c.outcome.in_(sorted(outcomes))], batch)
+    return (ExportRow(*row) for row in _batches(conn, columns, [c.outcome.in_(sorted(outcomes))], batch))
 
 
 def full_rows(conn: Connection, ids: Collection[str]) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from curator.models import Correction, Decision, DecisionKind, Verdict
+from curator.models import Correction, Decision, DecisionKind, Verdict, as_utc
+from curator.store.dialect import inserted_id
 from curator.store.jsontext import dumps, loads
 from curator.store.schema import decisions, examples, users
 
@@ -32,7 +33,7 @@ def append(conn: Connection, decision: Decision, *, reviewer_id: int) -> int:
             suggestion_id=decision.suggestion_id,
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 _COLUMNS = [
@@ -65,17 +66,11 @@ def _decision(row: sa.RowMapping) -> Decision:
         correction=Correction.model_validate(correction) if correction else None,
         guideline_version=row["guideline_version"],
         target_id=row["target_id"],
-        created_at=_aware(row["created_at"]),
+        created_at=as_utc(row["created_at"]),
         via_cluster=row["via_cluster"],
         suggestion_id=row["suggestion_id"],
     )
 
-
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything curator writes is UTC.
-    from datetime import timezone
-
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _select() -> sa.Select[Any]:

@@ -9,6 +9,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The id the database gave the row an INSERT added (RETURNING or lastrowid, as the dialect does)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise ValueError("the statement inserted no row")
+    return int(key[0])
+
+
 def insert_ignore(conn: Connection, table: sa.Table) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
     if conn.dialect.name == "postgresql":

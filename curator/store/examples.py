@@ -17,7 +17,6 @@ from curator.store.dialect import insert_ignore
 from curator.store.jsontext import dumps, loads
 from curator.store.schema import decisions, example_sources, examples, flags, users
 
-
 _INSERT_LOCK = 7262902  # PostgreSQL advisory lock key of insert_many (migrations use 7262901)
 
 
@@ -313,7 +312,7 @@ def where(f: ExampleFilter) -> list[sa.ColumnElement[bool]]:
 def scans_text(f: ExampleFilter) -> bool:
     """True when the filter reads every conversation (a text search too short for the index):
     counting it is a full scan."""
-    return bool(f.text) and not search.indexed(f.text)
+    return f.text is not None and f.text != "" and not search.indexed(f.text)
 
 
 def count_upto(conn: Connection, flt: ExampleFilter, cap: int) -> int:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from curator.models import Problem, utcnow
-from curator.store.dialect import insert_ignore
+from curator.store.dialect import insert_ignore, inserted_id
 from curator.store.schema import imports, problems
 
 
@@ -18,7 +18,7 @@ def start(conn: Connection, *, source: str, path: str, format: str, reason: str)
     result = conn.execute(
         imports.insert().values(source_name=source, path=path, format=format, reason=reason, started_at=utcnow())
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def finish(conn: Connection, import_id: int, *, records: int, examples: int, duplicates: int, problems: int) -> None:

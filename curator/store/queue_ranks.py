@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from curator.models import Outcome
+from curator.store.dialect import inserted_id
 from curator.store.jsontext import loads
 from curator.store.schema import clusters, examples, flags, sample_batches, sample_members
 
@@ -125,7 +126,7 @@ def add_batch(conn: Connection, *, strategy: str, by: str, seed: int, created_by
     """Store a batch and its (example id, stratum, stratum population) members; returns its id."""
     result = conn.execute(sample_batches.insert().values(strategy=strategy, by=by, size=len(members), seed=seed,
                                                          created_by=created_by, created_at=now))
-    batch_id = int(result.inserted_primary_key[0])
+    batch_id = inserted_id(result)
     for start in range(0, len(members), _BATCH):
         conn.execute(sample_members.insert(), [{"batch_id": batch_id, "example_id": e, "stratum": s, "population": p}
                                                for e, s, p in members[start:start + _BATCH]])

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from curator.models import DecisionKind, Outcome
-from curator.store.schema import clusters, decisions, examples, flags, users
+from curator.store.schema import decisions, examples, flags, users
 
 _JUDGEMENTS = [DecisionKind.DECISION.value, DecisionKind.ADJUDICATION.value]
 
@@ -129,25 +129,6 @@ def conflict_ids(conn: Connection, *, offset: int = 0, limit: int = 20) -> list[
 def conflict_count(conn: Connection) -> int:
     stmt = sa.select(sa.func.count()).select_from(examples).where(examples.c.outcome == Outcome.CONFLICT.value)
     return int(conn.scalar(stmt) or 0)
-
-
-def cluster_of(conn: Connection, example_id: str) -> dict[str, Any] | None:
-    """The example's duplicate cluster and its members, or None if it is in none."""
-    row = conn.execute(sa.select(clusters).where(clusters.c.example_id == example_id)).mappings().first()
-    if row is None:
-        return None
-    members = conn.execute(
-        sa.select(clusters.c.example_id, clusters.c.similarity, clusters.c.is_representative)
-        .where(clusters.c.cluster_id == row["cluster_id"])
-        .order_by(clusters.c.example_id)
-    ).mappings()
-    return {
-        "cluster_id": row["cluster_id"],
-        "kind": row["kind"],
-        "similarity": row["similarity"],
-        "is_representative": bool(row["is_representative"]),
-        "members": [dict(m) for m in members],
-    }
 
 
 def flagged_rules(conn: Connection) -> list[str]:

@@ -66,7 +66,7 @@ class _Matches(ColumnElement[bool]):
     """``examples.seq`` is the key of an example whose text contains ``text``."""
 
     # NullType, not Boolean: SQLite would get "... = 1", hiding the IN from its planner.
-    type = sa.types.NullType()
+    type = sa.types.NullType()  # type: ignore[assignment]
     inherit_cache = False  # the statement depends on the query's length, not only its value
 
     def __init__(self, text: str) -> None:

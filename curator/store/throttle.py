@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from curator.models import as_utc
 from curator.store.dialect import insert
 from curator.store.schema import sign_in_failures as failures
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; everything curator writes is UTC.
-    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def count_failure(conn: Connection, key_hash: str, *, now: datetime, forget_before: datetime) -> tuple[int, datetime | None]:
@@ -32,7 +28,7 @@ def count_failure(conn: Connection, key_hash: str, *, now: datetime, forget_befo
         },
     ).returning(failures.c.failures, failures.c.locked_until)
     count, until = conn.execute(stmt).one()
-    return int(count), _aware(until)
+    return int(count), as_utc(until)
 
 
 def lock(conn: Connection, key_hash: str, until: datetime) -> None:

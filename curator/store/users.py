@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from curator.errors import ConflictError, NotFoundError
 from curator.models import User, UserRole, utcnow
+from curator.store.dialect import inserted_id
 from curator.store.schema import users
 
 
@@ -24,7 +25,7 @@ def add(conn: Connection, name: str, role: UserRole, password_hash: str | None) 
             )
     except IntegrityError as exc:
         raise ConflictError(f"user {name!r} already exists") from exc
-    return User(id=int(result.inserted_primary_key[0]), name=name, role=role, active=True)
+    return User(id=inserted_id(result), name=name, role=role, active=True)
 
 
 def get_by_name(conn: Connection, name: str) -> User:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-import re2  # type: ignore[import-untyped]  # google-re2; no stubs installed
+import re2  # google-re2
 from pydantic import field_validator, model_validator
 
 from curator.guidelines.checks.prefilter import fast

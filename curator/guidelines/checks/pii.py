@@ -26,7 +26,8 @@ PiiKind = Literal["email", "phone", "card", "iban"]
 PII_KINDS: tuple[PiiKind, ...] = ("email", "phone", "card", "iban")
 
 ROLE_MAILBOXES = frozenset(
-    ["support", "help", "helpdesk", "info", "contact", "hello", "billing", "invoices", "accounts", "sales", "team", "office", "admin", "noreply", "no-reply", "donotreply", "privacy", "security", "legal", "press", "careers", "jobs", "feedback", "service", "customerservice", "orders", "refunds"]
+    ["support", "help", "helpdesk", "info", "contact", "hello", "billing", "invoices", "accounts", "sales", "team", "office", "admin", "noreply",
+     "no-reply", "donotreply", "privacy", "security", "legal", "press", "careers", "jobs", "feedback", "service", "customerservice", "orders", "refunds"]
 )
 
 

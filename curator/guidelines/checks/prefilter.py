@@ -11,16 +11,13 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+
+# Python 3.11+ (all curator supports) names the regex parser re._parser.
+from re import _constants as _sre_constants  # type: ignore[attr-defined]
+from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from typing import Any
 
-import re2  # type: ignore[import-untyped]  # google-re2; no stubs installed
-
-try:  # Python 3.11+ names the regex parser re._parser; older ones sre_parse.
-    from re import _constants as _sre_constants  # type: ignore[attr-defined]
-    from re import _parser as _sre_parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_constants as _sre_constants  # type: ignore[no-redef]
-    import sre_parse as _sre_parser  # type: ignore[no-redef]
+import re2  # google-re2; no stubs (ignore_missing_imports in pyproject.toml)
 
 Clause = frozenset[str]  # one of these lower-case literals must occur in the text
 

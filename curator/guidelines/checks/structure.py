@@ -8,9 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from curator.guidelines.checks.registry import CheckParams, Flag, NoParams, check
-from curator.models import Example, Message, Role
-
-_SYSTEM_ROLES = (Role.SYSTEM, Role.DEVELOPER)
+from curator.models import SYSTEM_ROLES, Example, Message, Role
 
 
 def _plural(n: int, word: str) -> str:
@@ -46,7 +44,7 @@ class SystemPromptParams(CheckParams):
 @check("system_prompt", params=SystemPromptParams)
 def system_prompt(example: Example, params: SystemPromptParams) -> list[Flag]:
     """A system (or developer) prompt is present, or absent when the guideline forbids one."""
-    indexes = [i for i, m in enumerate(example.messages) if m.role in _SYSTEM_ROLES]
+    indexes = [i for i, m in enumerate(example.messages) if m.role in SYSTEM_ROLES]
     if params.mode == "required" and not indexes:
         return [Flag(check="system_prompt", message="no system prompt")]
     if params.mode == "forbidden":

@@ -1,15 +1,15 @@
-"""Commands for guidelines and for sending decisions back to the queue."""
+"""`curator guidelines load|diff|show`: the guidelines in force and how versions differ."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from curator.cli.base import Context, emit_json, end_progress, json_option, main, pass_ctx, progress_printer, table, workers_option
 from curator.errors import NotFoundError
 from curator.guidelines import GuidelineSet
-from curator.services import decisions as decisions_service
 from curator.services import guideline_sync
 from curator.services.demo import find_folder
 
@@ -50,7 +50,7 @@ def _resolve(ctx: Context, ref: str) -> GuidelineSet | str:
     return found
 
 
-def _print_diff(d: dict) -> None:
+def _print_diff(d: dict[str, Any]) -> None:
     for rule_id in d["added"]:
         click.echo(f"+ {rule_id}")
     for rule_id in d["removed"]:
@@ -94,13 +94,3 @@ def guidelines_show(ctx: Context, as_json: bool) -> None:
     else:
         click.echo(f"version {gs.version}")
         click.echo(table(rows, ["rule", "severity", "check", "title"]))
-
-
-@main.command()
-@click.argument("example_ids", nargs=-1, required=True)
-@click.option("--note", default="", help="Why (kept in the decision log).")
-@pass_ctx
-def reopen(ctx: Context, example_ids: tuple[str, ...], note: str) -> None:
-    """Send examples back to the review queue (their decisions stay in the log)."""
-    n = decisions_service.reopen(ctx.store, ctx.actor, list(example_ids), note=note)
-    click.echo(f"reopened {n} examples")

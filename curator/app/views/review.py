@@ -8,10 +8,11 @@ import streamlit as st
 
 from curator.app import chat, components, deps, figures, state
 from curator.models import UserRole
+from curator.services import browse as browse_service
 from curator.services import cluster_decisions, queue, queue_order
 from curator.services import review as review_service
 from curator.services import suggestions as suggestions_service
-from curator.store.claims import FIRST_RANK, QueueFilter
+from curator.services.queue import FIRST_RANK, QueueFilter
 
 TITLE = "Review"
 ICON = ":material/rate_review:"
@@ -22,10 +23,7 @@ SEVERITY_BADGE = {"blocker": "red", "major": "orange", "minor": "gray"}
 
 @st.cache_data(ttl=300, show_spinner=False)
 def _sources(url: str) -> list[str]:
-    from curator.store import examples as examples_repo
-
-    with deps.get_store().read() as conn:
-        return sorted(examples_repo.counts_by(conn, "source_name"))
+    return browse_service.source_names(deps.get_store())
 
 
 def _filters(gs: Any) -> QueueFilter:

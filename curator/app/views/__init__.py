@@ -1,4 +1,8 @@
-"""The app's pages. Each module exposes TITLE, ICON, MIN_ROLE and render()."""
+"""The app's pages, one module each, exposing TITLE, ICON, MIN_ROLE and render().
+
+Not named pages/: a pages/ folder beside the main script is Streamlit's own multipage layout,
+which would run these modules as scripts; the app navigates with st.navigation instead.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ LANDING = {UserRole.REVIEWER: "review", UserRole.LEAD: "lead", UserRole.ADMIN: "
 
 def load_pages() -> list[tuple[str, ModuleType]]:
     """(name, module) of every page, in navigation order."""
-    return [(name, importlib.import_module(f"curator.app.pages.{name}")) for name in PAGE_MODULES]
+    return [(name, importlib.import_module(f"curator.app.views.{name}")) for name in PAGE_MODULES]
 
 
 def landing_page(role: UserRole) -> str:

@@ -6,12 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from curator.app import deps
-from curator.app.chat import conversation, plain
+from curator.app.chat import conversation
+from curator.app.notices import show_error
 from curator.errors import CuratorError
 from curator.models import User, UserRole, Verdict
 from curator.services import browse as browse_service
-from curator.store import Store
-from curator.store.examples import ExampleFilter
+from curator.services.browse import ExampleFilter
+from curator.services.database import Store
 
 TITLE = "Browse"
 ICON = ":material/table_view:"
@@ -74,7 +75,7 @@ def _detail(store: Store, user: User, example_id: str) -> None:
     try:
         detail = browse_service.example_detail(store, user, example_id)
     except CuratorError as exc:
-        st.warning(plain(str(exc)))
+        show_error(exc, warning=True)
         return
     ex = detail.example
     st.subheader(f"Example {ex.id}")
@@ -125,7 +126,7 @@ def render() -> None:
     try:
         selected = _table(store, user, flt, sort, descending)
     except CuratorError as exc:
-        st.error(plain(str(exc)))
+        show_error(exc)
         selected = None
     typed = st.text_input("Open an example by id", key="browse_open_id").strip()
     target = typed or selected

@@ -7,12 +7,13 @@ import streamlit as st
 
 from curator.app import deps
 from curator.app.chat import plain
+from curator.app.notices import show_error
 from curator.errors import CuratorError
 from curator.formats import FORMATS
 from curator.models import User, UserRole
 from curator.services import admin as admin_service
 from curator.services import users as users_service
-from curator.store import Store
+from curator.services.database import Store
 
 TITLE = "Admin"
 ICON = ":material/admin_panel_settings:"
@@ -36,7 +37,7 @@ def _users(store: Store, admin: User) -> None:
             try:
                 user = admin_service.add_user(store, admin, name, role, password)
             except CuratorError as exc:
-                st.error(plain(str(exc)))
+                show_error(exc)
             else:
                 st.success(plain(f"Added {user.name} ({user.role.value})"))
     with right, st.form("admin_change_user"):
@@ -54,7 +55,7 @@ def _users(store: Store, admin: User) -> None:
                     password=new_password or None,
                 )
             except CuratorError as exc:
-                st.error(plain(str(exc)))
+                show_error(exc)
             else:
                 state = "active" if user.active else "deactivated"
                 st.success(plain(f"{user.name}: {user.role.value}, {state}" + (", password reset" if new_password else "")))
@@ -80,7 +81,7 @@ def handle_upload(store: Store, admin: User, file_name: str, data: bytes, *, for
     try:
         result = admin_service.import_upload(store, admin, file_name, data, format=format, source=source)
     except CuratorError as exc:
-        st.error(plain(str(exc)))
+        show_error(exc)
         return
     show_upload_result(result)
 
@@ -104,7 +105,7 @@ def _export(store: Store, admin: User) -> None:
             with st.spinner("Exporting..."):
                 bundle = admin_service.export_zip(store, admin, formats=formats, test_size=test_size, seed=seed)
         except CuratorError as exc:
-            st.error(plain(str(exc)))
+            show_error(exc)
             return
         st.success(f"Exported {len(bundle.files)} files")
         st.download_button(

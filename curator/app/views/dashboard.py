@@ -10,7 +10,7 @@ from curator.app import deps
 from curator.models import User, UserRole
 from curator.services import blind
 from curator.services import dashboard as dashboard_service
-from curator.store import Store
+from curator.services.database import Store
 
 TITLE = "Dashboard"
 ICON = ":material/monitoring:"
@@ -24,7 +24,7 @@ _VERDICT_COLOURS = alt.Scale(
 
 def _bars(counts: dict[str, int], label: str) -> alt.Chart:
     frame = pd.DataFrame({label: list(counts), "examples": list(counts.values())})
-    return (
+    chart: alt.Chart = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
@@ -35,6 +35,7 @@ def _bars(counts: dict[str, int], label: str) -> alt.Chart:
         )
         .properties(height=220)
     )
+    return chart
 
 
 @st.cache_data(ttl=15, show_spinner=False, max_entries=64)

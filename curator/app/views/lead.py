@@ -9,13 +9,14 @@ import streamlit as st
 
 from curator.app import components, deps
 from curator.app.chat import cluster_data, conversation, plain
+from curator.app.notices import show_error
 from curator.errors import CuratorError
 from curator.models import Correction, Decision, Message, Role, User, UserRole, Verdict
 from curator.ordering import DESCRIPTIONS, Strategy
 from curator.services import adjudication, cluster_decisions, gold, queue_order
 from curator.services import decisions as decisions_service
+from curator.services.database import Store
 from curator.services.guideline_sync import known_rule_ids
-from curator.store import Store
 
 TITLE = "Lead"
 ICON = ":material/gavel:"
@@ -46,7 +47,7 @@ def _overlap(store: Store, lead: User) -> None:
         try:
             decisions_service.set_overlap(store, lead, wanted)
         except CuratorError as exc:
-            st.error(plain(str(exc)))
+            show_error(exc)
             return
         _done(f"Overlap set to {wanted}")
 
@@ -126,7 +127,7 @@ def _conflicts(store: Store, lead: User) -> None:
                                               correction=correction, known_rules=_known_rules(store),
                                               guideline_version=deps.guideline_version())
         except CuratorError as exc:
-            st.error(plain(str(exc)))
+            show_error(exc)
             return
         _done(f"{item.example.id} settled: {outcome.value}")
 
@@ -143,7 +144,7 @@ def _propagations(store: Store, lead: User) -> None:
     picked = st.selectbox("Propagation", list(labels), format_func=lambda i: labels[i], key="lead_propagation_pick")
     if st.button("Undo propagation", key="lead_propagation_undo"):
         try:
-            n = cluster_decisions.undo_propagation(store, lead, int(picked))
+            n = cluster_decisions.undo_propagation(store, lead, int(picked or 0))
         except CuratorError as exc:
             st.error(plain(str(exc)))
             return
@@ -202,7 +203,7 @@ def _gold(store: Store, lead: User) -> None:
         try:
             gold.mark_gold(store, lead, example_id, verdict, rules=_rules(rules), note=note, known_rules=_known_rules(store))
         except CuratorError as exc:
-            st.error(plain(str(exc)))
+            show_error(exc)
         else:
             st.success(plain(f"{example_id.strip()} is gold ({verdict})"))
     marked = gold.list_gold(store, lead)
@@ -228,7 +229,7 @@ def _stale(store: Store, lead: User) -> None:
         try:
             result = adjudication.reopen_pasted(store, lead, text, note=note)
         except CuratorError as exc:
-            st.error(plain(str(exc)))
+            show_error(exc)
             return
         st.success(f"{len(result.reopened)} examples sent back to the queue")
         if result.unknown:

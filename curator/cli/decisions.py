@@ -1,48 +1,13 @@
-"""Commands for users and for bulk decision files."""
+"""`curator decisions import|export` (bulk decision files) and `curator reopen`."""
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from curator.cli.base import Context, emit_json, json_option, main, pass_ctx, table
+from curator.cli.base import Context, emit_json, json_option, main, pass_ctx
 from curator.errors import InvalidInputError
-from curator.models import UserRole
 from curator.services import decision_files
-from curator.services import users as users_service
-
-
-@main.group()
-def users() -> None:
-    """Manage the people who review (reviewer, lead, admin)."""
-
-
-@users.command("add")
-@click.argument("name")
-@click.option("--role", type=click.Choice([r.value for r in UserRole]), required=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (else prompt twice).")
-@pass_ctx
-def users_add(ctx: Context, name: str, role: str, password_stdin: bool) -> None:
-    """Add a user with a password (hashed with argon2id)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    user = users_service.add_user(ctx.store, name, role, password=password)
-    click.echo(f"added {user.role.value} {user.name}")
-
-
-@users.command("list")
-@json_option
-@pass_ctx
-def users_list(ctx: Context, as_json: bool) -> None:
-    """List users and their roles."""
-    people = users_service.list_users(ctx.store)
-    if as_json:
-        emit_json([u.model_dump(mode="json") for u in people])
-    else:
-        click.echo(table([[u.name, u.role.value, "yes" if u.active else "no"] for u in people], ["name", "role", "active"]))
+from curator.services import decisions as decisions_service
 
 
 @main.group()
@@ -80,3 +45,13 @@ def decisions_export(ctx: Context, file: str) -> None:
         raise InvalidInputError("give a file name, not '-'")
     n = decision_files.export_decisions(ctx.store, file)
     click.echo(f"wrote {n} decisions to {file}")
+
+
+@main.command()
+@click.argument("example_ids", nargs=-1, required=True)
+@click.option("--note", default="", help="Why (kept in the decision log).")
+@pass_ctx
+def reopen(ctx: Context, example_ids: tuple[str, ...], note: str) -> None:
+    """Send examples back to the review queue (their decisions stay in the log)."""
+    n = decisions_service.reopen(ctx.store, ctx.actor, list(example_ids), note=note)
+    click.echo(f"reopened {n} examples")
