@@ -188,3 +188,25 @@ def test_hf_folder_loads_and_matches_its_parquet(written: Path) -> None:
     card = (written / "hf" / "README.md").read_text(encoding="utf-8")
     front = yaml.safe_load(card.split("---")[1])
     assert front["configs"][0]["data_files"][0] == {"split": "train", "path": "data/train-00000-of-00001.parquet"}
+
+
+def test_a_new_format_is_one_module_and_one_registry_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/extending.md's recipe: a writer module, and its dotted path in the registry's list."""
+    from curator.export import registry
+
+    (tmp_path / "plain_format.py").write_text(
+        "from curator.export.base import JsonlWriter\n\n"
+        "class PlainWriter(JsonlWriter):\n"
+        "    name = 'plain'\n"
+        "    kind = 'sft'\n"
+        "    description = 'the final reply alone'\n\n"
+        "    def rows_for(self, record):\n"
+        "        return [{'reply': record.messages[-1]['content']}] if record.messages else []\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "WRITERS", {w.name: w for w in map(registry._writer_class, (*registry._WRITER_CLASSES, "plain_format.PlainWriter"))})
+    writer = registry.open_writer("plain", tmp_path / "out", card={"ignored": True})
+    assert type(writer).__name__ == "PlainWriter" and writer.folder == tmp_path / "out" / "plain"
+    with pytest.raises(TypeError, match="not a FormatWriter"):
+        registry._writer_class("pathlib.Path")

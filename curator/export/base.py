@@ -25,8 +25,9 @@ class FormatWriter:
     kind: ClassVar[str] = ""  # "sft", "preference" or "unpaired" (DESIGN.md's table)
     description: ClassVar[str] = ""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, card: dict[str, Any] | None = None) -> None:
         self.folder = folder
+        self.card = card or {}  # the dataset card's facts, for formats that write one (hf)
         self.rows = {split: 0 for split in SPLITS}
         self.left_out: Counter[str] = Counter()  # rows the format cannot hold, by reason
         self.not_carried: Counter[str] = Counter()  # record keys the format has no place for
@@ -57,8 +58,8 @@ class FormatWriter:
 class JsonlWriter(FormatWriter):
     """train.jsonl and test.jsonl, one row per line; subclasses say what rows a record makes."""
 
-    def __init__(self, folder: Path) -> None:
-        super().__init__(folder)
+    def __init__(self, folder: Path, *, card: dict[str, Any] | None = None) -> None:
+        super().__init__(folder, card=card)
         folder.mkdir(parents=True, exist_ok=True)
         self._files: dict[str, IO[str]] = {
             # Held open across the whole export (one add() per record); closed by close() or abort().

@@ -77,9 +77,8 @@ class HfWriter(FormatWriter):
     description = "Hugging Face DatasetDict (save_to_disk) with Parquet copies and a dataset card"
 
     def __init__(self, folder: Path, *, card: dict[str, Any] | None = None) -> None:
-        super().__init__(folder)
+        super().__init__(folder, card=card)
         folder.mkdir(parents=True, exist_ok=True)
-        self.card = card or {}
         self._rows: dict[str, list[dict[str, Any]]] = {split: [] for split in SPLITS}
 
     def add(self, split: str, record: ExportRecord) -> int:

@@ -107,8 +107,8 @@ class LlamaFactoryWriter(FormatWriter):
     kind = "sft"  # and preference and unpaired: one folder holds all three, each in its own files
     description = "LLaMA-Factory ShareGPT JSONL (SFT, preference, KTO) with its dataset_info.json"
 
-    def __init__(self, folder: Path) -> None:
-        super().__init__(folder)
+    def __init__(self, folder: Path, *, card: dict[str, Any] | None = None) -> None:
+        super().__init__(folder, card=card)
         folder.mkdir(parents=True, exist_ok=True)
         self._files: dict[tuple[str, str], IO[str]] = {
             (kind, split): open(folder / name.format(split=split), "w", encoding="utf-8", newline="\n")  # noqa: SIM115
