@@ -127,6 +127,20 @@ def make_user(store: Store, name: str = "ana", role: UserRole = UserRole.REVIEWE
     return add_user(store, name, role, password=password)
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One headless Chromium (Debian's, driven by Playwright) for the browser tests of a module."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_kit import launch, need_chromium
+
+    need_chromium()
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
 @pytest.fixture
 def unwritable_dir(tmp_path: Path) -> Iterator[Path]:
     """A folder in which creating a file fails with PermissionError, also for root.

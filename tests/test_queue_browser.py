@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from browser_kit import App, demo_database, launch, ready, serve, settled, sign_in
+from browser_kit import App, demo_database, ready, serve, settled, sign_in
 from curator.cli import main
 
 pytestmark = pytest.mark.browser
@@ -21,19 +21,6 @@ pytestmark = pytest.mark.browser
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     template = demo_database(tmp_path_factory.mktemp("demo"), reviewers=1)
     yield from serve(template, tmp_path_factory.mktemp("served"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    from browser_kit import need_chromium
-
-    need_chromium()
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def _page(browser: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from browser_kit import App, card, demo_database, focused, launch, notice, ready, serve, settled, sign_in
+from browser_kit import App, card, demo_database, focused, notice, ready, serve, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -55,19 +55,6 @@ def fresh() -> str:
 @pytest.fixture
 def name() -> str:
     return fresh()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    from browser_kit import need_chromium
-
-    need_chromium()
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from playwright.sync_api import expect
 
-from browser_kit import App, card, demo_database, launch, notice, ready, serve, settled, sign_in
+from browser_kit import App, card, demo_database, notice, ready, serve, settled, sign_in
 from curator.cli import main
 
 pytestmark = pytest.mark.browser
@@ -67,19 +67,6 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, dict[
     info = {"rep": rep, "members": sorted(e.id for e in extra[1:] if e.id != rep), "judged": extra[0].id, "seqs": seqs}
     for app in serve(template, tmp_path_factory.mktemp("served")):
         yield app, info
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    from browser_kit import need_chromium
-
-    need_chromium()
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def _page(browser: Any) -> Any:

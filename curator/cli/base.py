@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -83,6 +84,13 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
 workers_option = click.option(
     "--workers", type=click.IntRange(min=0), default=None,
     help="Worker processes for parsing, token counting and checks (default: one per core; 0: none).")
+
+
+def echo_line_errors(file: str, errors: Iterable[Any]) -> None:
+    """The bad lines of an input file, one line each on stderr: ``file:line: field 'x': message``."""
+    for e in errors:
+        where = f" field {e.field!r}:" if e.field else ""
+        click.echo(f"{file}:{e.line}:{where} {e.message}", err=True)
 
 
 def emit_json(value: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from curator.cli.base import Context, emit_json, json_option, main, pass_ctx
+from curator.cli.base import Context, echo_line_errors, emit_json, json_option, main, pass_ctx
 from curator.errors import InvalidInputError
 from curator.services import decision_files
 from curator.services import decisions as decisions_service
@@ -29,9 +29,7 @@ def decisions_import(ctx: Context, file: str, as_json: bool) -> None:
     else:
         earlier = f" ({report.already_applied} applied by an earlier run of this file)" if report.already_applied else ""
         click.echo(f"{report.file}: {report.lines} lines, {report.applied} applied, {report.unchanged} unchanged{earlier}, {len(report.errors)} errors")
-        for e in report.errors:
-            where = f" field {e.field!r}" if e.field else ""
-            click.echo(f"{report.file}:{e.line}:{where} {e.message}", err=True)
+        echo_line_errors(report.file, report.errors)
     if report.errors:
         raise SystemExit(1)
 

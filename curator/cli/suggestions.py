@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from curator.cli.base import Context, emit_json, json_option, main, pass_ctx
+from curator.cli.base import Context, echo_line_errors, emit_json, json_option, main, pass_ctx
 from curator.services import suggestions as suggestions_service
 
 
@@ -27,8 +27,6 @@ def suggestions_import(ctx: Context, file: str, as_json: bool) -> None:
     else:
         earlier = f" ({report.already_imported} stored by an earlier run of this file)" if report.already_imported else ""
         click.echo(f"{report.file}: {report.lines} lines, {report.imported} suggestions stored{earlier}, {len(report.errors)} errors")
-    for e in report.errors:
-        where = f" field {e.field!r}:" if e.field else ""
-        click.echo(f"{report.file}:{e.line}:{where} {e.message}", err=True)
+    echo_line_errors(report.file, report.errors)
     if report.errors:
         raise SystemExit(1)
