@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from curator.cli import main
-from served_app import CHROMIUM
+from served_app import CHROMIUM, session_cookie
 from served_app import CHROMIUM_ARGS as ARGS
 from served_app import free_port as _free_port
 from served_app import wait_up as _wait_up
@@ -102,6 +102,23 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
 
+def choose(page: Any, select: Any, option: str, tries: int = 3) -> None:
+    """Pick ``option`` from the select box ``select`` (a locator). A select clicked while the
+    section around it is still opening takes focus without opening its list, so a click that
+    opened nothing is tried again, as a person would."""
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(tries):
+        select.click()
+        try:
+            wanted.wait_for(timeout=5_000)
+            break
+        except Exception:
+            if attempt == tries - 1:
+                raise
+            page.keyboard.press("Escape")
+    wanted.click()
+
+
 def sign_in(page: Any, base: str, name: str, password: str = "curator-demo") -> None:
     page.goto(base)
     page.get_by_role("textbox", name="Name").click()
@@ -110,6 +127,7 @@ def sign_in(page: Any, base: str, name: str, password: str = "curator-demo") -> 
     page.keyboard.type(password)
     page.keyboard.press("Enter")  # submits the form with what was typed
     page.get_by_role("button", name="Sign out").wait_for(timeout=30_000)
+    session_cookie(page)  # signed in for the next page load too, not only this one
 
 
 def card(page: Any) -> Any:

@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,25 @@ def require_chromium() -> None:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+SESSION_COOKIE = "curator_session"
+
+
+def session_cookie(page: Any, timeout: float = 30) -> dict[str, Any]:
+    """Wait until the browser has swapped its sign-in ticket for the session cookie, and return it.
+
+    The page shows "Sign out" as soon as the password is checked; the swap is a fetch the page
+    makes afterwards. Navigating before it lands starts a new session without the cookie, which
+    on a loaded machine made browser tests sign-in pages instead of the page they asked for."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
+        if found:
+            return dict(found[0])
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {SESSION_COOKIE} cookie {timeout:.0f} s after signing in")
+        time.sleep(0.1)
 
 
 def free_port() -> int:

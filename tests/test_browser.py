@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from conftest import make_user
 from curator.store import Store
 from curator.store.schema import decisions, sessions
 from helpers import add_examples
-from served_app import CHROMIUM, curator_app, require_chromium
+from served_app import CHROMIUM, curator_app, require_chromium, session_cookie
 from served_app import CHROMIUM_ARGS as ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,10 +48,7 @@ def test_sign_in_decide_with_a_shortcut_and_stay_signed_in_after_reload(served: 
         expect(page.get_by_text("Question number 0", exact=False)).to_be_visible(timeout=20_000)
         expect(page.get_by_role("button", name="Approve")).to_be_enabled()
         # The browser swapped its one-time ticket for the session cookie: HttpOnly, signed.
-        deadline = time.monotonic() + 10
-        while not [c for c in page.context.cookies() if c["name"] == "curator_session"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-        (cookie,) = [c for c in page.context.cookies() if c["name"] == "curator_session"]
+        cookie = session_cookie(page)
         assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
         assert page.evaluate("document.cookie").find("curator_session") == -1
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from browser_kit import App, demo_database, ready, serve, settled, sign_in
+from browser_kit import App, choose, demo_database, ready, serve, settled, sign_in
 from curator.cli import main
 
 pytestmark = pytest.mark.browser
@@ -48,8 +48,7 @@ def test_a_strategy_switch_by_a_lead_is_visible_to_a_reviewer(app: App, browser:
         sign_in(lead, app.base, "lead")
         lead.get_by_role("link", name="Lead").click()
         lead.get_by_role("tab", name="Queue").click()
-        lead.get_by_test_id("stSelectbox").filter(has_text="Strategy").click()
-        lead.get_by_role("option", name="random: a seeded random order").click()
+        choose(lead, lead.get_by_test_id("stSelectbox").filter(has_text="Strategy"), "random: a seeded random order")
         lead.get_by_role("spinbutton", name="Seed (random order)").fill("5")
         lead.get_by_role("button", name="Set strategy").click()
         _wait_for_strategy(app, "random")

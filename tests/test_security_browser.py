@@ -15,7 +15,7 @@ from curator.services import gold
 from curator.store import Store
 from curator.store import examples as examples_repo
 from helpers import conversation
-from served_app import CHROMIUM, CHROMIUM_ARGS, curator_app, require_chromium
+from served_app import CHROMIUM, CHROMIUM_ARGS, curator_app, require_chromium, session_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -66,6 +66,7 @@ def test_no_page_runs_injected_script_or_asks_another_host(tmp_path: Path) -> No
         page.get_by_role("textbox", name="Password").fill("correct-horse")
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=30_000)
+        session_cookie(page)
         for name in PAGES:
             page.goto(base + name)
             expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=30_000)

@@ -17,14 +17,9 @@ from conftest import make_user
 from curator.store import Store
 from curator.store.schema import decisions, sessions, sign_in_tickets
 from helpers import add_examples
-from served_app import CHROMIUM, CHROMIUM_ARGS, curator_app, require_chromium
+from served_app import CHROMIUM, CHROMIUM_ARGS, curator_app, require_chromium, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
-
-
-def _session_cookie(page) -> dict | None:  # type: ignore[no-untyped-def]
-    found = [c for c in page.context.cookies() if c["name"] == "curator_session"]
-    return found[0] if found else None
 
 
 def test_sign_in_on_one_process_work_on_the_other_sign_out_on_either(pg_url: str, tmp_path: Path) -> None:
@@ -55,10 +50,7 @@ def test_sign_in_on_one_process_work_on_the_other_sign_out_on_either(pg_url: str
         page.get_by_role("textbox", name="Password").fill("correct-horse")
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_text("Question number", exact=False).first).to_be_visible(timeout=30_000)
-        deadline = time.monotonic() + 15
-        while _session_cookie(page) is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-        cookie = _session_cookie(page)
+        cookie = session_cookie(page)
         assert redeemed_by == [f"{other} 204"]
         assert cookie is not None and cookie["httpOnly"]
         with store.read() as conn:
