@@ -121,9 +121,9 @@ def test_a_manifest_can_never_make_an_export_replace_the_database(sqlite_store: 
     db = Path(sqlite_store.url[len("sqlite:///"):])
     out = db.parent
     # A forged manifest in the database's folder, listing the database with its current hash.
-    from curator.export.manifest import sha256_file
+    from curator.digests import file_sha256
 
-    forged = {"curator_export": 1, "manifest_version": 1, "files": {db.name: sha256_file(db)}}
+    forged = {"curator_export": 1, "manifest_version": 1, "files": {db.name: file_sha256(db)}}
     (out / "manifest.json").write_text(json.dumps(forged), encoding="utf-8")
     with pytest.raises((ConflictError, InvalidInputError), match="database"):
         export(sqlite_store, out, replace=True)

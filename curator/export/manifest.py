@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
+
+from curator.digests import file_sha256
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -14,12 +15,6 @@ MANIFEST_VERSION = 1
 EXPORT_MARKER = "curator_export"
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def file_hashes(root: Path) -> dict[str, str]:
@@ -28,7 +23,7 @@ def file_hashes(root: Path) -> dict[str, str]:
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root).as_posix()
         if rel != MANIFEST_NAME:
-            out[rel] = sha256_file(path)
+            out[rel] = file_sha256(path)
     return out
 
 

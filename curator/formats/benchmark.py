@@ -10,13 +10,13 @@ item left out silently would be a leak nobody sees.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from curator.digests import file_sha256
 from curator.errors import InvalidInputError
 from curator.formats.reading import iter_json_records, sniff_layout
 
@@ -38,14 +38,6 @@ class Benchmark:
     sha256: str  # of the file's bytes
     field: str
     items: list[BenchmarkItem]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _is_parquet(path: Path) -> bool:
@@ -103,7 +95,7 @@ def read_benchmark(path: str | os.PathLike[str], *, field: str | None = None) ->
     """Every item's prompt, the field it came from, and the file's SHA-256."""
     file = Path(path)
     try:
-        sha = _sha256(file)
+        sha = file_sha256(file)
         items: list[BenchmarkItem] = []
         chosen = field
         for key, record in _records(file):

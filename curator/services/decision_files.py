@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Collection, Iterator
@@ -12,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from curator.digests import file_sha256
 from curator.errors import CuratorError, InvalidInputError, NotFoundError, path_error
 from curator.models import Correction, Decision, DecisionKind, User, UserRole, Verdict
 from curator.services.atomic import atomic_file
@@ -115,14 +115,6 @@ def _same(a: Decision, b: Decision) -> bool:
     return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _apply_line(conn: Connection, raw: bytes, report: DecisionImport, known_rules: Collection[str] | None) -> int | None:
     """Apply one line (raising what is wrong with it); the id of the decision it appended, if any."""
     obj = json.loads(raw)
@@ -184,7 +176,7 @@ def import_decisions(store: Store, actor: User, path: str | Path, *, known_rules
         raise InvalidInputError(f"{path}: no such file")
     report = DecisionImport(file=str(path))
     try:
-        digest = _sha256(path)
+        digest = file_sha256(path)
         with store.read() as conn:
             done = decision_lines.applied(conn, digest)
         with path.open("rb") as fh:

@@ -21,8 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from curator.digests import file_sha256
 from curator.errors import ConflictError, CuratorError, InvalidInputError, PathError, path_error
-from curator.export.manifest import EXPORT_MARKER, MANIFEST_NAME, sha256_file
+from curator.export.manifest import EXPORT_MARKER, MANIFEST_NAME
 from curator.services.staging import (
     NEW,
     alive,
@@ -167,7 +168,7 @@ class ExportDestination:
                 continue  # gone already: nothing to replace
             if any(os.path.islink(self.out / p) for p in [*parents(rel), rel]) or not path.is_file():
                 raise ConflictError(f"{self.given}/{rel} is not the file curator wrote; move it out of {self.given} and run again")
-            if sha256_file(path) != digest:
+            if file_sha256(path) != digest:
                 raise ConflictError(
                     f"{self.given}/{rel} was changed after curator wrote it; move it out of {self.given} "
                     "(or restore it) and run again; nothing was replaced"

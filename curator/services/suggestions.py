@@ -8,7 +8,7 @@ accept it with one key, which records the reviewer's own decision referencing it
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from curator.digests import file_sha256
 from curator.errors import CuratorError, InvalidInputError, path_error
 from curator.models import Problem, Suggestion, User, UserRole
 from curator.services import blind
@@ -84,39 +85,45 @@ def import_suggestions(store: Store, actor: User, path: str | Path, *, known_rul
         raise InvalidInputError(f"{path}: no such file")
     report = SuggestionImport(file=str(path))
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = file_sha256(path)
         with store.read() as conn:
             done = suggestions_repo.imported_lines(conn, digest)
-        with path.open("rb") as fh:
-            lines = [(n, raw) for n, raw in enumerate(fh, start=1) if raw.strip()]
+        with path.open("rb") as fh:  # a batch of lines at a time: memory stays flat in the file's size
+            numbered = ((n, raw) for n, raw in enumerate(fh, start=1) if raw.strip())
+            while batch := list(itertools.islice(numbered, _BATCH)):
+                _import_batch(store, batch, done, path, digest, known_rules, report)
     except OSError as exc:
         raise path_error(exc, path) from exc
-    for start in range(0, len(lines), _BATCH):
-        with store.write() as conn:
-            good: list[tuple[int, Suggestion]] = []
-            bad: list[Problem] = []
-            for lineno, raw in lines[start : start + _BATCH]:
-                report.lines += 1
-                if lineno in done:
-                    report.already_imported += 1
-                    continue
-                try:
-                    good.append((lineno, _parse(conn, raw, known_rules)))
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    report.errors.append(LineError(lineno, None, f"not JSON: {exc}"))
-                except InvalidInputError as exc:
-                    report.errors.append(LineError(lineno, exc.field, exc.reason))
-                except (CuratorError, ValueError) as exc:
-                    report.errors.append(LineError(lineno, None, str(exc)))
-                else:
-                    continue
-                e = report.errors[-1]
-                bad.append(Problem(source=path.name, file=str(path), line=lineno, code=PROBLEM_CODE, field=e.field,
-                                   message=e.message, raw=raw.decode("utf-8", "replace")[:10_000]))
-            suggestions_repo.add(conn, good, file_name=path.name, file_sha256=digest)
-            imports_repo.add_problems(conn, bad)
-            report.imported += len(good)
     return report
+
+
+def _import_batch(store: Store, lines: list[tuple[int, bytes]], done: Collection[int], path: Path, digest: str,
+                  known_rules: Collection[str] | None, report: SuggestionImport) -> None:
+    """Store one batch of a suggestions file's lines in one transaction; bad lines become problems."""
+    with store.write() as conn:
+        good: list[tuple[int, Suggestion]] = []
+        bad: list[Problem] = []
+        for lineno, raw in lines:
+            report.lines += 1
+            if lineno in done:
+                report.already_imported += 1
+                continue
+            try:
+                good.append((lineno, _parse(conn, raw, known_rules)))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                report.errors.append(LineError(lineno, None, f"not JSON: {exc}"))
+            except InvalidInputError as exc:
+                report.errors.append(LineError(lineno, exc.field, exc.reason))
+            except (CuratorError, ValueError) as exc:
+                report.errors.append(LineError(lineno, None, str(exc)))
+            else:
+                continue
+            e = report.errors[-1]
+            bad.append(Problem(source=path.name, file=str(path), line=lineno, code=PROBLEM_CODE, field=e.field,
+                               message=e.message, raw=raw.decode("utf-8", "replace")[:10_000]))
+        suggestions_repo.add(conn, good, file_name=path.name, file_sha256=digest)
+        imports_repo.add_problems(conn, bad)
+        report.imported += len(good)
 
 
 def shown_to(store: Store, viewer: User, example_id: str) -> list[Suggestion]:
