@@ -53,7 +53,7 @@ def _decided_by(user_id: Any, example_col: sa.ColumnElement[str]) -> sa.ColumnEl
     """The user has a decision on the example that still counts (not retracted, not reopened)."""
     retracted = sa.exists().where(_R.c.example_id == _D.c.example_id, _R.c.kind == DecisionKind.RETRACTION.value, _R.c.target_id == _D.c.id)
     reopened = sa.exists().where(_O.c.example_id == _D.c.example_id, _O.c.kind == DecisionKind.REOPEN.value, _O.c.id > _D.c.id)
-    return sa.exists().where(
+    mine = sa.select(_D.c.id).where(
         _D.c.example_id == example_col,
         # "+ 0" keeps SQLite on ix_decisions_example (a few rows per example) instead of the
         # reviewer's index, which would read every decision the reviewer ever made, per row.
@@ -62,6 +62,10 @@ def _decided_by(user_id: Any, example_col: sa.ColumnElement[str]) -> sa.ColumnEl
         ~retracted,
         ~reopened,
     )
+    # OFFSET 0 keeps PostgreSQL from turning this into an anti-join over all the reviewer's
+    # decisions, which it chose while the table's statistics were stale (a new database, or
+    # the first minutes of a busy one): 40 ms per deal against 0.6 ms looked up per candidate.
+    return sa.exists(mine.offset(0))
 
 
 def _decided_by_row(user_id: Any, example_id: str) -> sa.ColumnElement[bool]:
