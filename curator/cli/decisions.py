@@ -28,7 +28,9 @@ def decisions_import(ctx: Context, file: str, as_json: bool) -> None:
         emit_json(report.as_dict())
     else:
         earlier = f" ({report.already_applied} applied by an earlier run of this file)" if report.already_applied else ""
-        click.echo(f"{report.file}: {report.lines} lines, {report.applied} applied, {report.unchanged} unchanged{earlier}, {len(report.errors)} errors")
+        history = f", {report.undone} taken back later in the log (not applied)" if report.undone else ""
+        click.echo(f"{report.file}: {report.lines} lines, {report.applied} applied, {report.unchanged} unchanged{earlier}{history}, "
+                   f"{len(report.errors)} errors")
         echo_line_errors(report.file, report.errors)
     if report.errors:
         raise SystemExit(1)

@@ -21,14 +21,18 @@ from curator.services.users import require
 from curator.store import Connection, Store, decision_lines
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
+from curator.store import suggestions as suggestions_repo
 
 BATCH_LINES = 200  # lines per transaction at most...
 BATCH_SECONDS = 0.5  # ...and seconds: SQLite's write lock is never held longer than about this
 SQLITE_PAUSE = 0.1  # between batches: a waiting writer retries at least every 100 ms, so it gets in
 
 # "id", "target_id", "via_cluster" and "suggestion_id" come with an exported log; they name rows
-# of the other database, so they are read past.
-_KEYS = {"id", "target_id", "via_cluster", "suggestion_id", "example_id", "source", "line", "reviewer", "verdict", "rules", "note", "correction", "guideline_version", "created_at", "kind"}
+# of the other database, so their values are read past. Provenance travels by what a database
+# can find instead: "via_cluster_source" (the example, reviewer and kind of the decision it was
+# propagated from) and "suggestion_model" (whose suggestion on this example was accepted).
+_KEYS = {"id", "target_id", "via_cluster", "suggestion_id", "via_cluster_source", "suggestion_model", "example_id", "source",
+         "line", "reviewer", "verdict", "rules", "note", "correction", "guideline_version", "created_at", "kind"}
 
 
 @dataclass
@@ -49,12 +53,13 @@ class DecisionImport:
     unchanged: int = 0
     already_applied: int = 0  # of the unchanged: lines an earlier run of the same file applied
     skipped: int = 0  # retractions and reopens from an exported log: history, not decisions
+    undone: int = 0  # decisions the same log retracts or reopens later: history, not applied
     errors: list[LineError] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.file, "lines": self.lines, "applied": self.applied, "unchanged": self.unchanged,
-            "already_applied": self.already_applied, "skipped": self.skipped,
+            "already_applied": self.already_applied, "skipped": self.skipped, "undone": self.undone,
             "errors": [e.as_dict() for e in self.errors],
         }
 
@@ -107,7 +112,38 @@ def _parse(conn: Any, obj: Any, known_rules: Collection[str] | None) -> tuple[De
         raise InvalidInputError("only decisions and adjudications can be imported", field="kind")
     if decision.kind == DecisionKind.ADJUDICATION and not reviewer.role.at_least(UserRole.LEAD):
         raise InvalidInputError(f"{reviewer.name} is not a lead and cannot adjudicate", field="kind")
-    return decision, reviewer
+    provenance: dict[str, Any] = {}
+    if obj.get("via_cluster") is not None:
+        provenance["via_cluster"] = _propagated_from(conn, obj.get("via_cluster_source"))
+    if obj.get("suggestion_id") is not None:
+        provenance["suggestion_id"] = _accepted_suggestion(conn, example_id, obj.get("suggestion_model"))
+    return decision.model_copy(update=provenance), reviewer
+
+
+def _propagated_from(conn: Connection, named: Any) -> int:
+    """This database's id of the decision a propagated one copies, found by example, reviewer and kind."""
+    if not isinstance(named, dict) or not all(isinstance(named.get(k), str) for k in ("example_id", "reviewer", "kind")):
+        raise InvalidInputError("a propagated decision needs via_cluster_source (the example_id, reviewer and kind of the "
+                                "representative's decision), as a decisions export writes it", field="via_cluster")
+    live, adjudication = live_decisions(decisions_repo.for_example(conn, named["example_id"]))
+    found = next((d for d in [*live, *([adjudication] if adjudication else [])]
+                  if d.reviewer == named["reviewer"] and d.kind.value == named["kind"] and d.via_cluster is None), None)
+    if found is None or found.id is None:
+        raise InvalidInputError(f"propagated from {named['reviewer']}'s {named['kind']} on the representative {named['example_id']}, "
+                                "which this database does not hold: import the representative's line first", field="via_cluster")
+    return found.id
+
+
+def _accepted_suggestion(conn: Connection, example_id: str, model: Any) -> int:
+    """This database's id of the suggestion by ``model`` on the example that the decision accepted."""
+    if not isinstance(model, str) or not model:
+        raise InvalidInputError("a decision that accepted a suggestion needs suggestion_model, as a decisions export writes it",
+                                field="suggestion_id")
+    found = next((s for s in suggestions_repo.for_example(conn, example_id) if s.model == model), None)
+    if found is None or found.id is None:
+        raise InvalidInputError(f"accepted a suggestion by {model}, which this database does not hold for this example: "
+                                "import that judge's suggestions first", field="suggestion_id")
+    return found.id
 
 
 def _same(a: Decision, b: Decision) -> bool:
@@ -115,11 +151,54 @@ def _same(a: Decision, b: Decision) -> bool:
     return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
-def _apply_line(conn: Connection, raw: bytes, report: DecisionImport, known_rules: Collection[str] | None) -> int | None:
+@dataclass
+class _LaterUndone:
+    """What an exported log itself undoes later: the decisions it retracts, and each example's
+    last reopen (nothing before it counts). Its decision lines are applied only if they still
+    count at the log's end, so an import reproduces the outcomes the log ends with."""
+
+    retracted: set[int] = field(default_factory=set)
+    reopened: dict[str, int] = field(default_factory=dict)
+
+    def add(self, obj: Any) -> None:
+        if not isinstance(obj, dict) or not isinstance(obj.get("id"), int):
+            return
+        if obj.get("kind") == DecisionKind.RETRACTION.value and isinstance(obj.get("target_id"), int):
+            self.retracted.add(obj["target_id"])
+        elif obj.get("kind") == DecisionKind.REOPEN.value and isinstance(obj.get("example_id"), str):
+            self.reopened[obj["example_id"]] = max(obj["id"], self.reopened.get(obj["example_id"], 0))
+
+    def covers(self, obj: dict[str, Any]) -> bool:
+        """Whether the log undoes this decision line later (retracted, or its example reopened)."""
+        own = obj.get("id")
+        if not isinstance(own, int) or isinstance(own, bool):
+            return False
+        reopen = self.reopened.get(obj["example_id"]) if isinstance(obj.get("example_id"), str) else None
+        return own in self.retracted or (reopen is not None and own < reopen)
+
+
+def _later_undone(path: Path) -> _LaterUndone:
+    """The first pass over a decisions file: what it retracts and reopens (lines read, not kept)."""
+    found = _LaterUndone()
+    with path.open("rb") as fh:
+        for raw in fh:
+            if b"retraction" in raw or b"reopen" in raw:  # only such a line can be one
+                try:
+                    found.add(json.loads(raw))
+                except ValueError:
+                    pass  # reported by the second pass
+    return found
+
+
+def _apply_line(conn: Connection, raw: bytes, report: DecisionImport, known_rules: Collection[str] | None,
+                undone: _LaterUndone) -> int | None:
     """Apply one line (raising what is wrong with it); the id of the decision it appended, if any."""
     obj = json.loads(raw)
     if isinstance(obj, dict) and obj.get("kind") in (DecisionKind.RETRACTION.value, DecisionKind.REOPEN.value):
         report.skipped += 1
+        return None
+    if isinstance(obj, dict) and undone.covers(obj):
+        report.undone += 1
         return None
     decision, reviewer = _parse(conn, obj, known_rules)
     live, adjudication = live_decisions(decisions_repo.for_example(conn, decision.example_id))
@@ -133,7 +212,8 @@ def _apply_line(conn: Connection, raw: bytes, report: DecisionImport, known_rule
     return decision_id
 
 
-def _apply_batch(conn: Connection, lines: Iterator[tuple[int, bytes]], done: set[int], digest: str, report: DecisionImport, known_rules: Collection[str] | None) -> bool:
+def _apply_batch(conn: Connection, lines: Iterator[tuple[int, bytes]], done: set[int], digest: str, report: DecisionImport,
+                 known_rules: Collection[str] | None, undone: _LaterUndone) -> bool:
     """Apply lines until the batch is full (BATCH_LINES or BATCH_SECONDS); False once the file is done."""
     started = time.monotonic()
     applied: list[tuple[int, int | None]] = []
@@ -146,7 +226,7 @@ def _apply_batch(conn: Connection, lines: Iterator[tuple[int, bytes]], done: set
         else:
             n += 1
             try:
-                applied.append((lineno, _apply_line(conn, raw, report, known_rules)))
+                applied.append((lineno, _apply_line(conn, raw, report, known_rules, undone)))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 report.errors.append(LineError(lineno, None, f"not JSON: {exc}"))
             except InvalidInputError as exc:
@@ -163,7 +243,9 @@ def _apply_batch(conn: Connection, lines: Iterator[tuple[int, bytes]], done: set
 def import_decisions(store: Store, actor: User, path: str | Path, *, known_rules: Collection[str] | None = None) -> DecisionImport:
     """Apply every valid line of a decisions file; the others are reported, not applied.
 
-    A line equal to the reviewer's decision already in force is counted as unchanged. Lines
+    A line equal to the reviewer's decision already in force is counted as unchanged. A
+    decision line the file itself retracts or reopens later is not applied (an exported log
+    imported elsewhere ends with the outcomes it ends with): a first pass reads those. Lines
     commit in batches (at most BATCH_LINES lines or BATCH_SECONDS each), so a long file never
     holds SQLite's write lock for long: between batches the import pauses (SQLITE_PAUSE) so a
     writer waiting on the lock (a sign-in) gets it. Each applied line is recorded with the
@@ -179,12 +261,13 @@ def import_decisions(store: Store, actor: User, path: str | Path, *, known_rules
         digest = file_sha256(path)
         with store.read() as conn:
             done = decision_lines.applied(conn, digest)
+        undone = _later_undone(path)
         with path.open("rb") as fh:
             lines = ((n, raw) for n, raw in enumerate(fh, start=1) if raw.strip())
             more = True
             while more:
                 with store.write() as conn:
-                    more = _apply_batch(conn, lines, done, digest, report, known_rules)
+                    more = _apply_batch(conn, lines, done, digest, report, known_rules, undone)
                 if more and store.dialect == "sqlite":
                     time.sleep(SQLITE_PAUSE)
     except OSError as exc:
@@ -196,11 +279,15 @@ def export_decisions(store: Store, path: str | Path) -> int:
     """Write the whole decision log as JSONL (atomically); returns the number of lines."""
     n = 0
     with store.read() as conn, atomic_file(Path(path)) as fh:
-        for d, source, line in decisions_repo.iter_with_place(conn):
+        for d, source, line, via_source, suggestion_model in decisions_repo.iter_with_place(conn):
             row = d.model_dump(mode="json", exclude_none=True)
             row["source"] = source
             if line is not None:
                 row["line"] = line
+            if via_source is not None:
+                row["via_cluster_source"] = dict(zip(("example_id", "reviewer", "kind"), via_source, strict=True))
+            if suggestion_model is not None:
+                row["suggestion_model"] = suggestion_model
             fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
             n += 1
     return n

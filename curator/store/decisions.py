@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from curator.models import Correction, Decision, DecisionKind, Verdict, as_utc
 from curator.store.dialect import inserted_id
 from curator.store.jsontext import dumps, loads
-from curator.store.schema import decisions, examples, users
+from curator.store.schema import decisions, examples, suggestions, users
 
 
 def append(conn: Connection, decision: Decision, *, reviewer_id: int) -> int:
@@ -134,15 +134,34 @@ def iter_all(conn: Connection, *, batch: int = 5000) -> Iterator[Decision]:
         last = rows[-1]["id"]
 
 
-def iter_with_place(conn: Connection, *, batch: int = 5000) -> Iterator[tuple[Decision, str, int | None]]:
-    """Decisions with the source name and line of their example (for decisions export)."""
+class LogRow(NamedTuple):
+    """A decision as the exported log gives it: with its example's place and its provenance
+    named by what another database can find (row ids there differ)."""
+
+    decision: Decision
+    source: str
+    line: int | None
+    via_source: tuple[str, str, str] | None  # (example id, reviewer, kind) of the decision it was propagated from
+    suggestion_model: str | None  # the model whose suggestion the reviewer accepted
+
+
+_SRC = decisions.alias("src")
+_SRC_USER = users.alias("src_user")
+
+
+def iter_with_place(conn: Connection, *, batch: int = 5000) -> Iterator[LogRow]:
+    """Decisions with the source name and line of their example and their provenance (for decisions export)."""
     last = 0
-    cols = [*_COLUMNS, examples.c.source_name, examples.c.source_line]
+    cols = [*_COLUMNS, examples.c.source_name, examples.c.source_line, _SRC.c.example_id.label("src_example"),
+            _SRC_USER.c.name.label("src_reviewer"), _SRC.c.kind.label("src_kind"), suggestions.c.model.label("suggestion_model")]
     while True:
         stmt = (
             sa.select(*cols)
             .join(users, users.c.id == decisions.c.reviewer_id)
             .join(examples, examples.c.id == decisions.c.example_id)
+            .outerjoin(_SRC, _SRC.c.id == decisions.c.via_cluster)
+            .outerjoin(_SRC_USER, _SRC_USER.c.id == _SRC.c.reviewer_id)
+            .outerjoin(suggestions, suggestions.c.id == decisions.c.suggestion_id)
             .where(decisions.c.id > last)
             .order_by(decisions.c.id)
             .limit(batch)
@@ -151,7 +170,8 @@ def iter_with_place(conn: Connection, *, batch: int = 5000) -> Iterator[tuple[De
         if not rows:
             return
         for r in rows:
-            yield _decision(r), r["source_name"], r["source_line"]
+            via = (r["src_example"], r["src_reviewer"], r["src_kind"]) if r["src_example"] is not None else None
+            yield LogRow(_decision(r), r["source_name"], r["source_line"], via, r["suggestion_model"])
         last = rows[-1]["id"]
 
 
