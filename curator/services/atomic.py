@@ -28,20 +28,29 @@ def _host() -> str:
     return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
 
 
-def _temp_prefix(name: str, pid: int | str) -> str:
-    return f".{name}.curator-{_host()}-{pid}-"
+def _host_prefix(name: str) -> str:
+    """The start of every temporary file name a write of ``name`` on this host uses."""
+    return f".{name}.curator-{_host()}-"
+
+
+def _temp_prefix(name: str, pid: int) -> str:
+    return f"{_host_prefix(name)}{pid}-"
+
+
+_TEMP_REST = re.compile(r"(\d+)-[A-Za-z0-9_]+\.tmp")  # after the host prefix: "<pid>-<mkstemp's random>.tmp"
 
 
 def _clean_stale(folder: Path, name: str) -> None:
     """Remove the temporary files of earlier writes of ``name`` whose process (on this host) is gone."""
-    prefix = _temp_prefix(name, "")
+    prefix = _host_prefix(name)
     try:
-        entries = [e for e in os.scandir(folder) if e.name.startswith(prefix) and e.name.endswith(".tmp") and e.is_file(follow_symlinks=False)]
+        entries = [e for e in os.scandir(folder) if e.name.startswith(prefix) and e.is_file(follow_symlinks=False)]
     except OSError:
         return
     for entry in entries:
-        pid = entry.name[len(prefix):].split("-", 1)[0]
-        if pid.isdigit() and not alive(int(pid)):
+        # The whole rest must be ours: a host named "vm-2" writes ".x.curator-vm-2-<pid>-..." beside "vm".
+        found = _TEMP_REST.fullmatch(entry.name[len(prefix):])
+        if found and not alive(int(found.group(1))):
             try:
                 os.unlink(entry.path)
             except OSError:
