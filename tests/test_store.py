@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -129,3 +131,42 @@ def test_an_existing_sqlite_file_keeps_its_permissions(tmp_path) -> None:
     os.chmod(path, 0o660)
     Store(f"sqlite:///{path}").close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o660
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_closed_while_idle_is_replaced_not_used(pg_url: str, monkeypatch) -> None:
+    """A connection killed server-side (a restart, an idle timeout) is found on checkout after idling."""
+    from curator.store import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "PING_AFTER", 0.2)
+    store = Store(pg_url)
+    try:
+        with store.read() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as a:
+            assert a.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar()
+        admin.dispose()
+        time.sleep(0.3)
+        with store.read() as conn:  # the dead connection is pinged, dropped and replaced
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+    finally:
+        store.close()
+
+
+@pytest.mark.postgres
+def test_a_connection_in_use_a_moment_ago_is_not_pinged_again(pg_url: str) -> None:
+    """Checking every checkout cost a round trip per transaction; a hot connection goes straight to work."""
+    store = Store(pg_url)
+    try:
+        with store.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        pings: list[int] = []
+        original = store.engine.dialect.do_ping
+        store.engine.dialect.do_ping = lambda c: pings.append(1) or original(c)  # type: ignore[method-assign]
+        for _ in range(5):
+            with store.read() as conn:
+                conn.exec_driver_sql("SELECT 2")
+        assert pings == []
+    finally:
+        store.close()

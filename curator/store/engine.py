@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from curator.errors import InvalidInputError, StorageError
 
 DEFAULT_URL = "sqlite:///curator.db"
 ENV_VAR = "CURATOR_DB"
+PING_AFTER = 5.0  # seconds a pooled PostgreSQL connection may idle before it is checked on checkout
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -64,8 +66,32 @@ def create_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return _postgresql_engine(parsed)
     raise InvalidInputError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+
+
+def _postgresql_engine(parsed: sa.engine.URL) -> Engine:
+    engine = sa.create_engine(parsed, pool_size=10, max_overflow=20)
+
+    # A connection that idled in the pool may have been closed by a server restart or an idle
+    # timeout: check it before use, and the pool opens a fresh one instead. One that was in use
+    # a moment ago is not checked: pinging on every checkout cost a round trip per transaction
+    # (three per review card). A server gone within those seconds fails that one transaction,
+    # and the pool, seeing the disconnect, replaces all its connections.
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        if time.monotonic() - record.info.get("used_at", float("-inf")) <= PING_AFTER:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError(str(exc)) from exc
+
+    @event.listens_for(engine, "checkin")
+    def _mark_used(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["used_at"] = time.monotonic()
+
+    return engine
 
 
 def _sqlite_engine(parsed: sa.engine.URL) -> Engine:
