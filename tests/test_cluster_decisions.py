@@ -118,7 +118,7 @@ def test_a_lead_propagates_a_decision_from_the_lead_page_and_the_reviewers_undo_
     exs = clustered(store)
     ana, lead = make_user(store, "ana"), make_user(store, "lee", UserRole.LEAD)
     queue.claim_example(store, ana, exs[0].id)
-    decision_id, _ = queue.decide(store, ana, Decision(example_id=exs[0].id, reviewer="ana", verdict=Verdict.APPROVE),
+    decision_id, _, _ = queue.decide(store, ana, Decision(example_id=exs[0].id, reviewer="ana", verdict=Verdict.APPROVE),
                                   token=token_of(store, ana, exs[0].id))
     result = cluster_decisions.propagate(store, lead, decision_id, [e.id for e in exs[1:]])
     assert len(result.decided) == 3

@@ -29,7 +29,7 @@ def token_of(store: Store, user, example_id: str) -> str:  # type: ignore[no-unt
 def approve(store: Store, user, example_id: str) -> Outcome:  # type: ignore[no-untyped-def]
     """Approve the example the user holds, answering their claim on it."""
     decision = Decision(example_id=example_id, reviewer=user.name, verdict=Verdict.APPROVE)
-    _, outcome = queue.decide(store, user, decision, token=token_of(store, user, example_id))
+    outcome = queue.decide(store, user, decision, token=token_of(store, user, example_id)).outcome
     return outcome
 
 
@@ -234,11 +234,11 @@ def test_reopen_changes_a_decision_without_two_live_ones(store: Store) -> None:
     exs = add_examples(store, 2)
     ana = make_user(store, "ana")
     claim = queue.deal(store, ana, gold_rate=0).current
-    first_id, _ = queue.decide(store, ana, Decision(example_id=exs[0].id, reviewer="ana", verdict=Verdict.APPROVE), token=claim.token)  # type: ignore[union-attr]
+    first_id = queue.decide(store, ana, Decision(example_id=exs[0].id, reviewer="ana", verdict=Verdict.APPROVE), token=claim.token).decision_id  # type: ignore[union-attr]
     again = queue.reopen(store, ana, first_id)
     assert again.example.id == exs[0].id and again.replaces == first_id
     assert queue.deal(store, ana, gold_rate=0).current == again  # held, to be changed
-    new_id, outcome = queue.decide(store, ana, Decision(example_id=exs[0].id, reviewer="ana", verdict=Verdict.REJECT, rules=["R1"]), token=again.token)
+    new_id, outcome, _ = queue.decide(store, ana, Decision(example_id=exs[0].id, reviewer="ana", verdict=Verdict.REJECT, rules=["R1"]), token=again.token)
     assert outcome == Outcome.REJECT and live_decisions(store, ana, exs[0].id) == [new_id]
     assert [d.kind.value for d in decisions_service.history(store, exs[0].id)] == ["decision", "retraction", "decision"]
     rows = queue.recent(store, ana)

@@ -53,7 +53,7 @@ def test_undoing_a_skip_of_an_example_settled_meanwhile_holds_nothing(store: Sto
     mine = queue.deal(store, ana, gold_rate=0).current
     queue.skip(store, ana, mine.example.id, token=mine.token)  # type: ignore[union-attr]
     theirs = queue.deal(store, ben, gold_rate=0).current
-    _, outcome = queue.decide(store, ben, Decision(example_id=exs[0].id, reviewer="ben", verdict=Verdict.APPROVE), token=theirs.token)  # type: ignore[union-attr]
+    outcome = queue.decide(store, ben, Decision(example_id=exs[0].id, reviewer="ben", verdict=Verdict.APPROVE), token=theirs.token).outcome  # type: ignore[union-attr]
     assert outcome == Outcome.APPROVE
 
     notice = review.apply(store, ana, {"action": "undo"})

@@ -165,7 +165,7 @@ def decide_cluster(
     decisions_service.check_reason(decision)
     now = now or utcnow()
     with store.write() as conn:
-        decision_id, _ = queue.decide_in(conn, actor, decision, token=token, known_rules=known_rules, now=now)
+        decision_id = queue.decide_in(conn, actor, decision, token=token, known_rules=known_rules, now=now).decision_id
         source = decision.model_copy(update={"id": decision_id})
         decided, left = _propagate_in(conn, actor, source, members, now=now)
         outcome = Outcome(examples_repo.get_row(conn, decision.example_id)["outcome"])

@@ -21,7 +21,7 @@ import time as _clock
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from types import ModuleType  # the random module itself: its shared generator
-from typing import cast
+from typing import NamedTuple, cast
 
 from curator.errors import ConflictError, NotFoundError, PermissionDeniedError
 from curator.models import Decision, DecisionKind, Example, Outcome, User, UserRole, Verdict, as_utc, utcnow
@@ -36,12 +36,13 @@ from curator.store.claims import FIRST_RANK as FIRST_RANK  # the cursor pages st
 from curator.store.claims import QueueFilter as QueueFilter  # the filter pages build
 
 CLAIM_TTL = timedelta(minutes=30)
+RENEW_AFTER = timedelta(minutes=1)  # a page run renews claims renewed longer ago than this
 GOLD_RATE = 1 / 20  # how often a gold example is slipped into a reviewer's queue
 HAND = 2  # examples a reviewer holds: the one on screen and the next
 _BATCH = 8  # candidates read per query; more than one so a lost race costs no extra round trip
 
 __all__ = [
-    "CLAIM_TTL", "GOLD_RATE", "Claim", "ClaimLostError", "Hand", "Progress", "QueueFilter", "Recent", "Undone",
+    "CLAIM_TTL", "GOLD_RATE", "Claim", "ClaimLostError", "Hand", "Progress", "QueueFilter", "Recent", "Recorded", "Undone",
     "claim_example", "claim_next", "deal", "decide", "decide_in", "jump", "progress", "recent", "release", "release_all",
     "reopen", "skip", "today_count", "undo", "undo_decision",
 ]
@@ -73,6 +74,14 @@ class Hand:
     current: Claim | None
     next: Claim | None = None
     lost: list[str] = field(default_factory=list)
+
+
+class Recorded(NamedTuple):
+    """A decision recorded against a claim: its id, the example's outcome now, the example's number."""
+
+    decision_id: int
+    outcome: Outcome
+    seq: int
 
 
 @dataclass(frozen=True)
@@ -176,7 +185,7 @@ def _deal_once(store: Store, actor: User, flt: QueueFilter, *, after_rank: int, 
             if not keep:
                 claims_repo.release(conn, h.example_id, actor.id)
             elif h.token is None:  # a claim from before tokens existed
-                held.append(replace(h, token=_hold(conn, actor, h.example_id, now=now, ttl=ttl)))
+                held.append(replace(h, token=_hold(conn, actor, h.example_id, now=now, ttl=ttl), expires_at=now + ttl))
             else:
                 held.append(h)
         busy = False
@@ -193,10 +202,12 @@ def _deal_once(store: Store, actor: User, flt: QueueFilter, *, after_rank: int, 
             at = now + timedelta(microseconds=len(held))
             token = _token()
             claims_repo.put(conn, example_id, actor.id, now=at, expires_at=now + ttl, token=token)
-            held.append(claims_repo.Held(example_id, seq, token, is_gold, None, True, rank))
+            held.append(claims_repo.Held(example_id, seq, token, is_gold, None, True, rank, now + ttl))
         if busy:
             return _BUSY
-        claims_repo.renew(conn, actor.id, expires_at=now + ttl)
+        # A claim renewed a moment ago keeps its time: one write less on nearly every card.
+        if any(h.expires_at is None or h.expires_at < now + ttl - RENEW_AFTER for h in held):
+            claims_repo.renew(conn, actor.id, expires_at=now + ttl)
         tokens = {h.token for h in held}
         lost = [_lost_message(conn, actor, eid, seq, now=now) for eid, token, seq in shown if token not in tokens]
         found_examples = examples_repo.get_many(conn, [h.example_id for h in held])
@@ -270,19 +281,21 @@ def _take(conn: Connection, actor: User, example_id: str, *, now: datetime, ttl:
 
 
 # --- answering a claim ----------------------------------------------------------------------
-def _check_claim(conn: Connection, actor: User, example_id: str, token: str, *, now: datetime) -> None:
-    """Refuse (ClaimLostError, saying why) unless the reviewer holds this claim right now."""
-    row = claims_repo.get(conn, example_id, actor.id)
-    if row is not None and not row["skipped"] and token and row["token"] == token:
-        return  # held (even if just past its expiry: nobody can have taken it, purges come first)
-    seq = int(examples_repo.get_row(conn, example_id)["seq"])
-    if claims_repo.live_decision(conn, example_id, actor.id) is not None and (row is None or row["token"] != token):
+def _check_claim(conn: Connection, actor: User, example_id: str, token: str, seq: int, *, now: datetime) -> int | None:
+    """Refuse (ClaimLostError, saying why) unless the reviewer holds this claim right now.
+
+    Returns the reviewer's decision on the example that counts (they reopened it to change it), if any.
+    """
+    held = claims_repo.standing(conn, example_id, actor.id)
+    if held.skipped is False and token and held.token == token:
+        return held.live  # held (even if just past its expiry: nobody can have taken it, purges come first)
+    if held.live is not None and held.token != token:
         raise ClaimLostError(f"You already decided example {seq} (in another tab?); nothing recorded. "
                              "To change it, reopen it from your recent decisions.")
     others = claims_repo.holder_names(conn, example_id, now=now, exclude_user=actor.id)
     if others:
         raise ClaimLostError(f"Your hold on example {seq} expired and {', '.join(others)} has it now; nothing recorded.")
-    if row is not None and row["skipped"]:
+    if held.skipped:
         raise ClaimLostError(f"You skipped example {seq} (in another tab?); nothing recorded. Undo the skip to decide it.")
     raise ClaimLostError(f"Your hold on example {seq} ended (expired or released); nothing recorded. It is back in the queue.")
 
@@ -295,7 +308,7 @@ def decide(
     token: str,
     known_rules: set[str] | None = None,
     now: datetime | None = None,
-) -> tuple[int, Outcome]:
+) -> Recorded:
     """Record the actor's decision on the claim ``token`` names, and let go of the claim.
 
     A reject needs a violated rule or a note. If the reviewer already has a decision on the
@@ -312,26 +325,29 @@ def decide(
         return decide_in(conn, actor, decision, token=token, known_rules=known_rules, now=now or utcnow())
 
 
-def decide_in(conn: Connection, actor: User, decision: Decision, *, token: str, known_rules: set[str] | None, now: datetime) -> tuple[int, Outcome]:
+def decide_in(conn: Connection, actor: User, decision: Decision, *, token: str, known_rules: set[str] | None, now: datetime) -> Recorded:
     """decide() within an open transaction (the caller checked role and reason)."""
-    examples_repo.lock(conn, decision.example_id)
-    _check_claim(conn, actor, decision.example_id, token, now=now)
-    earlier = claims_repo.live_decision(conn, decision.example_id, actor.id)
+    seq = int(examples_repo.lock(conn, decision.example_id)["seq"])
+    earlier = _check_claim(conn, actor, decision.example_id, token, seq, now=now)
     if earlier is not None:
         decisions_service.retract_in(conn, actor, decision.example_id, earlier)
     decision_id, settlement = decisions_service.append_in(conn, decision, actor, known_rules=known_rules, locked=True)
     claims_repo.release(conn, decision.example_id, actor.id)
-    return decision_id, settlement.outcome
+    return Recorded(decision_id, settlement.outcome, seq)
 
 
-def skip(store: Store, actor: User, example_id: str, *, token: str, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> None:
-    """Pass on a held example: it stays away from this reviewer (open to others) until it expires."""
+def skip(store: Store, actor: User, example_id: str, *, token: str, ttl: timedelta = CLAIM_TTL, now: datetime | None = None) -> int:
+    """Pass on a held example: it stays away from this reviewer (open to others) until it expires.
+
+    Returns the example's number (seq).
+    """
     require(actor, UserRole.REVIEWER)
     now = now or utcnow()
     with store.write() as conn:
-        examples_repo.lock(conn, example_id)
-        _check_claim(conn, actor, example_id, token, now=now)
+        seq = int(examples_repo.lock(conn, example_id)["seq"])
+        _check_claim(conn, actor, example_id, token, seq, now=now)
         claims_repo.put(conn, example_id, actor.id, now=now, expires_at=now + ttl, skipped=True, token=token)
+    return seq
 
 
 def release(store: Store, actor: User, example_id: str) -> None:

@@ -22,6 +22,7 @@ from curator.store import examples as examples_repo
 
 ACTIONS = ("approve", "negative", "reject", "edit", "skip", "undo", "undo_decision", "reopen", "jump", "cluster", "accept")
 MAX_TEXT = 1_000_000  # characters in one field: a corrected message may be long, not unbounded
+_READS = ("negative", "edit", "cluster")  # intents that read the example before deciding
 _DONE = {"approve": "Approved", "negative": "Marked negative", "reject": "Rejected", "edit": "Saved edit of"}
 
 
@@ -86,19 +87,19 @@ def _apply(store: Store, actor: User, intent: dict[str, Any], *, known_rules: Co
         claim = queue.jump(store, actor, _text(intent, "ref"))
         return Notice("info", f"Example {claim.seq}" + (": you decided it before; deciding again changes it" if claim.replaces else ""))
     example_id, token = _text(intent, "example_id"), _text(intent, "token")
-    with store.read() as conn:
-        row = examples_repo.get_row(conn, example_id)
-        example = examples_repo.row_to_example(row) if action in ("negative", "edit") else None
-    seq = int(row["seq"])
     if action == "skip":
-        queue.skip(store, actor, example_id, token=token)
-        return Notice("ok", f"Skipped example {seq}")
+        return Notice("ok", f"Skipped example {queue.skip(store, actor, example_id, token=token)}")
     note = _text(intent, "note").strip()
     known = set(known_rules) if known_rules is not None else None
+    example, seq = None, 0
+    if action in _READS:  # the rest learn the example's number from the decision itself
+        with store.read() as conn:
+            row = examples_repo.get_row(conn, example_id)
+            example, seq = examples_repo.row_to_example(row), int(row["seq"])
     if action == "cluster":
         return _cluster(store, actor, intent, example_id, token, seq, note, known, guideline_version)
     if action == "accept":
-        return _accept(store, actor, intent, example_id, token, seq, note, known, guideline_version)
+        return _accept(store, actor, intent, example_id, token, note, known, guideline_version)
     rules: list[str] = []
     correction: Correction | None = None
     verdict = Verdict.APPROVE
@@ -115,9 +116,9 @@ def _apply(store: Store, actor: User, intent: dict[str, Any], *, known_rules: Co
         correction = Correction(messages=_edited(example, intent.get("messages")))
     decision = Decision(example_id=example_id, reviewer=actor.name, verdict=verdict, rules=rules, note=note,
                         correction=correction, guideline_version=guideline_version)
-    queue.decide(store, actor, decision, token=token, known_rules=known)
+    recorded = queue.decide(store, actor, decision, token=token, known_rules=known)
     extra = " with a desired reply" if action == "negative" and correction else ""
-    return Notice("ok", f"{_DONE[action]} example {seq}{extra}")
+    return Notice("ok", f"{_DONE[action]} example {recorded.seq}{extra}")
 
 
 def _undid(what: str, undone: queue.Undone) -> str:
@@ -152,7 +153,7 @@ def _cluster(store: Store, actor: User, intent: dict[str, Any], example_id: str,
     return Notice("ok", text)
 
 
-def _accept(store: Store, actor: User, intent: dict[str, Any], example_id: str, token: str, seq: int, note: str,
+def _accept(store: Store, actor: User, intent: dict[str, Any], example_id: str, token: str, note: str,
             known: set[str] | None, guideline_version: str | None) -> Notice:
     """The model's suggestion, recorded as the reviewer's own decision that references it."""
     suggestion = suggestions_service.get_shown(store, actor, example_id, _int(intent, "suggestion_id"))
@@ -160,8 +161,8 @@ def _accept(store: Store, actor: User, intent: dict[str, Any], example_id: str, 
         note = f"{suggestion.model}: {suggestion.rationale}".strip()[:2000]  # a reject says why
     decision = Decision(example_id=example_id, reviewer=actor.name, verdict=suggestion.verdict, rules=list(suggestion.rules),
                         note=note, guideline_version=guideline_version, suggestion_id=suggestion.id)
-    queue.decide(store, actor, decision, token=token, known_rules=known)
-    return Notice("ok", f"{_DONE[suggestion.verdict.value]} example {seq} as {suggestion.model} suggested")
+    recorded = queue.decide(store, actor, decision, token=token, known_rules=known)
+    return Notice("ok", f"{_DONE[suggestion.verdict.value]} example {recorded.seq} as {suggestion.model} suggested")
 
 
 def _edited(example: Any, raw: Any) -> list[Message]:

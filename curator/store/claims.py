@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from curator.models import DecisionKind, Outcome
+from curator.models import DecisionKind, Outcome, as_utc
 from curator.store.dialect import upsert
 from curator.store.schema import claims, decisions, examples, flags, gold, users
 
@@ -151,6 +151,7 @@ class Held:
     live: int | None  # the user's counted decision on it (they reopened it to change it)
     matches: bool  # it passes the queue filter
     rank: int  # its place in the queue (the keyset cursor)
+    expires_at: datetime | None = None
 
 
 @functools.lru_cache(maxsize=64)
@@ -159,7 +160,7 @@ def _held_stmt(flt: QueueFilter) -> sa.Select[Any]:
     is_gold = sa.exists().where(gold.c.example_id == claims.c.example_id)
     return (
         sa.select(claims.c.example_id, examples.c.seq, claims.c.token, is_gold, _live_id(uid, claims.c.example_id),
-                  sa.and_(*_filter_conds(flt)), examples.c.queue_rank)
+                  sa.and_(*_filter_conds(flt)), examples.c.queue_rank, claims.c.expires_at)
         .join(examples, examples.c.id == claims.c.example_id)
         .where(claims.c.user_id == uid, claims.c.skipped.is_(False), claims.c.expires_at > now)
         .order_by(claims.c.claimed_at, examples.c.seq)
@@ -170,8 +171,8 @@ def _held_stmt(flt: QueueFilter) -> sa.Select[Any]:
 def held_by(conn: Connection, user_id: int, *, now: datetime, flt: QueueFilter | None = None) -> list[Held]:
     """The user's live, unskipped claims, oldest claim first, in one query."""
     rows = conn.execute(_held_stmt(flt or QueueFilter()), {"uid": user_id, "now": now})
-    return [Held(str(e), int(s), t, bool(g), int(d) if d is not None else None, bool(m), int(r) if r is not None else int(s))
-            for e, s, t, g, d, m, r in rows]
+    return [Held(str(e), int(s), t, bool(g), int(d) if d is not None else None, bool(m), int(r) if r is not None else int(s), as_utc(x))
+            for e, s, t, g, d, m, r, x in rows]
 
 
 def put(
@@ -198,9 +199,13 @@ def get(conn: Connection, example_id: str, user_id: int) -> sa.RowMapping | None
     return conn.execute(_GET, {"eid": example_id, "uid": user_id}).mappings().first()
 
 
+_RENEW = (claims.update().where(claims.c.user_id == sa.bindparam("uid"), claims.c.skipped.is_(False))
+          .values(expires_at=sa.bindparam("until", type_=claims.c.expires_at.type)))
+
+
 def renew(conn: Connection, user_id: int, *, expires_at: datetime) -> None:
     """Extend every unskipped claim the user holds (they are still working on them)."""
-    conn.execute(claims.update().where(claims.c.user_id == user_id, claims.c.skipped.is_(False)).values(expires_at=expires_at))
+    conn.execute(_RENEW, {"uid": user_id, "until": expires_at})
 
 
 def last_skip(conn: Connection, user_id: int, *, now: datetime) -> tuple[str, datetime] | None:
@@ -243,6 +248,27 @@ _KEPT = sa.select(sa.or_(sa.exists().where(claims.c.example_id == sa.bindparam("
                          _live_id(sa.bindparam("uid"), sa.bindparam("eid")).isnot(None)))
 
 
+class Standing(NamedTuple):
+    """The user's claim on an example (token and skipped are None without one) and counted decision."""
+
+    token: str | None
+    skipped: bool | None
+    live: int | None
+
+
+def _claim_col(col: sa.Column[Any]) -> sa.ScalarSelect[Any]:
+    return sa.select(col).where(claims.c.example_id == sa.bindparam("eid"), claims.c.user_id == sa.bindparam("uid")).scalar_subquery()
+
+
+_STANDING = sa.select(_claim_col(claims.c.token), _claim_col(claims.c.skipped), _live_id(sa.bindparam("uid"), sa.bindparam("eid")))
+
+
+def standing(conn: Connection, example_id: str, user_id: int) -> Standing:
+    """Where the user stands on the example, in one round trip (deciding checks it on every card)."""
+    token, skipped, live = conn.execute(_STANDING, {"eid": example_id, "uid": user_id}).one()
+    return Standing(token, None if skipped is None else bool(skipped), None if live is None else int(live))
+
+
 def still_theirs(conn: Connection, example_id: str, user_id: int) -> bool:
     """The user still has a claim on the example (held, skipped or expired) or a decision that counts."""
     return bool(conn.scalar(_KEPT, {"eid": example_id, "uid": user_id}))
@@ -254,20 +280,25 @@ def live_decision(conn: Connection, example_id: str, user_id: int) -> int | None
     return int(found) if found is not None else None
 
 
+_RELEASE = claims.delete().where(claims.c.example_id == sa.bindparam("eid"), claims.c.user_id == sa.bindparam("uid"))
+_RELEASE_LIVE = claims.delete().where(claims.c.user_id == sa.bindparam("uid"), claims.c.skipped.is_(False))
+_PURGE = claims.delete().where(claims.c.expires_at <= sa.bindparam("now", type_=claims.c.expires_at.type))
+
+
 def release(conn: Connection, example_id: str, user_id: int) -> None:
-    conn.execute(claims.delete().where(claims.c.example_id == example_id, claims.c.user_id == user_id))
+    conn.execute(_RELEASE, {"eid": example_id, "uid": user_id})
 
 
 def release_live(conn: Connection, user_id: int, *, keep: str | None = None) -> None:
     """Drop the user's unskipped claims (they hold one example at a time), except ``keep``."""
-    stmt = claims.delete().where(claims.c.user_id == user_id, claims.c.skipped.is_(False))
-    if keep is not None:
-        stmt = stmt.where(claims.c.example_id != keep)
-    conn.execute(stmt)
+    if keep is None:
+        conn.execute(_RELEASE_LIVE, {"uid": user_id})
+    else:
+        conn.execute(_RELEASE_LIVE.where(claims.c.example_id != keep), {"uid": user_id})
 
 
 def purge_expired(conn: Connection, *, now: datetime) -> int:
-    return int(conn.execute(claims.delete().where(claims.c.expires_at <= now)).rowcount)
+    return int(conn.execute(_PURGE, {"now": now}).rowcount)
 
 
 def live_holders(conn: Connection, example_id: str, *, now: datetime) -> list[int]:

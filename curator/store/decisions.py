@@ -17,23 +17,24 @@ from curator.store.schema import decisions, examples, suggestions, users
 
 def append(conn: Connection, decision: Decision, *, reviewer_id: int) -> int:
     """Add a decision to the log; returns its id."""
-    result = conn.execute(
-        decisions.insert().values(
-            example_id=decision.example_id,
-            reviewer_id=reviewer_id,
-            kind=decision.kind.value,
-            verdict=decision.verdict.value if decision.verdict else None,
-            rules=dumps(decision.rules),
-            note=decision.note,
-            correction=dumps(decision.correction.model_dump(mode="json", exclude_none=True)) if decision.correction else None,
-            guideline_version=decision.guideline_version,
-            target_id=decision.target_id,
-            created_at=decision.created_at,
-            via_cluster=decision.via_cluster,
-            suggestion_id=decision.suggestion_id,
-        )
-    )
+    result = conn.execute(_APPEND, {
+        "example_id": decision.example_id,
+        "reviewer_id": reviewer_id,
+        "kind": decision.kind.value,
+        "verdict": decision.verdict.value if decision.verdict else None,
+        "rules": dumps(decision.rules),
+        "note": decision.note,
+        "correction": dumps(decision.correction.model_dump(mode="json", exclude_none=True)) if decision.correction else None,
+        "guideline_version": decision.guideline_version,
+        "target_id": decision.target_id,
+        "created_at": decision.created_at,
+        "via_cluster": decision.via_cluster,
+        "suggestion_id": decision.suggestion_id,
+    })
     return inserted_id(result)
+
+
+_APPEND = decisions.insert()  # built once: the values come as parameters
 
 
 _COLUMNS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +33,11 @@ def insert(conn: Connection, table: sa.Table) -> Any:
 
 def upsert(conn: Connection, table: sa.Table, keys: list[str], values: dict[str, Any]) -> None:
     """Insert a row, or update its non-key columns when the key exists."""
-    stmt = insert(conn, table).values(**values)
-    update = {k: stmt.excluded[k] for k in values if k not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update))
+    conn.execute(_upsert_stmt(conn.dialect.name, table, tuple(keys), tuple(values)), values)
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_stmt(dialect: str, table: sa.Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    # Built once per shape (a claim is upserted on every card; building costs more than running).
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns if c not in keys})

@@ -239,12 +239,13 @@ def places(conn: Connection, example_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
+_SET_OUTCOME = (examples.update().where(examples.c.id == sa.bindparam("eid"))
+                .values(outcome=sa.bindparam("outcome"), n_decisions=sa.bindparam("n"),
+                        decided_at=sa.bindparam("at", type_=examples.c.decided_at.type)))
+
+
 def set_outcome(conn: Connection, example_id: str, outcome: Outcome, n_decisions: int, decided_at: datetime | None) -> None:
-    conn.execute(
-        examples.update()
-        .where(examples.c.id == example_id)
-        .values(outcome=outcome.value, n_decisions=n_decisions, decided_at=decided_at)
-    )
+    conn.execute(_SET_OUTCOME, {"eid": example_id, "outcome": outcome.value, "n": n_decisions, "at": decided_at})
 
 
 def set_tokens(conn: Connection, values: Sequence[tuple[str, int]]) -> None:

@@ -11,9 +11,11 @@ from curator.store.dialect import upsert
 from curator.store.jsontext import dumps, loads
 from curator.store.schema import settings
 
+_GET = sa.select(settings.c.value).where(settings.c.key == sa.bindparam("key"))  # built once: read on every card
+
 
 def get(conn: Connection, key: str, default: Any = None) -> Any:
-    value = conn.scalar(sa.select(settings.c.value).where(settings.c.key == key))
+    value = conn.scalar(_GET, {"key": key})
     return default if value is None else loads(value)
 
 
