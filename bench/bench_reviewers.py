@@ -220,6 +220,7 @@ def review_loop(store: Store, user: User, *, seconds: float, mix: Mix, seed: int
                 log.refused[action] += 1
                 log.errors.append(f"{action} of {claim.seq} refused: {notice.text}")
                 continue
+            shown = tuple(s for s in shown if s[0] != claim.example.id)  # as the page does: let go on purpose
             if action == "skip":
                 done.append(("skip", claim.seq, None))
             else:

@@ -40,11 +40,11 @@ def get_overlap(store: Store) -> int:
         return required_decisions(conn)
 
 
-def _resettle(conn: Connection, example_id: str, required: int) -> Settlement:
+def _resettle(conn: Connection, example_id: str, required: int, strategies: queue_order.Strategies | None = None) -> Settlement:
     history = decisions_repo.for_example(conn, example_id)
     s = settle(history, required=required)
     examples_repo.set_outcome(conn, example_id, s.outcome, len(s.live), s.decided_at)
-    queue_order.rerank_example(conn, example_id, s.live)  # disagreement-first orders by decisions
+    queue_order.rerank_example(conn, example_id, s.live, strategies)  # disagreement-first orders by decisions
     return s
 
 
@@ -92,7 +92,10 @@ def append_in(conn: Connection, decision: Decision, reviewer: User, *, known_rul
         if decision.correction is not None and decision.correction.reply is None and decision.correction.messages is None:
             raise InvalidInputError("a negative's correction needs the desired reply", field="correction")
     decision_id = decisions_repo.append(conn, decision, reviewer_id=reviewer.id)
-    return decision_id, _resettle(conn, decision.example_id, required_decisions(conn))
+    # Both settings settling reads, in one statement: this runs on every review card.
+    stored = settings_repo.get_many(conn, [OVERLAP_KEY, queue_order.SETTING])
+    required = int(stored.get(OVERLAP_KEY, 1))
+    return decision_id, _resettle(conn, decision.example_id, required, queue_order.from_setting(stored.get(queue_order.SETTING)))
 
 
 def record(store: Store, actor: User, decision: Decision, *, known_rules: Collection[str] | None = None) -> tuple[int, Outcome]:

@@ -30,8 +30,8 @@ SETTING = "queue_strategy"
 _OPEN = ("pending", "conflict")  # outcomes a reviewer's queue can serve
 DEFAULT = "default"  # as a source's strategy: follow the strategy for everyone
 
-__all__ = ["DEFAULT", "Choice", "Rerank", "Serving", "Strategies", "Strategy", "describe", "for_source", "get",
-           "lift_sampled_now", "refresh", "rerank_example", "serving", "set_strategy"]
+__all__ = ["DEFAULT", "SETTING", "Choice", "Rerank", "Serving", "Strategies", "Strategy", "describe", "for_source", "get",
+           "from_setting", "lift_sampled_now", "refresh", "rerank_example", "serving", "set_strategy"]
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,12 @@ def describe(choice: Choice) -> str:
 
 
 def _read(conn: Connection) -> Strategies:
-    raw = settings_repo.get(conn, SETTING, None) or {}
+    return from_setting(settings_repo.get(conn, SETTING, None))
+
+
+def from_setting(raw: Any) -> Strategies:
+    """The strategies from the stored setting's value (None or malformed parts: the defaults)."""
+    raw = raw if isinstance(raw, dict) else {}
 
     def one(value: Any) -> Choice:
         value = value if isinstance(value, dict) else {}
@@ -268,12 +273,13 @@ def _bump(conn: Connection) -> None:
     _write(conn, Strategies(s.everyone, s.sources, s.revision + 1))
 
 
-def rerank_example(conn: Connection, example_id: str, live: list[Decision]) -> None:
+def rerank_example(conn: Connection, example_id: str, live: list[Decision], strategies: Strategies | None = None) -> None:
     """Keep one example's rank current after a decision, where its order depends on decisions.
 
     Called in the decision's own transaction, so the next deal already sees the new order.
+    ``strategies``: the setting, when the caller read it already in this transaction.
     """
-    s = _read(conn)
+    s = strategies if strategies is not None else _read(conn)
     if Strategy.DISAGREEMENT_FIRST not in {s.everyone.strategy, *(c.strategy for c in s.sources.values())}:
         return
     row = examples_repo.get_row(conn, example_id)

@@ -19,5 +19,13 @@ def get(conn: Connection, key: str, default: Any = None) -> Any:
     return default if value is None else loads(value)
 
 
+_GET_MANY = sa.select(settings.c.key, settings.c.value).where(settings.c.key.in_(sa.bindparam("keys", expanding=True)))
+
+
+def get_many(conn: Connection, keys: list[str]) -> dict[str, Any]:
+    """The stored values of these keys, in one statement (keys not set are left out)."""
+    return {str(k): loads(v) for k, v in conn.execute(_GET_MANY, {"keys": keys}) if v is not None}
+
+
 def put(conn: Connection, key: str, value: Any) -> None:
     upsert(conn, settings, ["key"], {"key": key, "value": dumps(value)})

@@ -53,6 +53,8 @@ def _on_outbox() -> None:
         state.put(state.ACKED, (card_id, item["seq"]))
         if item.get("action") in ("undo", "undo_decision", "reopen", "jump", "cluster"):
             state.put(state.SHOWN, ())  # the reviewer moved on purpose: nothing shown was lost
+        elif notice.kind == "ok":  # decided or skipped here: let go on purpose, not lost (and not asked about)
+            state.put(state.SHOWN, tuple(s for s in state.get(state.SHOWN) or () if s[0] != item.get("example_id")))
 
 
 def _card(claim: queue.Claim | None, gs: Any, flags_by_id: dict[str, list[dict[str, Any]]], store: Any, user: Any) -> dict[str, Any] | None:
