@@ -159,3 +159,10 @@ def test_untrusted_text_reaches_the_renderer_verbatim_and_markdown_only_escaped(
     for body in [m.value for m in at.markdown] + [c.value for c in at.caption]:
         assert "alert" not in body and "evil" not in body  # no conversation text goes to markdown
     assert all(not m.proto.allow_html for m in at.markdown)
+
+
+def test_the_page_opens_with_the_queue_count_not_a_counting_placeholder(db: Store) -> None:
+    """The count runs off the keypress path; the first one is waited for a moment, so the page
+    does not say "counting the queue…" until the reviewer's first action."""
+    at = signed_in(db, make_user(db, "ana"))
+    assert [p.text for p in at.get("progress")] == ["0 / 3 decided in this queue · 0 by you today"]
