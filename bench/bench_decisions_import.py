@@ -3,7 +3,7 @@
 Two runs on copies of the same database, in the same invocation:
 - "one transaction": the whole file in one write transaction (how the import worked before;
   the same code with its batch limits lifted and no pause between batches);
-- "batched": as shipped (services.decision_files.BATCH_LINES / BATCH_SECONDS / SQLITE_PAUSE);
+- "batched": as shipped (services.write_batches.BATCH_ITEMS / BATCH_SECONDS / SQLITE_PAUSE);
 - with --no-pause-too, also "batched, no pause": the batches without the pause between them.
 
 Each import runs in a child process. Meanwhile this process writes a session row (what a
@@ -59,12 +59,12 @@ def build(path: Path, n: int) -> list[str]:
 
 
 def child(db: str, file: str, mode: str) -> None:
-    from curator.services import decision_files
+    from curator.services import decision_files, write_batches
 
     if mode == "one transaction":
-        decision_files.BATCH_LINES, decision_files.BATCH_SECONDS, decision_files.SQLITE_PAUSE = 10**12, math.inf, 0.0
+        write_batches.BATCH_ITEMS, write_batches.BATCH_SECONDS, write_batches.SQLITE_PAUSE = 10**12, math.inf, 0.0
     elif mode == "batched, no pause":
-        decision_files.SQLITE_PAUSE = 0.0
+        write_batches.SQLITE_PAUSE = 0.0
     store = Store(db)
     with store.read() as conn:
         lead = users_repo.get_by_name(conn, "lee")

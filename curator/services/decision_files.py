@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,11 @@ from curator.services.atomic import atomic_file
 from curator.services.decisions import append_in, resolve_reviewer
 from curator.services.outcomes import live_decisions
 from curator.services.users import require
+from curator.services.write_batches import write_in_batches
 from curator.store import Connection, Store, decision_lines
 from curator.store import decisions as decisions_repo
 from curator.store import examples as examples_repo
 from curator.store import suggestions as suggestions_repo
-
-BATCH_LINES = 200  # lines per transaction at most...
-BATCH_SECONDS = 0.5  # ...and seconds: SQLite's write lock is never held longer than about this
-SQLITE_PAUSE = 0.1  # between batches: a waiting writer retries at least every 100 ms, so it gets in
 
 # "id", "target_id", "via_cluster" and "suggestion_id" come with an exported log; they name rows
 # of the other database, so their values are read past. Provenance travels by what a database
@@ -212,32 +208,34 @@ def _apply_line(conn: Connection, raw: bytes, report: DecisionImport, known_rule
     return decision_id
 
 
-def _apply_batch(conn: Connection, lines: Iterator[tuple[int, bytes]], done: set[int], digest: str, report: DecisionImport,
-                 known_rules: Collection[str] | None, undone: _LaterUndone) -> bool:
-    """Apply lines until the batch is full (BATCH_LINES or BATCH_SECONDS); False once the file is done."""
-    started = time.monotonic()
-    applied: list[tuple[int, int | None]] = []
-    n = 0  # lines worked on; those an earlier run applied cost nothing and do not count
-    for lineno, raw in lines:
-        report.lines += 1
-        if lineno in done:
-            report.unchanged += 1
-            report.already_applied += 1
-        else:
-            n += 1
-            try:
-                applied.append((lineno, _apply_line(conn, raw, report, known_rules, undone)))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                report.errors.append(LineError(lineno, None, f"not JSON: {exc}"))
-            except InvalidInputError as exc:
-                report.errors.append(LineError(lineno, exc.field, exc.reason))
-            except (CuratorError, ValueError) as exc:
-                report.errors.append(LineError(lineno, None, str(exc)))
-        if n >= BATCH_LINES or time.monotonic() - started >= BATCH_SECONDS:
-            decision_lines.mark(conn, digest, applied)
-            return True
-    decision_lines.mark(conn, digest, applied)
-    return False
+class _Batches:
+    """What each batch of a decisions file applies, and its record of applied lines."""
+
+    def __init__(self, done: set[int], digest: str, report: DecisionImport, known_rules: Collection[str] | None,
+                 undone: _LaterUndone) -> None:
+        self.done, self.digest, self.report, self.known_rules, self.undone = done, digest, report, known_rules, undone
+        self.applied: list[tuple[int, int | None]] = []
+
+    def apply(self, conn: Connection, line: tuple[int, bytes]) -> bool:
+        lineno, raw = line
+        self.report.lines += 1
+        if lineno in self.done:
+            self.report.unchanged += 1
+            self.report.already_applied += 1
+            return False
+        try:
+            self.applied.append((lineno, _apply_line(conn, raw, self.report, self.known_rules, self.undone)))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            self.report.errors.append(LineError(lineno, None, f"not JSON: {exc}"))
+        except InvalidInputError as exc:
+            self.report.errors.append(LineError(lineno, exc.field, exc.reason))
+        except (CuratorError, ValueError) as exc:
+            self.report.errors.append(LineError(lineno, None, str(exc)))
+        return True
+
+    def end(self, conn: Connection) -> None:
+        decision_lines.mark(conn, self.digest, self.applied)
+        self.applied = []
 
 
 def import_decisions(store: Store, actor: User, path: str | Path, *, known_rules: Collection[str] | None = None) -> DecisionImport:
@@ -246,9 +244,8 @@ def import_decisions(store: Store, actor: User, path: str | Path, *, known_rules
     A line equal to the reviewer's decision already in force is counted as unchanged. A
     decision line the file itself retracts or reopens later is not applied (an exported log
     imported elsewhere ends with the outcomes it ends with): a first pass reads those. Lines
-    commit in batches (at most BATCH_LINES lines or BATCH_SECONDS each), so a long file never
-    holds SQLite's write lock for long: between batches the import pauses (SQLITE_PAUSE) so a
-    writer waiting on the lock (a sign-in) gets it. Each applied line is recorded with the
+    commit in batches (services.write_batches), so a long file never holds SQLite's write lock
+    for long and a writer waiting on it (a sign-in) gets in. Each applied line is recorded with the
     file's SHA-256 in the batch's transaction, so a re-run of the same file, after a kill or
     a complete run, skips those lines: one decision per line, whatever happened.
     """
@@ -262,14 +259,10 @@ def import_decisions(store: Store, actor: User, path: str | Path, *, known_rules
         with store.read() as conn:
             done = decision_lines.applied(conn, digest)
         undone = _later_undone(path)
+        batches = _Batches(done, digest, report, known_rules, undone)
         with path.open("rb") as fh:
             lines = ((n, raw) for n, raw in enumerate(fh, start=1) if raw.strip())
-            more = True
-            while more:
-                with store.write() as conn:
-                    more = _apply_batch(conn, lines, done, digest, report, known_rules, undone)
-                if more and store.dialect == "sqlite":
-                    time.sleep(SQLITE_PAUSE)
+            write_in_batches(store, lines, batches.apply, batches.end)
     except OSError as exc:
         raise path_error(exc, path) from exc
     return report

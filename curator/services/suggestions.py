@@ -8,7 +8,6 @@ accept it with one key, which records the reviewer's own decision referencing it
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from curator.services import blind
 from curator.services.decision_files import LineError, example_named
 from curator.services.decisions import check_rules, required_decisions
 from curator.services.users import require
+from curator.services.write_batches import write_in_batches
 from curator.store import Connection, Store
 from curator.store import claims as claims_repo
 from curator.store import imports as imports_repo
@@ -31,7 +31,6 @@ from curator.store import suggestions as suggestions_repo
 
 PROBLEM_CODE = "bad_suggestion"
 MAX_LINE = 1 << 20  # bytes in one suggestion line: a rationale may be long, not unbounded
-_BATCH = 500  # lines per transaction
 _KEYS = {"example_id", "source", "line", "model", "verdict", "rules", "rationale"}
 
 
@@ -76,8 +75,9 @@ def _parse(conn: Connection, raw: bytes, known_rules: Collection[str] | None) ->
 def import_suggestions(store: Store, actor: User, path: str | Path, *, known_rules: Collection[str] | None = None) -> SuggestionImport:
     """Store every valid line of a suggestions file; each bad line is reported and kept as a problem.
 
-    Re-running the same file (same SHA-256) stores nothing twice. Lines commit in batches, so
-    a long file never holds SQLite's write lock for long.
+    Re-running the same file (same SHA-256) stores nothing twice. Lines commit in batches
+    (services.write_batches), so a long file never holds SQLite's write lock for long and a
+    writer waiting on it (a sign-in, a reviewer's decision) gets in.
     """
     require(actor, UserRole.LEAD)
     path = Path(path)
@@ -88,42 +88,50 @@ def import_suggestions(store: Store, actor: User, path: str | Path, *, known_rul
         digest = file_sha256(path)
         with store.read() as conn:
             done = suggestions_repo.imported_lines(conn, digest)
+        batches = _Batches(done, path, digest, known_rules, report)
         with path.open("rb") as fh:  # a batch of lines at a time: memory stays flat in the file's size
             numbered = ((n, raw) for n, raw in enumerate(fh, start=1) if raw.strip())
-            while batch := list(itertools.islice(numbered, _BATCH)):
-                _import_batch(store, batch, done, path, digest, known_rules, report)
+            write_in_batches(store, numbered, batches.apply, batches.end)
     except OSError as exc:
         raise path_error(exc, path) from exc
     return report
 
 
-def _import_batch(store: Store, lines: list[tuple[int, bytes]], done: Collection[int], path: Path, digest: str,
-                  known_rules: Collection[str] | None, report: SuggestionImport) -> None:
-    """Store one batch of a suggestions file's lines in one transaction; bad lines become problems."""
-    with store.write() as conn:
-        good: list[tuple[int, Suggestion]] = []
-        bad: list[Problem] = []
-        for lineno, raw in lines:
-            report.lines += 1
-            if lineno in done:
-                report.already_imported += 1
-                continue
-            try:
-                good.append((lineno, _parse(conn, raw, known_rules)))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                report.errors.append(LineError(lineno, None, f"not JSON: {exc}"))
-            except InvalidInputError as exc:
-                report.errors.append(LineError(lineno, exc.field, exc.reason))
-            except (CuratorError, ValueError) as exc:
-                report.errors.append(LineError(lineno, None, str(exc)))
-            else:
-                continue
-            e = report.errors[-1]
-            bad.append(Problem(source=path.name, file=str(path), line=lineno, code=PROBLEM_CODE, field=e.field,
-                               message=e.message, raw=raw.decode("utf-8", "replace")[:10_000]))
-        suggestions_repo.add(conn, good, file_name=path.name, file_sha256=digest)
-        imports_repo.add_problems(conn, bad)
-        report.imported += len(good)
+class _Batches:
+    """What each batch of a suggestions file gathers (good lines, bad ones as problems) and stores."""
+
+    def __init__(self, done: Collection[int], path: Path, digest: str, known_rules: Collection[str] | None,
+                 report: SuggestionImport) -> None:
+        self.done, self.path, self.digest, self.known_rules, self.report = done, path, digest, known_rules, report
+        self.good: list[tuple[int, Suggestion]] = []
+        self.bad: list[Problem] = []
+
+    def apply(self, conn: Connection, line: tuple[int, bytes]) -> bool:
+        lineno, raw = line
+        self.report.lines += 1
+        if lineno in self.done:
+            self.report.already_imported += 1
+            return False
+        try:
+            self.good.append((lineno, _parse(conn, raw, self.known_rules)))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            self.report.errors.append(LineError(lineno, None, f"not JSON: {exc}"))
+        except InvalidInputError as exc:
+            self.report.errors.append(LineError(lineno, exc.field, exc.reason))
+        except (CuratorError, ValueError) as exc:
+            self.report.errors.append(LineError(lineno, None, str(exc)))
+        else:
+            return True
+        e = self.report.errors[-1]
+        self.bad.append(Problem(source=self.path.name, file=str(self.path), line=lineno, code=PROBLEM_CODE, field=e.field,
+                                message=e.message, raw=raw.decode("utf-8", "replace")[:10_000]))
+        return True
+
+    def end(self, conn: Connection) -> None:
+        suggestions_repo.add(conn, self.good, file_name=self.path.name, file_sha256=self.digest)
+        imports_repo.add_problems(conn, self.bad)
+        self.report.imported += len(self.good)
+        self.good, self.bad = [], []
 
 
 def shown_to(store: Store, viewer: User, example_id: str) -> list[Suggestion]:
