@@ -10,7 +10,9 @@ Data is generated here, never checked in.
 ``--guidelines`` is the normal setting and the headline figure: the shipped guidelines/ are
 loaded before the import, so every imported example is checked and its flags stored. It also
 times ``guidelines load`` recomputing the flags of every example of an import made without
-them. ``--workers`` is the import's option (default: one per core).
+them. ``--workers`` is the import's option (default: one per core). ``--again`` also times importing
+the same file a second time with the guidelines in force (every example already stored: a re-run,
+or a grown export's old part), beside its first import in the same process.
 """
 
 from __future__ import annotations
@@ -40,12 +42,17 @@ from curator.services.importing import import_file
 url, data, guidelines, mode, workers = sys.argv[1:6]
 workers = None if workers == "default" else int(workers)
 store = Store(url)
-if mode == "checked":
+if mode in ("checked", "again"):
     guideline_sync.load_into_store(store, guidelines)  # before the clock: the normal setting
 start = time.perf_counter()
 s = import_file(store, data, workers=workers)
 seconds = time.perf_counter() - start
 out = {"seconds": seconds, "examples": s.examples, "records": s.records, "problems": s.problems, "flags": s.flags}
+if mode == "again":  # the same file once more: every example already stored
+    start = time.perf_counter()
+    s = import_file(store, data, workers=workers)
+    out["again_seconds"] = time.perf_counter() - start
+    out["again_duplicates"] = s.duplicates
 if mode == "load":
     start = time.perf_counter()
     guideline_sync.load_into_store(store, guidelines, workers=workers)
@@ -88,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--guidelines", action="store_true", help="also import with the shipped guidelines in force, and time guidelines load")
     parser.add_argument("--workers", type=int, default=None, help="the import's worker processes (default: one per core)")
     parser.add_argument("--no-batch-api", action="store_true", help="time only the encode_ordinary loop (the stricter baseline)")
+    parser.add_argument("--again", action="store_true", help="also time importing the same file a second time (guidelines in force)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="curator-bench-") as tmp:
@@ -103,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"date {date.today()}  n={args.n}  file {data.stat().st_size / 1e6:.0f} MB  workers {args.workers or 'default'}  "
               f"load average {os.getloadavg()[0]:.1f}")
         print(f"bare tiktoken: batch {batch:.2f} s, loop {loop:.2f} s -> baseline {baseline:.2f} s")
-        modes = ["load", "checked"] if args.guidelines else ["plain"]
+        modes = (["load", "checked"] if args.guidelines else ["plain"]) + (["again"] if args.again else [])
         results = {mode: run_import(folder, data, mode=mode, workers=args.workers) for mode in modes}
         # The loop again after the imports: the machine is shared, so the baseline is taken both
         # sides of them and the lower kept.
@@ -111,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         loop = min(loop, again)
         print(f"bare encode_ordinary loop after the imports: {again:.2f} s -> loop baseline {loop:.2f} s")
         for mode, result in results.items():
-            label = {"plain": "import, no guidelines", "load": "import, no guidelines", "checked": "import, guidelines in force"}[mode]
+            label = {"plain": "import, no guidelines", "load": "import, no guidelines", "checked": "import, guidelines in force",
+                     "again": "import, guidelines in force (before the second)"}[mode]
             print(
                 f"{label}: {result['seconds']:.2f} s, {result['examples'] / result['seconds']:,.0f} examples/s, "
                 f"{result['flags']} flags, ratio to the loop {result['seconds'] / loop:.2f}x (to the baseline "
@@ -119,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"(largest worker {result['worker_peak_rss_mb']:.0f} MB); CPU {result['cpu_seconds']:.1f} s "
                 f"(the loop's {loop_cpu:.1f} s: {result['cpu_seconds'] / loop_cpu:.2f}x)"
             )
+            if "again_seconds" in result:
+                print(f"the same file again ({result['again_duplicates']:,} already stored): {result['again_seconds']:.2f} s, "
+                      f"{result['again_seconds'] / result['seconds']:.2f}x its first import, ratio to the loop {result['again_seconds'] / loop:.2f}x")
             if "load_seconds" in result:
                 print(f"guidelines load over {result['examples']:,} examples: {result['load_seconds']:.2f} s, "
                       f"ratio to the loop {result['load_seconds'] / loop:.2f}x")

@@ -194,3 +194,73 @@ def test_kill_9_of_an_import_in_workers_leaves_no_worker_behind_and_a_rerun_is_w
     assert 0 < halfway < len(reference["examples"])
     for name in ("examples", "flags"):
         assert [row[1:] for row in after[name]] == [row[1:] for row in reference[name]], name
+
+
+def _watch_work(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Record which examples the import counts and checks (in this process: workers=0)."""
+    from curator.services import import_batches
+
+    seen: dict[str, list[str]] = {"counted": [], "checked": []}
+    count_many, flag_rows = import_batches.count_many, import_batches.flag_rows
+
+    def counting(conversations, **kw):  # type: ignore[no-untyped-def]
+        seen["counted"].append(str(len(conversations)))
+        return count_many(conversations, **kw)
+
+    def checking(batch, guidelines):  # type: ignore[no-untyped-def]
+        seen["checked"] += [ex.id for ex in batch]
+        return flag_rows(batch, guidelines)
+
+    monkeypatch.setattr(import_batches, "count_many", counting)
+    monkeypatch.setattr(import_batches, "flag_rows", checking)
+    return seen
+
+
+def test_a_file_imported_again_counts_and_checks_only_the_examples_it_adds(tmp_path: Path, rules: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grown export imported again: the examples already stored are neither counted nor checked
+    again, and the database ends as if the grown file had been imported once."""
+    first, grown = mixed_file(tmp_path / "first.jsonl", n=120), mixed_file(tmp_path / "grown.jsonl", n=160)
+    assert grown.read_text(encoding="utf-8").startswith(first.read_text(encoding="utf-8").rstrip("\n"))
+    again, once = f"sqlite:///{tmp_path / 'again.db'}", f"sqlite:///{tmp_path / 'once.db'}"
+    for url in (again, once):
+        store = Store(url)
+        guideline_sync.load_into_store(store, rules, workers=0)
+        store.close()
+    store = Store(again)
+    import_file(store, first, batch_size=7, model="gpt-4-0613", workers=0)
+    with store.read() as conn:
+        before = set(conn.scalars(sa.select(examples.c.id)))
+    seen = _watch_work(monkeypatch)
+    summary = import_file(store, grown, batch_size=7, model="gpt-4-0613", workers=0)
+    store.close()
+    with Store(again).read() as conn:
+        added = set(conn.scalars(sa.select(examples.c.id))) - before
+    assert 30 < len(added) == summary.examples
+    assert set(seen["checked"]) == added  # nothing stored before is checked again
+    assert sum(map(int, seen["counted"])) == len(added)  # nor counted
+    monkeypatch.undo()
+    store = Store(once)
+    import_file(store, grown, batch_size=7, model="gpt-4-0613", workers=0)
+    store.close()
+    # The first file's name and path stay on what it added; all else is as if imported once.
+    where = ("created_at", "import_id", "source_name", "source_file")
+    assert table(again, examples, examples.c.seq, where) == table(once, examples, examples.c.seq, where)
+    assert set(table(again, flags, flags.c.id, ("id", "created_at"))) == set(table(once, flags, flags.c.id, ("id", "created_at")))
+
+
+def test_the_same_file_again_reports_what_the_first_import_did_without_counting_or_checking(tmp_path: Path, rules: Path,
+                                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    data = mixed_file(tmp_path / "mixed.jsonl", n=120)
+    store = Store(f"sqlite:///{tmp_path / 'c.db'}")
+    guideline_sync.load_into_store(store, rules, workers=0)
+    first = import_file(store, data, batch_size=7, model="gpt-4-0613", workers=0)
+    seen = _watch_work(monkeypatch)
+    second = import_file(store, data, batch_size=7, model="gpt-4-0613", workers=0)
+    assert seen["checked"] == [] and set(seen["counted"]) <= {"0"}
+    assert second.examples == 0 and second.duplicates == first.examples + first.duplicates
+    assert second.warnings == first.warnings and second.warnings.get("over_token_limit", 0) > 3  # the stored counts stand in
+    # Another model's encoding: the stored counts do not stand in; counted again, checked not.
+    third = import_file(store, data, batch_size=7, model="gpt-4o-mini-2024-07-18", workers=0)
+    store.close()
+    assert seen["checked"] == [] and sum(map(int, seen["counted"])) == first.examples + first.duplicates
+    assert third.warnings.get("over_token_limit", 0) == 0  # 9,000 words fit gpt-4o-mini's limit

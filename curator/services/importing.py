@@ -16,7 +16,7 @@ from curator.formats import open_records
 from curator.guidelines import GuidelineSet
 from curator.models import Problem
 from curator.services import guideline_sync, queue_order
-from curator.services.import_batches import BatchPreparer, PreparedBatch
+from curator.services.import_batches import BatchPreparer, PreparedBatch, StoredExamples
 from curator.services.workers import default_workers, ordered_map
 from curator.store import Store, guideline_store
 from curator.store import examples as examples_repo
@@ -114,7 +114,8 @@ def import_file(
     warnings: Counter[str] = Counter()
     count = default_workers() if workers is None else workers
     # With workers, each counts its own batches on one thread; alone, tiktoken's threads help.
-    make = partial(BatchPreparer, reader, model=model, guidelines=guidelines, threads=count <= 0)
+    stored = StoredExamples(store.url) if store.files() or store.dialect == "postgresql" else None  # not in memory
+    make = partial(BatchPreparer, reader, model=model, guidelines=guidelines, threads=count <= 0, stored=stored)
     with _young_gc_only():
         for prepared in ordered_map(make, _batches(reader.records(), batch_size), workers=count):
             _store_batch(store, prepared, import_id, guidelines, summary)

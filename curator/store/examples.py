@@ -77,6 +77,20 @@ def existing_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
     return found
 
 
+_STORED_COUNTS = sa.select(examples.c.id, examples.c.tokens, examples.c.tokens_encoding).where(
+    examples.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def stored_counts(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[int | None, str | None]]:
+    """(tokens, tokens_encoding) of those of ``ids`` already stored, by id (encoding NULL: before 0010)."""
+    found: dict[str, tuple[int | None, str | None]] = {}
+    wanted = list(dict.fromkeys(ids))
+    for start in range(0, len(wanted), 900):
+        for eid, tokens, encoding in conn.execute(_STORED_COUNTS, {"ids": wanted[start : start + 900]}):
+            found[str(eid)] = (None if tokens is None else int(tokens), encoding)
+    return found
+
+
 def insert_many(conn: Connection, batch: Sequence[Example], *, import_id: int | None = None,
                 flags_version: str | None = None) -> list[bool]:
     """Store new examples; for each input, True if this call stored it, False if it was there.
