@@ -52,6 +52,12 @@ class StoredExamples:
         with self._store.read() as conn:
             return examples_repo.stored_counts(conn, ids)
 
+    def close(self) -> None:
+        """Close this process's connections (a forked worker's close with it)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
 
 class BatchPreparer:
     """Prepares batches of one file's records (as ``RecordReader.records`` gives them)."""

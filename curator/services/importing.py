@@ -116,14 +116,18 @@ def import_file(
     # With workers, each counts its own batches on one thread; alone, tiktoken's threads help.
     stored = StoredExamples(store.url) if store.files() or store.dialect == "postgresql" else None  # not in memory
     make = partial(BatchPreparer, reader, model=model, guidelines=guidelines, threads=count <= 0, stored=stored)
-    with _young_gc_only():
-        for prepared in ordered_map(make, _batches(reader.records(), batch_size), workers=count):
-            _store_batch(store, prepared, import_id, guidelines, summary)
-            problem_codes.update(prepared.problem_codes)
-            warnings.update(prepared.warnings)
-            gc.collect(1)
-            if progress:
-                progress(summary.records)
+    try:
+        with _young_gc_only():
+            for prepared in ordered_map(make, _batches(reader.records(), batch_size), workers=count):
+                _store_batch(store, prepared, import_id, guidelines, summary)
+                problem_codes.update(prepared.problem_codes)
+                warnings.update(prepared.warnings)
+                gc.collect(1)
+                if progress:
+                    progress(summary.records)
+    finally:
+        if stored is not None:
+            stored.close()  # what the batches prepared here opened (workers close theirs as they exit)
     summary.problem_codes = dict(sorted(problem_codes.items()))
     summary.warnings = dict(sorted(warnings.items()))
     with store.write() as conn:
