@@ -264,3 +264,16 @@ def test_the_same_file_again_reports_what_the_first_import_did_without_counting_
     store.close()
     assert seen["checked"] == [] and sum(map(int, seen["counted"])) == first.examples + first.duplicates
     assert third.warnings.get("over_token_limit", 0) == 0  # 9,000 words fit gpt-4o-mini's limit
+
+
+def test_an_in_memory_database_imports_without_the_stored_example_lookup(tmp_path: Path) -> None:
+    """A second engine on sqlite:// would open another, empty database: the lookup is left out there."""
+    on_disk = Store(f"sqlite:///{tmp_path / 'c.db'}")
+    assert not on_disk.in_memory
+    on_disk.close()
+    store = Store("sqlite://")
+    assert store.in_memory
+    data = SHIPPED.parent / "sample_data" / "tallybook_hh.jsonl"
+    first, again = import_file(store, data, workers=0), import_file(store, data, workers=0)
+    store.close()
+    assert (first.examples, again.examples, again.duplicates) == (10, 0, 10)

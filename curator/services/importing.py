@@ -114,7 +114,7 @@ def import_file(
     warnings: Counter[str] = Counter()
     count = default_workers() if workers is None else workers
     # With workers, each counts its own batches on one thread; alone, tiktoken's threads help.
-    stored = StoredExamples(store.url) if store.files() or store.dialect == "postgresql" else None  # not in memory
+    stored = None if store.in_memory else StoredExamples(store.url)  # a second engine would see another database
     make = partial(BatchPreparer, reader, model=model, guidelines=guidelines, threads=count <= 0, stored=stored)
     try:
         with _young_gc_only():

@@ -48,6 +48,11 @@ class Store:
                 with conn.begin():
                     yield conn
 
+    @property
+    def in_memory(self) -> bool:
+        """An in-memory SQLite database: only this engine's connections see it."""
+        return self.dialect == "sqlite" and sqlite_file(self.url) is None
+
     def files(self) -> list[Path]:
         """The files that hold this database (SQLite: the file, its -wal, -shm and -journal); none on a server."""
         db = sqlite_file(self.url)
