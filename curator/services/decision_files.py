@@ -40,6 +40,15 @@ class LineError:
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "field": self.field, "message": self.message}
 
+    @classmethod
+    def of(cls, line: int, exc: CuratorError | ValueError) -> LineError:
+        """What a line's failure says: not JSON, a bad field, or the refusal's own words."""
+        if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):
+            return cls(line, None, f"not JSON: {exc}")
+        if isinstance(exc, InvalidInputError):
+            return cls(line, exc.field, exc.reason)
+        return cls(line, None, str(exc))
+
 
 @dataclass
 class DecisionImport:
@@ -225,12 +234,8 @@ class _Batches:
             return False
         try:
             self.applied.append((lineno, _apply_line(conn, raw, self.report, self.known_rules, self.undone)))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            self.report.errors.append(LineError(lineno, None, f"not JSON: {exc}"))
-        except InvalidInputError as exc:
-            self.report.errors.append(LineError(lineno, exc.field, exc.reason))
-        except (CuratorError, ValueError) as exc:
-            self.report.errors.append(LineError(lineno, None, str(exc)))
+        except (CuratorError, ValueError) as exc:  # not JSON (a ValueError), a bad field, a refusal
+            self.report.errors.append(LineError.of(lineno, exc))
         return True
 
     def end(self, conn: Connection) -> None:

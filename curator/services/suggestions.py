@@ -114,15 +114,11 @@ class _Batches:
             return False
         try:
             self.good.append((lineno, _parse(conn, raw, self.known_rules)))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            self.report.errors.append(LineError(lineno, None, f"not JSON: {exc}"))
-        except InvalidInputError as exc:
-            self.report.errors.append(LineError(lineno, exc.field, exc.reason))
-        except (CuratorError, ValueError) as exc:
-            self.report.errors.append(LineError(lineno, None, str(exc)))
+        except (CuratorError, ValueError) as exc:  # not JSON (a ValueError), a bad field, a refusal
+            e = LineError.of(lineno, exc)
         else:
             return True
-        e = self.report.errors[-1]
+        self.report.errors.append(e)
         self.bad.append(Problem(source=self.path.name, file=str(self.path), line=lineno, code=PROBLEM_CODE, field=e.field,
                                 message=e.message, raw=raw.decode("utf-8", "replace")[:10_000]))
         return True
