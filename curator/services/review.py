@@ -124,6 +124,8 @@ def _apply(store: Store, actor: User, intent: dict[str, Any], *, known_rules: Co
 def _undid(what: str, undone: queue.Undone) -> str:
     why = undone.why_not_held
     return f"Undid your {what} of example {undone.seq}" + (f"; {why}" if why else "")
+
+
 def _rules(intent: dict[str, Any]) -> list[str]:
     raw = intent.get("rules") or []
     if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
