@@ -7,9 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +14,11 @@ import pytest
 import sqlalchemy as sa
 
 from curator import crashpoint
-from curator.models import UserRole
-from curator.services import admin as admin_service
 from curator.services import guideline_sync
-from curator.services import workers as workers_module
 from curator.services.importing import import_file
 from curator.services.workers import WorkerError, ordered_map
 from curator.store import Store
 from curator.store.schema import example_sources, examples, flags, imports, problems
-from tests.conftest import make_user
 
 SHIPPED = Path(__file__).resolve().parent.parent / "guidelines"
 
@@ -201,79 +194,6 @@ def test_kill_9_of_an_import_in_workers_leaves_no_worker_behind_and_a_rerun_is_w
     assert 0 < halfway < len(reference["examples"])
     for name in ("examples", "flags"):
         assert [row[1:] for row in after[name]] == [row[1:] for row in reference[name]], name
-
-
-@contextmanager
-def another_thread() -> Iterator[None]:
-    """This process runs a second thread meanwhile, as the web app does (forking is unsafe then)."""
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-
-
-def test_a_web_upload_imports_on_every_core_from_a_fork_server(tmp_path: Path, rules: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app runs other threads, so its uploads used to import on one core; now a fork
-    server starts the workers, and what is stored is what one process stores."""
-    data = mixed_file(tmp_path / "upload.jsonl", n=2400)  # 2 batches of the importer (2,000 records each)
-    pools: list[tuple[str, list[int]]] = []
-
-    class Watched(workers_module._Pool):
-        def __init__(self, make: Any, count: int, method: str = "fork") -> None:
-            super().__init__(make, count, method)
-            pools.append((method, [p.pid for p in self._processes]))
-
-    monkeypatch.setattr(workers_module, "_Pool", Watched)
-    urls = {"alone": f"sqlite:///{tmp_path / 'alone.db'}", "upload": f"sqlite:///{tmp_path / 'upload.db'}"}
-    for name, url in urls.items():
-        store = Store(url)
-        guideline_sync.load_into_store(store, rules, workers=0)
-        if name == "alone":
-            import_file(store, data, source="upload.jsonl", label="upload.jsonl", workers=0)
-        else:
-            admin = make_user(store, "root", UserRole.ADMIN)
-            with another_thread():
-                assert workers_module.default_workers() == 0  # nothing is forked from a threaded process
-                result = admin_service.import_upload(store, admin, "upload.jsonl", data.read_bytes())
-            assert result.summary.examples > 2000
-        store.close()
-    assert len(pools) == 1
-    method, pids = pools[0]
-    assert method == "forkserver" and len(pids) == workers_module.cores() and os.getpid() not in pids
-    alone, uploaded = stored(urls["alone"]), stored(urls["upload"])
-    for name in ("examples", "places", "flags", "problems"):
-        assert uploaded[name] == alone[name], name
-
-
-FORK_SERVER_KILLED = """
-import sys, threading
-from curator.services.importing import import_file
-from curator.store import Store
-if __name__ == "__main__":
-    threading.Thread(target=threading.Event().wait, daemon=True).start()
-    import_file(Store(sys.argv[1]), sys.argv[2], workers=2)
-"""
-
-
-def test_kill_9_of_a_threaded_import_leaves_no_fork_server_or_worker_behind(tmp_path: Path, rules: Path) -> None:
-    big = mixed_file(tmp_path / "big.jsonl", n=2400)
-    url = f"sqlite:///{tmp_path / 'killed.db'}"
-    store = Store(url)
-    guideline_sync.load_into_store(store, rules, workers=0)
-    store.close()
-    script = tmp_path / "threaded_import.py"
-    script.write_text(FORK_SERVER_KILLED, encoding="utf-8")
-    env = {**os.environ, crashpoint.ENV_VAR: "write:3"}  # killed as the second batch commits
-    proc = subprocess.Popen([sys.executable, str(script), url, str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    # The fork server and its workers hold both pipes too: their end comes only once they are gone.
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == -signal.SIGKILL, err.decode()
-    assert out == b"" and b"Traceback" not in err, err.decode()
-    assert 0 < len(stored(url)["examples"]) < 2000 * 2
 
 
 def _watch_work(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:

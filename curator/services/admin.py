@@ -12,7 +12,7 @@ from typing import Any
 from curator.errors import InvalidInputError, PathError, PermissionDeniedError, path_error
 from curator.export.registry import EXPORT_FORMATS
 from curator.models import Problem, User, UserRole
-from curator.services import importing, workers
+from curator.services import importing
 from curator.services import users as users_service
 from curator.services.export import export
 from curator.services.staging import scratch_folder
@@ -67,8 +67,7 @@ def import_upload(store: Store, actor: User, file_name: str, data: bytes, *, for
 
     The bytes are written under their original name, which becomes the source name and the
     file named on examples, problems and errors, so they read the same as for a command-line
-    import of that file; guideline flags are computed as for any import, on every core (the
-    app runs other threads, so a fork server starts the workers: ``services.workers``).
+    import of that file; guideline flags are computed as for any import.
     """
     require(actor, UserRole.ADMIN)
     base = safe_file_name(file_name)
@@ -76,8 +75,7 @@ def import_upload(store: Store, actor: User, file_name: str, data: bytes, *, for
         path = Path(tmp) / base
         path.write_bytes(data)
         try:
-            summary = importing.import_file(store, path, format=format, source=(source or "").strip() or base, label=base,
-                                            workers=workers.cores())
+            summary = importing.import_file(store, path, format=format, source=(source or "").strip() or base, label=base)
         except InvalidInputError as exc:
             if tmp not in str(exc):
                 raise

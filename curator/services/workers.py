@@ -9,12 +9,9 @@ memory does not grow with the input.
 
 Workers are forked: they start at once and inherit what the caller has loaded (tokenizer
 vocabularies, compiled guideline patterns). Forking a process that runs other threads (the web
-app) is not safe - a lock one of them holds would stay locked in the child - so there the
-default is to work in the calling process, as ``workers=0`` does, and workers asked for
-explicitly (the web app's upload) are forked by a fork server instead: a clean process of its
-own, started once with curator's modules loaded, which is handed the pickled work. The results
-are the same either way. A worker whose parent dies (kill -9) exits within a second instead of
-lingering.
+app) is not safe, so there the default is to work in the calling process, as ``workers=0``
+does; either way the results are the same. A worker whose parent dies (kill -9) exits
+within a second instead of lingering.
 """
 
 from __future__ import annotations
@@ -46,45 +43,22 @@ class WorkerError(CuratorError):
     """A worker process failed in a way that could not be passed back as its own error."""
 
 
-# What a fork server loads before it forks any worker, so each starts with them in memory.
-PRELOAD = ["curator.services.import_batches", "curator.services.guideline_sync"]
-
-
 def default_workers() -> int:
-    """Worker processes to use by default: one per core, in a process that may fork them.
+    """Worker processes to use by default: one per core this process may run on, if it may fork.
 
-    Not in a process that runs other threads (the web app), where forking is unsafe; there a
-    caller that asks for workers explicitly gets them from a fork server (``cores()``).
+    Not in a process that runs other threads (the web app): a lock one of them holds at the
+    fork would stay locked in the child. Asked for explicitly, workers are forked anyway.
     """
-    if _start_method() != "fork":
+    if not _can_fork() or threading.active_count() > 1:
         return 0
-    return cores()
-
-
-def cores() -> int:
-    """The cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
 
 
-def _start_method() -> str | None:
-    """How workers start here: forked from this process when it runs no other thread, else
-    from a fork server; None where the platform forks no process."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return "fork"
-    return "forkserver" if "forkserver" in methods else None
-
-
-def _portable_work(make: Callable[[], Callable[[Any], Any]]) -> bool:
-    """Whether ``make`` can be handed to a fork server's worker (it must be pickled)."""
-    try:
-        pickle.dumps(make)
-    except Exception:  # noqa: BLE001 - a lambda, a closure, an open resource
-        return False
-    return True
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def ordered_map(make: Callable[[], Callable[[T], R]], items: Iterable[T], *, workers: int | None = None) -> Iterator[R]:
@@ -92,10 +66,7 @@ def ordered_map(make: Callable[[], Callable[[T], R]], items: Iterable[T], *, wor
 
     ``make`` builds the function once per worker (it may load or compile what every batch
     needs). ``workers`` None means ``default_workers()``; with 0, a single item, or where
-    processes cannot be forked the work is done here. In a process that runs other threads the
-    workers come from a fork server, which needs ``make`` pickled (a module-level class or a
-    ``functools.partial`` of one); one that cannot be is forked from here, as before. Closing
-    the iterator early stops the workers.
+    processes cannot be forked the work is done here. Closing the iterator early stops the workers.
     """
     count = default_workers() if workers is None else workers
     it = iter(items)
@@ -103,16 +74,13 @@ def ordered_map(make: Callable[[], Callable[[T], R]], items: Iterable[T], *, wor
     if first is _END:
         return
     second = next(it, _END)
-    method = _start_method() if count > 0 and second is not _END else None
-    if method == "forkserver" and not _portable_work(make):
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    if method is None:
+    if count <= 0 or second is _END or not _can_fork():
         work = make()
         yield work(first)  # type: ignore[arg-type]
         for item in it if second is _END else chain([second], it):
             yield work(item)  # type: ignore[arg-type]
         return
-    pool = _Pool(make, count, method)
+    pool = _Pool(make, count)
     try:
         waiting: deque[int] = deque()
         for n, item in enumerate(chain([first, second], it)):
@@ -129,24 +97,18 @@ def ordered_map(make: Callable[[], Callable[[T], R]], items: Iterable[T], *, wor
 class _Pool:
     """Forked workers, each with a pipe for batches and one for results."""
 
-    def __init__(self, make: Callable[[], Callable[[Any], Any]], count: int, method: str = "fork") -> None:
-        context: Any = multiprocessing.get_context(method)  # typeshed: Process only on the concrete contexts
-        if method == "forkserver":
-            context.set_forkserver_preload(PRELOAD)  # read when the server starts (once per process)
-        forked_here = method == "fork"
+    def __init__(self, make: Callable[[], Callable[[Any], Any]], count: int) -> None:
+        context = multiprocessing.get_context("fork")
         self._tasks: list[Connection] = []
         self._results: list[Connection] = []
         self._processes = []
-        # A worker forked here watches this process; one forked by the fork server watches the
-        # server, which exits when this process does.
-        parent = os.getpid() if forked_here else None
+        parent = os.getpid()
         try:
             for _ in range(count):
                 task_reader, task_writer = context.Pipe(duplex=False)
                 result_reader, result_writer = context.Pipe(duplex=False)
-                # A child forked here closes the parent's ends (its own and, inherited, the other
-                # workers'); the fork server's children are handed only their own two.
-                theirs = [*self._tasks, *self._results, task_writer, result_reader] if forked_here else []
+                # The child closes the parent's ends (its own and, inherited, the other workers').
+                theirs = [*self._tasks, *self._results, task_writer, result_reader]
                 process = context.Process(target=_serve, args=(task_reader, result_writer, make, parent, theirs),
                                           name="curator-worker", daemon=True)
                 process.start()
@@ -198,12 +160,10 @@ class _Pool:
 
 
 def _serve(tasks: Connection, results: Connection, make: Callable[[], Callable[[Any], Any]],
-           parent: int | None, theirs: list[Connection]) -> None:
+           parent: int, theirs: list[Connection]) -> None:
     """A worker's life: read batches on a thread (so the parent never waits to send), work, answer."""
     for conn in theirs:
         conn.close()
-    if parent is None:  # forked by the fork server: it is the parent to watch
-        parent = os.getppid()
     gc.disable()  # the work makes millions of short-lived objects; young collections after each batch
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
