@@ -14,6 +14,8 @@ from curator.store.dialect import inserted_id
 from curator.store.jsontext import dumps, loads
 from curator.store.schema import decisions, examples, suggestions, users
 
+_APPEND = decisions.insert()  # built once: the values come as parameters
+
 
 def append(conn: Connection, decision: Decision, *, reviewer_id: int) -> int:
     """Add a decision to the log; returns its id."""
@@ -32,9 +34,6 @@ def append(conn: Connection, decision: Decision, *, reviewer_id: int) -> int:
         "suggestion_id": decision.suggestion_id,
     })
     return inserted_id(result)
-
-
-_APPEND = decisions.insert()  # built once: the values come as parameters
 
 
 _COLUMNS = [

@@ -20,15 +20,16 @@ def inserted_id(result: sa.CursorResult[Any]) -> int:
 
 def insert_ignore(conn: Connection, table: sa.Table) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
+    return insert(conn, table).on_conflict_do_nothing()
 
 
 def insert(conn: Connection, table: sa.Table) -> Any:
     """The dialect's INSERT, which takes ON CONFLICT clauses (the same API on both)."""
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return module.insert(table)
+    return _insert(conn.dialect.name, table)
+
+
+def _insert(dialect: str, table: sa.Table) -> Any:
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 def upsert(conn: Connection, table: sa.Table, keys: list[str], values: dict[str, Any]) -> None:
@@ -39,5 +40,5 @@ def upsert(conn: Connection, table: sa.Table, keys: list[str], values: dict[str,
 @functools.lru_cache(maxsize=64)
 def _upsert_stmt(dialect: str, table: sa.Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
     # Built once per shape (a claim is upserted on every card; building costs more than running).
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    stmt = _insert(dialect, table)
     return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns if c not in keys})
